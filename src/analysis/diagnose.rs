@@ -1,0 +1,516 @@
+//! `diagnose`: one screen that says what is wrong, and ranked findings, each with
+//! a severity and the next command to run.
+
+use super::errors::{add_to_group, finish_groups, merge_groups, message_of, ErrorGroup, GroupAcc, SeverityCounts};
+use super::mask_message;
+use super::queues::{Occupancy, QueuesAcc};
+use super::replay::SnapshotRef;
+use crate::format::tm::SnapshotCounts;
+use crate::model::{time::format_rfc3339, Event, Format, Loc, Nanos, Severity};
+use crate::scan::{Analysis, LineIndex, SourceStats};
+use schemars::JsonSchema;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// The typed `diagnose` query.
+#[derive(Debug, Clone, Default)]
+pub struct DiagnoseQuery {
+    /// How the inputs were named on the command line, appended to suggested commands.
+    pub paths_hint: String,
+    /// Pending tasks older than this (ms, at the data's last event) are "stuck".
+    pub stuck_after_ms: i64,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Life {
+    spawned: bool,
+    completed: bool,
+    failed: bool,
+}
+
+/// The `diagnose` accumulator.
+#[derive(Default)]
+pub struct DiagnoseAcc {
+    events: u64,
+    first: Option<Nanos>,
+    last: Option<Nanos>,
+    agents: HashMap<String, Life>,
+    severities: SeverityCounts,
+    by_category: HashMap<String, u64>,
+    by_agent: HashMap<String, u64>,
+    messages: HashMap<String, GroupAcc>,
+    tests: TestTotals,
+    summary_tests: TestTotals,
+    failed_cases: u64,
+    tokens: u64,
+    token_events: u64,
+    cost_usd: f64,
+    scope_violations: u64,
+    telemetry_errors: u64,
+    queues: QueuesAcc,
+    snapshot: Option<(Nanos, Loc, SnapshotCounts)>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+/// Test totals.
+pub struct TestTotals {
+    /// Passed.
+    pub passed: u64,
+    /// Failed.
+    pub failed: u64,
+    /// Skipped.
+    pub skipped: u64,
+}
+
+/// A count under a key.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct KeyCount {
+    /// The key.
+    pub key: String,
+    /// How many.
+    pub count: u64,
+}
+
+/// Time span of the data.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Span {
+    /// First event (RFC 3339 UTC).
+    pub first: Option<String>,
+    /// Last event (RFC 3339 UTC).
+    pub last: Option<String>,
+    /// `last - first`, in ms.
+    pub duration_ms: Option<i64>,
+}
+
+/// Agents seen and how their lifecycles ended.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Agents {
+    /// Distinct agents named anywhere.
+    pub total: u64,
+    /// With a `lifecycle/spawned` or `start`.
+    pub spawned: u64,
+    /// With a `completed` or `team_complete`.
+    pub completed: u64,
+    /// With a `failed` or `team_failed`: the failures.
+    pub failed: u64,
+    /// Failed agents, by name.
+    pub failed_agents: Vec<String>,
+    /// Spawned but never completed nor failed.
+    pub never_finished: Vec<String>,
+}
+
+/// Error summary.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorSummary {
+    /// Error-like events.
+    pub total: u64,
+    /// Per severity.
+    pub by_severity: SeverityCounts,
+    /// Per category, largest first (top 10).
+    pub by_category: Vec<KeyCount>,
+    /// Per agent, largest first (top 10).
+    pub by_agent: Vec<KeyCount>,
+    /// The most repeated messages (numbers and ids masked), top 5.
+    pub top_messages: Vec<ErrorGroup>,
+}
+
+/// Queue summary.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct QueueSummary {
+    /// Pending tasks in all.
+    pub total_pending: u64,
+    /// Agents with pending tasks, most first.
+    pub stuck: Vec<StuckAgent>,
+    /// Overall task-to-reply latency p95, ms.
+    pub latency_p95_ms: Option<f64>,
+    /// Pipe-log occupancy.
+    pub occupancy: Option<Occupancy>,
+}
+
+/// An agent with pending tasks.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct StuckAgent {
+    /// The agent the tasks wait on.
+    pub agent: String,
+    /// Pending tasks.
+    pub pending: u64,
+    /// Oldest pending task's age at the data's last event, ms.
+    pub oldest_pending_age_ms: Option<i64>,
+}
+
+/// Token and cost totals.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Usage {
+    /// Tokens, summed over token-usage events (pipe `resource/token_usage`, span `token_usage`).
+    pub tokens: u64,
+    /// Events that carried tokens.
+    pub token_events: u64,
+    /// Estimated cost in USD, summed over token-usage events.
+    pub cost_usd: f64,
+}
+
+/// One finding.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Finding {
+    /// How bad.
+    pub severity: Severity,
+    /// What is wrong, in one line.
+    pub title: String,
+    /// The command to run next.
+    pub next: String,
+}
+
+/// The `diagnose` report.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DiagnoseReport {
+    /// `ok` when there are no findings, else the worst finding's severity.
+    pub status: String,
+    /// Well-formed records read.
+    pub events: u64,
+    /// Unreadable records.
+    pub malformed: u64,
+    /// Time span.
+    pub span: Span,
+    /// Agents.
+    pub agents: Agents,
+    /// Errors.
+    pub errors: ErrorSummary,
+    /// Queues.
+    pub queues: QueueSummary,
+    /// Tests (from `test/execution_complete`, else `test/test_summary`).
+    pub tests: TestTotals,
+    /// Failed `test/test_case_result` events.
+    pub failed_test_cases: u64,
+    /// Tokens and cost.
+    pub usage: Usage,
+    /// Hook records flagged `outside_project_scope`.
+    pub scope_violations: u64,
+    /// The last time-machine snapshot.
+    pub last_snapshot: Option<SnapshotRef>,
+    /// Findings, most severe first.
+    pub findings: Vec<Finding>,
+}
+
+fn bump(m: &mut HashMap<String, u64>, k: &str, n: u64) {
+    match m.get_mut(k) {
+        Some(c) => *c += n,
+        None => {
+            m.insert(k.to_string(), n);
+        }
+    }
+}
+
+fn merge_counts(mut a: HashMap<String, u64>, b: HashMap<String, u64>) -> HashMap<String, u64> {
+    for (k, n) in b {
+        *a.entry(k).or_default() += n;
+    }
+    a
+}
+
+fn top(m: HashMap<String, u64>, n: usize) -> Vec<KeyCount> {
+    let mut v: Vec<KeyCount> = m.into_iter().map(|(key, count)| KeyCount { key, count }).collect();
+    v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
+    v.truncate(n);
+    v
+}
+
+impl Analysis for DiagnoseQuery {
+    type Acc = DiagnoseAcc;
+    fn new_acc(&self) -> DiagnoseAcc {
+        DiagnoseAcc::default()
+    }
+
+    fn observe(&self, acc: &mut DiagnoseAcc, ev: &Event<'_>) {
+        acc.events += 1;
+        if let Some(t) = ev.ts {
+            acc.first = Some(acc.first.map_or(t, |f| f.min(t)));
+            acc.last = Some(acc.last.map_or(t, |l| l.max(t)));
+        }
+        for name in [ev.agent.as_deref(), ev.target.as_deref()].into_iter().flatten() {
+            if !acc.agents.contains_key(name) {
+                acc.agents.insert(name.to_string(), Life::default());
+            }
+        }
+        if ev.format == Format::Pipe && ev.kind == "lifecycle" {
+            if let Some(life) = ev.agent.as_deref().and_then(|a| acc.agents.get_mut(a)) {
+                match &*ev.status {
+                    "spawned" | "start" => life.spawned = true,
+                    "completed" | "team_complete" => life.completed = true,
+                    "failed" | "team_failed" => life.failed = true,
+                    _ => {}
+                }
+            }
+        }
+        if let Some(sev) = ev.severity {
+            acc.severities.add(sev, 1);
+            bump(&mut acc.by_category, ev.category.as_deref().unwrap_or("(none)"), 1);
+            bump(&mut acc.by_agent, ev.agent.as_deref().unwrap_or("(none)"), 1);
+            if sev >= Severity::Warning {
+                add_to_group(&mut acc.messages, &mask_message(&message_of(ev)), ev, sev);
+            }
+            if ev.format == Format::Hook {
+                acc.telemetry_errors += 1;
+            }
+        }
+        let m = &ev.metrics;
+        if ev.kind == "test" {
+            let t = TestTotals {
+                passed: m.tests_passed.unwrap_or(0),
+                failed: m.tests_failed.unwrap_or(0),
+                skipped: m.tests_skipped.unwrap_or(0),
+            };
+            match &*ev.status {
+                "execution_complete" => acc.tests = add_tests(acc.tests, t),
+                "test_summary" => acc.summary_tests = add_tests(acc.summary_tests, t),
+                "test_case_result" if ev.severity.is_some() => acc.failed_cases += 1,
+                _ => {}
+            }
+        }
+        if let Some(t) = m.tokens {
+            acc.tokens += t;
+            acc.token_events += 1;
+        }
+        if let Some(c) = m.cost_usd {
+            acc.cost_usd += c;
+        }
+        if m.scope_violation {
+            acc.scope_violations += 1;
+        }
+        if ev.format == Format::State {
+            if let Some(t) = ev.ts {
+                if acc.snapshot.as_ref().is_none_or(|s| (t, ev.loc.file, ev.loc.offset) > (s.0, s.1.file, s.1.offset)) {
+                    acc.snapshot = Some((t, ev.loc, SnapshotCounts::read(ev.raw)));
+                }
+            }
+        }
+        acc.queues.observe(ev);
+    }
+
+    fn merge(&self, a: DiagnoseAcc, b: DiagnoseAcc) -> DiagnoseAcc {
+        let mut agents = a.agents;
+        for (k, l) in b.agents {
+            let e = agents.entry(k).or_default();
+            e.spawned |= l.spawned;
+            e.completed |= l.completed;
+            e.failed |= l.failed;
+        }
+        let snapshot = match (a.snapshot, b.snapshot) {
+            (Some(x), Some(y)) => Some(if (y.0, y.1.file, y.1.offset) > (x.0, x.1.file, x.1.offset) { y } else { x }),
+            (x, y) => x.or(y),
+        };
+        DiagnoseAcc {
+            events: a.events + b.events,
+            first: match (a.first, b.first) {
+                (Some(x), Some(y)) => Some(x.min(y)),
+                (x, y) => x.or(y),
+            },
+            last: a.last.max(b.last),
+            agents,
+            severities: a.severities.merge(b.severities),
+            by_category: merge_counts(a.by_category, b.by_category),
+            by_agent: merge_counts(a.by_agent, b.by_agent),
+            messages: merge_groups(a.messages, b.messages),
+            tests: add_tests(a.tests, b.tests),
+            summary_tests: add_tests(a.summary_tests, b.summary_tests),
+            failed_cases: a.failed_cases + b.failed_cases,
+            tokens: a.tokens + b.tokens,
+            token_events: a.token_events + b.token_events,
+            cost_usd: a.cost_usd + b.cost_usd,
+            scope_violations: a.scope_violations + b.scope_violations,
+            telemetry_errors: a.telemetry_errors + b.telemetry_errors,
+            queues: a.queues.merge(b.queues),
+            snapshot,
+        }
+    }
+}
+
+fn add_tests(a: TestTotals, b: TestTotals) -> TestTotals {
+    TestTotals {
+        passed: a.passed + b.passed,
+        failed: a.failed + b.failed,
+        skipped: a.skipped + b.skipped,
+    }
+}
+
+impl DiagnoseAcc {
+    /// The report, with findings ranked most severe first (then by count).
+    pub fn finish(self, q: &DiagnoseQuery, sources: &[SourceStats], index: &LineIndex) -> DiagnoseReport {
+        let sfx = if q.paths_hint.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", q.paths_hint)
+        };
+        let cmd = |c: &str| format!("oracle {c}{sfx}");
+        let mut findings: Vec<(Finding, u64)> = Vec::new();
+        let mut add = |severity: Severity, title: String, next: String, weight: u64| {
+            findings.push((Finding { severity, title, next }, weight));
+        };
+
+        let mut failed_agents: Vec<String> = self.agents.iter().filter(|(_, l)| l.failed).map(|(k, _)| k.clone()).collect();
+        failed_agents.sort();
+        let mut never: Vec<String> = self
+            .agents
+            .iter()
+            .filter(|(_, l)| l.spawned && !l.completed && !l.failed)
+            .map(|(k, _)| k.clone())
+            .collect();
+        never.sort();
+
+        let sev = self.severities;
+        if sev.critical > 0 {
+            add(Severity::Critical, format!("{} critical error(s)", sev.critical), cmd("errors -s critical"), sev.critical);
+        }
+        if !failed_agents.is_empty() {
+            add(
+                Severity::Error,
+                format!("{} agent(s) failed: {}", failed_agents.len(), failed_agents.join(", ")),
+                cmd(&format!("errors -a {}", shell_word(&failed_agents[0]))),
+                failed_agents.len() as u64,
+            );
+        }
+        let tests = if self.tests == TestTotals::default() { self.summary_tests } else { self.tests };
+        if tests.failed > 0 || self.failed_cases > 0 {
+            add(
+                Severity::Error,
+                format!("{} test(s) failed ({} passed)", tests.failed.max(self.failed_cases), tests.passed),
+                cmd("errors --category test"),
+                tests.failed.max(self.failed_cases),
+            );
+        }
+        if sev.error > 0 {
+            add(Severity::Error, format!("{} error(s)", sev.error), cmd("errors -s error --by message"), sev.error);
+        }
+        let queues = self.queues.finish(false, index);
+        let mut stuck: Vec<StuckAgent> = queues
+            .agents
+            .iter()
+            .filter(|a| a.pending > 0)
+            .map(|a| StuckAgent {
+                agent: a.agent.clone(),
+                pending: a.pending,
+                oldest_pending_age_ms: a.oldest_pending_age_ms,
+            })
+            .collect();
+        stuck.sort_by(|a, b| b.pending.cmp(&a.pending).then_with(|| a.agent.cmp(&b.agent)));
+        for s in &stuck {
+            let old = s.oldest_pending_age_ms.unwrap_or(0);
+            if old >= q.stuck_after_ms {
+                add(
+                    Severity::Warning,
+                    format!(
+                        "agent '{}' has {} pending task(s), oldest {}",
+                        s.agent,
+                        s.pending,
+                        crate::model::time::format_duration(old * 1_000_000)
+                    ),
+                    cmd("queues --pending"),
+                    s.pending,
+                );
+            }
+        }
+        for a in &never {
+            add(Severity::Warning, format!("agent '{a}' was spawned but never finished"), cmd("replay -m 60"), 1);
+        }
+        for g in finish_groups(self.messages.clone(), 3) {
+            if g.count >= 5 {
+                add(Severity::Warning, format!("repeated {}x: {}", g.count, crate::format::summary::clip(&g.key, 80)), cmd("errors --by message"), g.count);
+            }
+        }
+        if sev.warning > 0 {
+            add(Severity::Warning, format!("{} warning(s)", sev.warning), cmd("errors -s warning"), sev.warning);
+        }
+        if self.scope_violations > 0 {
+            add(Severity::Warning, format!("{} tool call(s) outside the project scope", self.scope_violations), cmd("diffs"), self.scope_violations);
+        }
+        let malformed: u64 = sources.iter().map(|s| s.malformed).sum();
+        if malformed > 0 {
+            let first = sources
+                .iter()
+                .flat_map(|s| s.first_bad.first())
+                .map(|b| index.at(&b.loc))
+                .next()
+                .unwrap_or_default();
+            add(Severity::Warning, format!("{malformed} unreadable record(s), first at {first}"), cmd("diagnose --strict"), malformed);
+        }
+        for s in sources.iter().filter(|s| s.torn_tail.is_some()) {
+            add(Severity::Info, format!("{} ends in a partial record (still being written?)", s.display), cmd("replay -m 5"), 1);
+        }
+        if let Some(o) = &queues.occupancy {
+            if o.peak_queued > 0 {
+                add(
+                    Severity::Info,
+                    format!("up to {} agent(s) waited for a slot (max {})", o.peak_queued, o.max_agents.map_or("?".into(), |m| m.to_string())),
+                    cmd("queues"),
+                    o.peak_queued,
+                );
+            }
+        }
+        findings.sort_by(|a, b| b.0.severity.cmp(&a.0.severity).then(b.1.cmp(&a.1)).then_with(|| a.0.title.cmp(&b.0.title)));
+        let findings: Vec<Finding> = findings.into_iter().map(|f| f.0).collect();
+        let status = findings.first().map_or("ok", |f| f.severity.name()).to_string();
+        DiagnoseReport {
+            status,
+            events: self.events,
+            malformed,
+            span: Span {
+                first: self.first.map(format_rfc3339),
+                last: self.last.map(format_rfc3339),
+                duration_ms: self.first.zip(self.last).map(|(f, l)| (l - f) / 1_000_000),
+            },
+            agents: Agents {
+                total: self.agents.len() as u64,
+                spawned: self.agents.values().filter(|l| l.spawned).count() as u64,
+                completed: self.agents.values().filter(|l| l.completed).count() as u64,
+                failed: failed_agents.len() as u64,
+                failed_agents,
+                never_finished: never,
+            },
+            errors: ErrorSummary {
+                total: Severity::ALL.iter().map(|s| sev.get(*s)).sum(),
+                by_severity: sev,
+                by_category: top(self.by_category, 10),
+                by_agent: top(self.by_agent, 10),
+                top_messages: finish_groups(self.messages, 5),
+            },
+            queues: QueueSummary {
+                total_pending: queues.total_pending,
+                stuck,
+                latency_p95_ms: queues.latency_p95_ms,
+                occupancy: queues.occupancy,
+            },
+            tests,
+            failed_test_cases: self.failed_cases,
+            usage: Usage {
+                tokens: self.tokens,
+                token_events: self.token_events,
+                cost_usd: (self.cost_usd * 1e6).round() / 1e6,
+            },
+            scope_violations: self.scope_violations,
+            last_snapshot: self.snapshot.map(|(t, loc, counts)| SnapshotRef {
+                time: format_rfc3339(t),
+                at: index.at(&loc),
+                counts,
+            }),
+            findings,
+        }
+    }
+}
+
+/// Quotes a word for a shell command line when it needs it.
+fn shell_word(s: &str) -> String {
+    if s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:/@".contains(c)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}

@@ -1,0 +1,103 @@
+//! `diffs`: every change or event, optionally of one entity/event type, newest first.
+
+use super::{Keep, Kept, Window};
+use crate::format::{to_record, Prefilter};
+use crate::model::{Event, Format, Record};
+use crate::scan::{Analysis, LineIndex};
+use schemars::JsonSchema;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The typed `diffs` query.
+#[derive(Debug, Clone)]
+pub struct DiffsQuery {
+    /// Keep only events of this kind (time-machine `entity_type`, pipe `event_type`,
+    /// hook `event_type`), case-insensitive.
+    pub entity_type: Option<String>,
+    /// Time window.
+    pub window: Window,
+    /// Most events to list.
+    pub limit: usize,
+}
+
+/// The `diffs` report.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DiffsReport {
+    /// Events that matched (before `--limit`).
+    pub total: u64,
+    /// Matches per kind, sorted by kind.
+    pub by_kind: BTreeMap<String, u64>,
+    /// The newest `limit` matches, newest first.
+    pub diffs: Vec<Record>,
+}
+
+/// The `diffs` accumulator.
+pub struct DiffsAcc {
+    total: u64,
+    by_kind: BTreeMap<String, u64>,
+    kept: Kept,
+}
+
+impl Analysis for DiffsQuery {
+    type Acc = DiffsAcc;
+    fn new_acc(&self) -> DiffsAcc {
+        DiffsAcc {
+            total: 0,
+            by_kind: BTreeMap::new(),
+            kept: Kept::new(self.limit, Keep::Newest),
+        }
+    }
+    fn observe(&self, acc: &mut DiffsAcc, ev: &Event<'_>) {
+        if let Some(t) = &self.entity_type {
+            if !ev.kind.eq_ignore_ascii_case(t) {
+                return;
+            }
+        }
+        if !self.window.contains(ev.ts) {
+            return;
+        }
+        acc.total += 1;
+        match acc.by_kind.get_mut(&*ev.kind) {
+            Some(n) => *n += 1,
+            None => {
+                acc.by_kind.insert(ev.kind.to_string(), 1);
+            }
+        }
+        if acc.kept.wants(super::errors::key(ev)) {
+            acc.kept.push(to_record(ev));
+        }
+    }
+    fn merge(&self, a: DiffsAcc, mut b: DiffsAcc) -> DiffsAcc {
+        let mut by_kind = a.by_kind;
+        for (k, n) in std::mem::take(&mut b.by_kind) {
+            *by_kind.entry(k).or_default() += n;
+        }
+        DiffsAcc {
+            total: a.total + b.total,
+            by_kind,
+            kept: a.kept.merge(b.kept),
+        }
+    }
+    /// With `-e TYPE`, a record of that type contains the word `TYPE`.
+    fn prefilter(&self, _format: Format) -> Option<Prefilter> {
+        self.entity_type
+            .as_ref()
+            .map(|t| Prefilter::any_of([t.as_bytes().to_vec()], true))
+    }
+}
+
+impl DiffsAcc {
+    /// The report.
+    pub fn finish(self, index: &LineIndex) -> DiffsReport {
+        let mut diffs = self.kept.finish();
+        for r in &mut diffs {
+            index.resolve(r);
+        }
+        DiffsReport {
+            total: self.total,
+            by_kind: self.by_kind,
+            diffs,
+        }
+    }
+}

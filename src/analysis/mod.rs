@@ -1,0 +1,213 @@
+//! Analyses: one accumulator per subcommand, plus the pieces they share.
+//!
+//! Owns: time windows, bounded "keep the N newest/oldest" lists, message masking
+//! for grouping, and percentiles. Must not: do I/O or format output.
+//! Invariant: every list an analysis returns is sorted by a total key, so the
+//! thread count never changes the output.
+
+pub mod diagnose;
+pub mod diffs;
+pub mod errors;
+pub mod queues;
+pub mod replay;
+
+use crate::model::{Nanos, Record};
+use crate::scan::Analysis;
+
+/// A closed time interval `[after, before]` in UTC nanoseconds; open ends are `None`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Window {
+    /// Inclusive lower bound.
+    pub after: Option<Nanos>,
+    /// Inclusive upper bound.
+    pub before: Option<Nanos>,
+}
+
+impl Window {
+    /// True when `ts` lies in the window. With any bound set, records without a
+    /// time are outside it; with none set, everything is inside.
+    pub fn contains(&self, ts: Option<Nanos>) -> bool {
+        match ts {
+            None => self.after.is_none() && self.before.is_none(),
+            Some(t) => self.after.is_none_or(|a| t >= a) && self.before.is_none_or(|b| t <= b),
+        }
+    }
+}
+
+/// Which end of the timeline a [`Kept`] list keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// The newest records (printed newest first).
+    Newest,
+    /// The oldest records (printed oldest first).
+    Oldest,
+}
+
+/// At most `limit` records, the newest or the oldest by (time, input, offset).
+/// Memory stays within `2 × limit` records.
+#[derive(Debug, Clone)]
+pub struct Kept {
+    records: Vec<Record>,
+    limit: usize,
+    keep: Keep,
+    /// After a compaction that filled the list: the key of its last (worst) record.
+    worst: Option<(i64, u32, u64)>,
+}
+
+impl Kept {
+    /// An empty list keeping `limit` records.
+    pub fn new(limit: usize, keep: Keep) -> Kept {
+        Kept {
+            records: Vec::new(),
+            limit,
+            keep,
+            worst: None,
+        }
+    }
+
+    /// Whether a record with this key could still make the list (checked before
+    /// building the record, so rejected events cost nothing).
+    pub fn wants(&self, key: (i64, u32, u64)) -> bool {
+        match (self.limit, self.worst, self.keep) {
+            (0, _, _) => false,
+            (_, None, _) => true,
+            (_, Some(w), Keep::Newest) => key > w,
+            (_, Some(w), Keep::Oldest) => key < w,
+        }
+    }
+
+    /// Adds a record.
+    pub fn push(&mut self, r: Record) {
+        self.records.push(r);
+        if self.records.len() >= self.limit.saturating_mul(2).max(64) {
+            self.compact();
+        }
+    }
+
+    fn compact(&mut self) {
+        match self.keep {
+            Keep::Newest => self.records.sort_unstable_by_key(|r| std::cmp::Reverse(r.key())),
+            Keep::Oldest => self.records.sort_unstable_by_key(Record::key),
+        }
+        self.records.truncate(self.limit);
+        if self.records.len() == self.limit {
+            self.worst = self.records.last().map(Record::key);
+        }
+    }
+
+    /// Combines two lists.
+    pub fn merge(mut self, other: Kept) -> Kept {
+        self.records.extend(other.records);
+        self.compact();
+        self
+    }
+
+    /// The kept records in print order (newest first, or oldest first).
+    pub fn finish(mut self) -> Vec<Record> {
+        self.compact();
+        self.records
+    }
+}
+
+/// Masks numbers, hex ids and quoted values so that repeats of one message group
+/// together: `Timeout after 30s calling 7f3a9c…` → `Timeout after <n>s calling <id>`.
+pub fn mask_message(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_inclusive(|c: char| c.is_whitespace() || matches!(c, ',' | ':' | '=' | '(' | ')' | '[' | ']' | '/' | '\'' | '"')) {
+        let (core, sep) = match word.char_indices().last() {
+            Some((i, c)) if c.is_whitespace() || matches!(c, ',' | ':' | '=' | '(' | ')' | '[' | ']' | '/' | '\'' | '"') => {
+                (&word[..i], &word[i..])
+            }
+            _ => (word, ""),
+        };
+        let digits = core.chars().filter(|c| c.is_ascii_digit()).count();
+        let hexish = core.len() >= 8
+            && core.chars().all(|c| c.is_ascii_hexdigit() || c == '-' || c == '_')
+            && digits > 0;
+        if hexish {
+            out.push_str("<id>");
+        } else if digits > 0 {
+            // Replace each run of digits (with . separators) by <n>.
+            let mut in_num = false;
+            for c in core.chars() {
+                if c.is_ascii_digit() || (in_num && c == '.') {
+                    if !in_num {
+                        out.push_str("<n>");
+                        in_num = true;
+                    }
+                } else {
+                    in_num = false;
+                    out.push(c);
+                }
+            }
+        } else {
+            out.push_str(core);
+        }
+        out.push_str(sep);
+    }
+    out
+}
+
+/// Nearest-rank percentile of sorted values (`p` in 0..=100). `None` when empty.
+pub fn percentile(sorted: &[i64], p: f64) -> Option<i64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    Some(sorted[rank.clamp(1, sorted.len()) - 1])
+}
+
+/// Finds the time of the last event in the data (the anchor of relative times).
+pub struct LastTime;
+
+impl Analysis for LastTime {
+    type Acc = Option<Nanos>;
+    fn new_acc(&self) -> Self::Acc {
+        None
+    }
+    fn observe(&self, acc: &mut Self::Acc, ev: &crate::model::Event<'_>) {
+        if let Some(t) = ev.ts {
+            *acc = Some(acc.map_or(t, |a| a.max(t)));
+        }
+    }
+    fn merge(&self, a: Self::Acc, b: Self::Acc) -> Self::Acc {
+        match (a, b) {
+            (Some(x), Some(y)) => Some(x.max(y)),
+            (x, y) => x.or(y),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masking_groups_messages_that_differ_only_in_numbers_and_ids() {
+        let a = mask_message("Timeout after 30s calling tool id 7f3a9c21-aa");
+        let b = mask_message("Timeout after 45s calling tool id 9b2c0d11-bb");
+        assert_eq!(a, b);
+        assert_eq!(a, "Timeout after <n>s calling tool id <id>");
+        assert_ne!(mask_message("disk full"), mask_message("rate limited"));
+    }
+
+    #[test]
+    fn percentiles_use_nearest_rank() {
+        let v: Vec<i64> = (1..=100).collect();
+        assert_eq!(percentile(&v, 50.0), Some(50));
+        assert_eq!(percentile(&v, 95.0), Some(95));
+        assert_eq!(percentile(&[], 50.0), None);
+        assert_eq!(percentile(&[7], 95.0), Some(7));
+    }
+
+    #[test]
+    fn windows_are_inclusive_and_exclude_timeless_records_when_bounded() {
+        let w = Window {
+            after: Some(10),
+            before: Some(20),
+        };
+        assert!(w.contains(Some(10)) && w.contains(Some(20)));
+        assert!(!w.contains(Some(21)) && !w.contains(None));
+        assert!(Window::default().contains(None));
+    }
+}

@@ -1,0 +1,136 @@
+//! `replay`: a chronological timeline merged across all inputs, and `--at`, the
+//! state at one instant (the last snapshot at or before it plus every change
+//! after the snapshot up to the instant).
+
+use super::{Keep, Kept, Window};
+use crate::format::{tm::SnapshotCounts, to_record};
+use crate::model::{time::format_rfc3339, Event, Format, Loc, Nanos, Record};
+use crate::scan::{Analysis, LineIndex};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+/// The typed `replay` query.
+#[derive(Debug, Clone)]
+pub struct ReplayQuery {
+    /// The timeline's window (already resolved against the data's last event).
+    pub window: Window,
+    /// Most events to list (oldest first).
+    pub limit: usize,
+    /// `--at`: reconstruct the state at this instant instead.
+    pub at: Option<Nanos>,
+}
+
+/// The snapshot a `--at` reconstruction starts from.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotRef {
+    /// Snapshot time (RFC 3339 UTC).
+    pub time: String,
+    /// `file:line` of the snapshot.
+    pub at: String,
+    /// Its counts.
+    pub counts: SnapshotCounts,
+}
+
+/// The `replay` report.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayReport {
+    /// Window start (RFC 3339 UTC), if bounded.
+    pub from: Option<String>,
+    /// Window end (RFC 3339 UTC), if bounded.
+    pub to: Option<String>,
+    /// Events in the window (before `--limit`).
+    pub total: u64,
+    /// With `--at`: the snapshot the state starts from (null if none precedes it).
+    pub snapshot: Option<SnapshotRef>,
+    /// The timeline, oldest first, ties in input order.
+    pub events: Vec<Record>,
+}
+
+/// The `replay` accumulator.
+pub struct ReplayAcc {
+    total: u64,
+    kept: Kept,
+    /// Best snapshot so far for `--at`: (time, location, raw counts).
+    snapshot: Option<(Nanos, Loc, SnapshotCounts)>,
+}
+
+impl ReplayQuery {
+    fn in_scope(&self, ev: &Event<'_>) -> bool {
+        match self.at {
+            Some(at) => ev.format != Format::State && ev.ts.is_some_and(|t| t <= at),
+            None => self.window.contains(ev.ts),
+        }
+    }
+}
+
+impl Analysis for ReplayQuery {
+    type Acc = ReplayAcc;
+    fn new_acc(&self) -> ReplayAcc {
+        ReplayAcc {
+            total: 0,
+            // --at keeps the changes closest to the instant.
+            kept: Kept::new(self.limit, if self.at.is_some() { Keep::Newest } else { Keep::Oldest }),
+            snapshot: None,
+        }
+    }
+    fn observe(&self, acc: &mut ReplayAcc, ev: &Event<'_>) {
+        if let (Some(at), Format::State, Some(t)) = (self.at, ev.format, ev.ts) {
+            if t <= at && acc.snapshot.as_ref().is_none_or(|s| (t, ev.loc.file, ev.loc.offset) > (s.0, s.1.file, s.1.offset)) {
+                acc.snapshot = Some((t, ev.loc, SnapshotCounts::read(ev.raw)));
+            }
+            return;
+        }
+        if !self.in_scope(ev) {
+            return;
+        }
+        acc.total += 1;
+        if acc.kept.wants(super::errors::key(ev)) {
+            acc.kept.push(to_record(ev));
+        }
+    }
+    fn merge(&self, a: ReplayAcc, b: ReplayAcc) -> ReplayAcc {
+        let snapshot = match (a.snapshot, b.snapshot) {
+            (Some(x), Some(y)) => Some(if (y.0, y.1.file, y.1.offset) > (x.0, x.1.file, x.1.offset) { y } else { x }),
+            (x, y) => x.or(y),
+        };
+        ReplayAcc {
+            total: a.total + b.total,
+            kept: a.kept.merge(b.kept),
+            snapshot,
+        }
+    }
+}
+
+impl ReplayAcc {
+    /// The report: the timeline oldest first.
+    pub fn finish(self, q: &ReplayQuery, index: &LineIndex) -> ReplayReport {
+        let mut events = self.kept.finish();
+        let mut total = self.total;
+        let (from, to) = match q.at {
+            Some(at) => {
+                let since = self.snapshot.as_ref().map(|s| s.0);
+                events.retain(|r| since.is_none_or(|s| r.ts.is_some_and(|t| t > s)));
+                total = events.len() as u64;
+                (since, Some(at))
+            }
+            None => (q.window.after, q.window.before),
+        };
+        events.sort_by_key(Record::key);
+        for r in &mut events {
+            index.resolve(r);
+        }
+        ReplayReport {
+            from: from.map(format_rfc3339),
+            to: to.map(format_rfc3339),
+            total,
+            snapshot: self.snapshot.map(|(t, loc, counts)| SnapshotRef {
+                time: format_rfc3339(t),
+                at: index.at(&loc),
+                counts,
+            }),
+            events,
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! Dispatch: configuration → inputs → scan → analysis → render.
+//!
+//! Owns: the order of a run, anchoring relative times, `--strict` and
+//! `--fail-on` exit decisions, and the JSON Schema of each command.
+//! Must not: parse flags (see `cli`) or format anything itself (see `render`).
+
+use crate::analysis::diagnose::{DiagnoseQuery, DiagnoseReport};
+use crate::analysis::diffs::{DiffsQuery, DiffsReport};
+use crate::analysis::errors::{ErrorsQuery, ErrorsReport};
+use crate::analysis::queues::{QueuesQuery, QueuesReport};
+use crate::analysis::replay::{ReplayQuery, ReplayReport};
+use crate::analysis::{LastTime, Window};
+use crate::cli::{time::TimeArg, Config, Job, SchemaTarget, TimeWindow};
+use crate::error::{Error, ExitStatus, Result};
+use crate::model::{time::format_rfc3339, Nanos};
+use crate::render::{self, Envelope, QueryEcho, Sources, View, SCHEMA_VERSION};
+use crate::scan::{scan, ScanOutput};
+use crate::source::{self, Data, Inputs};
+use std::io::Write;
+
+/// Runs one command, writing the report to `out` and diagnostics to `err`.
+///
+/// Returns the exit status (success, or `Threshold` when `--fail-on` is met).
+/// Errors: bad arguments, no readable input, `--strict` failures, output errors.
+pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitStatus> {
+    if let Job::Schema(target) = cfg.job {
+        let schema = schema_for(target);
+        writeln!(out, "{}", serde_json::to_string_pretty(&schema).expect("schemas serialise"))?;
+        return Ok(ExitStatus::Success);
+    }
+    if let Some(n) = cfg.threads {
+        // Ignore the error of a second call (tests run several commands in one process).
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
+    }
+    let mut found = source::discover(&cfg.paths, cfg.input_format)?;
+    let paths_hint = cfg
+        .paths
+        .iter()
+        .map(|p| shell_quote(&p.display().to_string()))
+        .collect::<Vec<_>>()
+        .join(" ");
+
+    // Relative times need the data's last event: one light pass first.
+    let needs_anchor = match &cfg.job {
+        Job::Errors { window, .. } | Job::Diffs { window, .. } | Job::Replay { window, .. } => window.relative(),
+        _ => false,
+    } || matches!(&cfg.job, Job::Replay { at: Some(TimeArg::Ago(_)), .. });
+    let anchor: Nanos = if !needs_anchor {
+        0
+    } else if cfg.now {
+        time::OffsetDateTime::now_utc().unix_timestamp_nanos() as Nanos
+    } else {
+        spool_streams(&mut found)?;
+        scan(&mut found.inputs, &LastTime).acc.unwrap_or(0)
+    };
+    let window = |w: &TimeWindow| Window {
+        after: w.after.map(|t| t.resolve(anchor)),
+        before: w.before.map(|t| t.resolve(anchor)),
+    };
+    let mut echo = QueryEcho::default();
+    let echo_window = |echo: &mut QueryEcho, w: &Window| {
+        echo.after = w.after.map(format_rfc3339);
+        echo.before = w.before.map(format_rfc3339);
+    };
+
+    let ctx = Ctx {
+        cfg: &cfg,
+        out,
+        err,
+    };
+    match &cfg.job {
+        Job::Errors {
+            severities,
+            agent,
+            category,
+            grep,
+            window: w,
+            limit,
+            by,
+        } => {
+            let q = ErrorsQuery {
+                severities: severities.clone(),
+                agent: agent.clone(),
+                category: category.clone(),
+                grep: grep.clone(),
+                window: window(w),
+                limit: *limit,
+                by: *by,
+            };
+            echo_window(&mut echo, &q.window);
+            echo.severity = severities.iter().map(|s| s.name().to_string()).collect();
+            echo.agent = agent.clone();
+            echo.category = category.clone();
+            echo.grep = grep.as_ref().map(|r| r.as_str().to_string());
+            echo.by = by.map(|b| serde_json::to_value(b).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default());
+            echo.limit = Some(*limit as u64);
+            let r = scan(&mut found.inputs, &q);
+            let report = r.acc.finish(&q, &r.index);
+            ctx.emit("errors", echo, &found, &r.sources, &r.index, report)
+        }
+        Job::Diffs { entity_type, window: w, limit } => {
+            let q = DiffsQuery {
+                entity_type: entity_type.clone(),
+                window: window(w),
+                limit: *limit,
+            };
+            echo_window(&mut echo, &q.window);
+            echo.entity_type = entity_type.clone();
+            echo.limit = Some(*limit as u64);
+            let r = scan(&mut found.inputs, &q);
+            let report = r.acc.finish(&r.index);
+            ctx.emit("diffs", echo, &found, &r.sources, &r.index, report)
+        }
+        Job::Replay { window: w, at, limit } => {
+            let q = ReplayQuery {
+                window: window(w),
+                limit: *limit,
+                at: at.map(|t| t.resolve(anchor)),
+            };
+            if q.at.is_none() {
+                echo_window(&mut echo, &q.window);
+            }
+            echo.at = q.at.map(format_rfc3339);
+            echo.limit = Some(*limit as u64);
+            let r = scan(&mut found.inputs, &q);
+            let report = r.acc.finish(&q, &r.index);
+            ctx.emit("replay", echo, &found, &r.sources, &r.index, report)
+        }
+        Job::Queues { pending } => {
+            let q = QueuesQuery {
+                list_pending: *pending,
+                window: Window::default(),
+            };
+            echo.pending = *pending;
+            let r = scan(&mut found.inputs, &q);
+            let report = r.acc.finish(*pending, &r.index);
+            ctx.emit("queues", echo, &found, &r.sources, &r.index, report)
+        }
+        Job::Diagnose { fail_on, stuck_after_ms } => {
+            let q = DiagnoseQuery {
+                paths_hint,
+                stuck_after_ms: *stuck_after_ms,
+            };
+            echo.fail_on = fail_on.map(|s| s.name().to_string());
+            let r: ScanOutput<_> = scan(&mut found.inputs, &q);
+            let report = r.acc.finish(&q, &r.sources, &r.index);
+            let worst = report.findings.first().map(|f| f.severity);
+            let status = ctx.emit("diagnose", echo, &found, &r.sources, &r.index, report)?;
+            match (fail_on, worst) {
+                (Some(threshold), Some(w)) if w >= *threshold => Ok(ExitStatus::Threshold),
+                _ => Ok(status),
+            }
+        }
+        Job::Schema(_) => unreachable!("handled above"),
+    }
+}
+
+struct Ctx<'a> {
+    cfg: &'a Config,
+    out: &'a mut dyn Write,
+    err: &'a mut dyn Write,
+}
+
+impl Ctx<'_> {
+    fn emit<V: View>(
+        self,
+        command: &str,
+        query: QueryEcho,
+        found: &Inputs,
+        stats: &[crate::scan::SourceStats],
+        index: &crate::scan::LineIndex,
+        data: V,
+    ) -> Result<ExitStatus> {
+        let sources = Sources::new(stats, &found.skipped, index);
+        render::report_problems(&sources, self.err);
+        if self.cfg.strict && sources.malformed > 0 {
+            let first = sources
+                .files
+                .iter()
+                .flat_map(|f| f.first_malformed.iter().cloned())
+                .take(5)
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Err(Error::Strict {
+                count: sources.malformed,
+                first,
+            });
+        }
+        let env = Envelope {
+            schema_version: SCHEMA_VERSION.to_string(),
+            command: command.to_string(),
+            query,
+            sources,
+            data,
+        };
+        render::emit(&env, self.cfg.output, &self.cfg.style, self.out)?;
+        Ok(ExitStatus::Success)
+    }
+}
+
+/// Reads stdin/FIFO inputs into memory so that they can be scanned twice
+/// (relative times need the last event first).
+fn spool_streams(found: &mut Inputs) -> Result<()> {
+    for input in &mut found.inputs {
+        if let Data::Stream { head, rest } = &mut input.data {
+            let mut all = std::mem::take(head);
+            rest.read_to_end(&mut all).map_err(|source| Error::Open {
+                path: input.display.clone().into(),
+                source,
+            })?;
+            input.data = Data::Owned(all);
+        }
+    }
+    Ok(())
+}
+
+use std::io::Read;
+
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:@=+".contains(c)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// The JSON Schema (draft 2020-12, `additionalProperties: false` throughout) of a
+/// command's `--format json` envelope. Published as `schema/COMMAND.json`.
+pub fn schema_for(target: SchemaTarget) -> serde_json::Value {
+    let mut s = match target {
+        SchemaTarget::Diagnose => schemars::schema_for!(Envelope<DiagnoseReport>),
+        SchemaTarget::Errors => schemars::schema_for!(Envelope<ErrorsReport>),
+        SchemaTarget::Diffs => schemars::schema_for!(Envelope<DiffsReport>),
+        SchemaTarget::Replay => schemars::schema_for!(Envelope<ReplayReport>),
+        SchemaTarget::Queues => schemars::schema_for!(Envelope<QueuesReport>),
+    }
+    .to_value();
+    if let Some(o) = s.as_object_mut() {
+        o.insert("title".into(), format!("oracle {} --format json", target.name()).into());
+        o.insert("$id".into(), format!("oracle-monitor/schema/{}.json", target.name()).into());
+    }
+    s
+}
+

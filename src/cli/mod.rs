@@ -1,0 +1,518 @@
+//! The command line (clap) and its conversion into typed configuration.
+//!
+//! Owns: every flag, its help, and validation. Must not: run anything. Only this
+//! module knows clap; the engine receives a [`Config`].
+
+pub mod time;
+
+use self::time::TimeArg;
+use crate::analysis::errors::GroupBy;
+use crate::error::{Error, Result};
+use crate::model::{Format, Severity};
+use crate::render::{OutputFormat, Style};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// Forensic queries over multi-agent telemetry: pipe logs, time-machine JSONL, hook JSONL.
+#[derive(Debug, Parser)]
+#[command(name = "oracle", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// Output format.
+    #[arg(long, short = 'f', global = true, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
+    /// Colour: auto (on a TTY without NO_COLOR), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+    /// Worker threads (default: all cores). Output is identical for any value.
+    #[arg(long, short = 'j', global = true, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Force the input format instead of detecting it from content.
+    #[arg(long, global = true, value_enum)]
+    pub input_format: Option<InputFormatArg>,
+    /// Exit with status 2 when any record cannot be read.
+    #[arg(long, global = true)]
+    pub strict: bool,
+    /// Count durations in time flags back from the wall clock, not the data's last event.
+    #[arg(long, global = true)]
+    pub now: bool,
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Tables for people.
+    Table,
+    /// One JSON envelope (schema: `oracle schema COMMAND`).
+    Json,
+    /// One JSON record per line.
+    Jsonl,
+    /// Alias of `table` (the seed CLI's name).
+    Text,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// On a TTY unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// `--input-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputFormatArg {
+    /// Pipe-delimited teamsters/Dante log.
+    Pipe,
+    /// diff_time_machine.jsonl.
+    Diff,
+    /// state_time_machine.jsonl.
+    State,
+    /// Hook JSON (schema A/B, Claude Code hook payloads).
+    Hook,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// One screen that says what is wrong, with ranked findings and next commands.
+    Diagnose(DiagnoseArgs),
+    /// Error-like events across all formats, newest first.
+    Errors(ErrorsArgs),
+    /// Every change or event, newest first.
+    Diffs(DiffsArgs),
+    /// A chronological timeline across all inputs, or the state at an instant.
+    Replay(ReplayArgs),
+    /// Per-agent traffic, pending tasks, reply latency and queue occupancy.
+    Queues(QueuesArgs),
+    /// Print the JSON Schema of a command's `--format json` output.
+    Schema(SchemaArgs),
+}
+
+/// Inputs shared by every subcommand.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Files or directories (walked; telemetry files picked by content); `-` is stdin.
+    /// Default: $TELEMETRY_DATA_DIR, else ./telemetry_data, else ./.claude/telemetry-*.log.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+/// Time window flags.
+#[derive(Debug, Args)]
+pub struct TimeArgs {
+    /// Only events at or after this time (RFC 3339, naive ISO UTC, a date, or 10m/2h/1d back from the last event).
+    #[arg(long, value_name = "TIME")]
+    pub after: Option<String>,
+    /// Only events at or before this time (same forms as --after).
+    #[arg(long, value_name = "TIME")]
+    pub before: Option<String>,
+}
+
+/// `diagnose`.
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    /// Exit with status 1 when a finding at or above this severity exists.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+    /// Pending tasks at least this old are reported as stuck (a duration).
+    #[arg(long, default_value = "60s", value_name = "DURATION")]
+    pub stuck_after: String,
+    /// Input paths.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// `--fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Critical findings.
+    Critical,
+    /// Error or critical findings.
+    Error,
+    /// Warning, error or critical findings.
+    Warning,
+}
+
+/// `errors`.
+#[derive(Debug, Args)]
+pub struct ErrorsArgs {
+    /// Only these severities (comma-separated or repeated): critical, error, warning, info.
+    #[arg(long, short = 's', value_enum, value_delimiter = ',', value_name = "SEVERITY")]
+    pub severity: Vec<SeverityArg>,
+    /// Only this agent (exact, case-insensitive).
+    #[arg(long, short = 'a', value_name = "NAME")]
+    pub agent: Option<String>,
+    /// Only this category (exact, case-insensitive), e.g. llm_error, tool_error, lifecycle, test.
+    #[arg(long, value_name = "NAME")]
+    pub category: Option<String>,
+    /// Only messages matching this regular expression.
+    #[arg(long, value_name = "REGEX")]
+    pub grep: Option<String>,
+    /// Time window.
+    #[command(flatten)]
+    pub time: TimeArgs,
+    /// Most events (or groups) to show.
+    #[arg(long, short = 'l', default_value_t = 30, value_name = "N")]
+    pub limit: usize,
+    /// Group and count instead of listing.
+    #[arg(long, value_enum)]
+    pub by: Option<ByArg>,
+    /// Input paths.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// `--severity` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    /// Critical.
+    Critical,
+    /// Error.
+    Error,
+    /// Warning.
+    Warning,
+    /// Info.
+    Info,
+}
+
+/// `--by` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ByArg {
+    /// The emitting agent.
+    Agent,
+    /// The category.
+    Category,
+    /// The message, numbers and ids masked.
+    Message,
+}
+
+/// `diffs`.
+#[derive(Debug, Args)]
+pub struct DiffsArgs {
+    /// Only this entity type (time machine) or event type (pipe, hook).
+    #[arg(long, short = 'e', value_name = "TYPE")]
+    pub entity_type: Option<String>,
+    /// Time window.
+    #[command(flatten)]
+    pub time: TimeArgs,
+    /// Most events to show.
+    #[arg(long, short = 'l', default_value_t = 50, value_name = "N")]
+    pub limit: usize,
+    /// Input paths.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// `replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Window length in minutes, ending at the data's last event (or now with --now).
+    #[arg(long, short = 'm', default_value_t = 5.0, value_name = "MINUTES")]
+    pub minutes: f64,
+    /// Time window.
+    #[command(flatten)]
+    pub time: TimeArgs,
+    /// Reconstruct the state at this instant: last snapshot at or before it plus the changes after it.
+    #[arg(long, value_name = "TIME", conflicts_with_all = ["after", "before"])]
+    pub at: Option<String>,
+    /// Most events to show (oldest first).
+    #[arg(long, short = 'l', default_value_t = 100, value_name = "N")]
+    pub limit: usize,
+    /// Input paths.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// `queues`.
+#[derive(Debug, Args)]
+pub struct QueuesArgs {
+    /// List the pending tasks themselves.
+    #[arg(long)]
+    pub pending: bool,
+    /// Input paths.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// `schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// The command whose output schema to print.
+    #[arg(value_enum)]
+    pub command: SchemaTarget,
+}
+
+/// Commands with a JSON output schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaTarget {
+    /// diagnose.
+    Diagnose,
+    /// errors.
+    Errors,
+    /// diffs.
+    Diffs,
+    /// replay.
+    Replay,
+    /// queues.
+    Queues,
+}
+
+impl SchemaTarget {
+    /// The command's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            SchemaTarget::Diagnose => "diagnose",
+            SchemaTarget::Errors => "errors",
+            SchemaTarget::Diffs => "diffs",
+            SchemaTarget::Replay => "replay",
+            SchemaTarget::Queues => "queues",
+        }
+    }
+}
+
+/// A time window before anchoring.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TimeWindow {
+    /// `--after`.
+    pub after: Option<TimeArg>,
+    /// `--before`.
+    pub before: Option<TimeArg>,
+}
+
+impl TimeWindow {
+    fn parse(t: &TimeArgs) -> Result<TimeWindow> {
+        Ok(TimeWindow {
+            after: t.after.as_deref().map(|v| time::parse("--after", v)).transpose()?,
+            before: t.before.as_deref().map(|v| time::parse("--before", v)).transpose()?,
+        })
+    }
+    /// True when a bound is a duration (needs the anchor).
+    pub fn relative(&self) -> bool {
+        matches!(self.after, Some(TimeArg::Ago(_))) || matches!(self.before, Some(TimeArg::Ago(_)))
+    }
+}
+
+/// A subcommand's typed configuration.
+#[derive(Debug, Clone)]
+pub enum Job {
+    /// `diagnose`.
+    Diagnose {
+        /// `--fail-on`.
+        fail_on: Option<Severity>,
+        /// `--stuck-after`, ms.
+        stuck_after_ms: i64,
+    },
+    /// `errors`.
+    Errors {
+        /// Severities.
+        severities: Vec<Severity>,
+        /// Agent.
+        agent: Option<String>,
+        /// Category.
+        category: Option<String>,
+        /// Regex.
+        grep: Option<regex::Regex>,
+        /// Window.
+        window: TimeWindow,
+        /// Limit.
+        limit: usize,
+        /// Grouping.
+        by: Option<GroupBy>,
+    },
+    /// `diffs`.
+    Diffs {
+        /// Type filter.
+        entity_type: Option<String>,
+        /// Window.
+        window: TimeWindow,
+        /// Limit.
+        limit: usize,
+    },
+    /// `replay`.
+    Replay {
+        /// Window (defaults to the last `minutes`).
+        window: TimeWindow,
+        /// `--at`.
+        at: Option<TimeArg>,
+        /// Limit.
+        limit: usize,
+    },
+    /// `queues`.
+    Queues {
+        /// `--pending`.
+        pending: bool,
+    },
+    /// `schema`.
+    Schema(SchemaTarget),
+}
+
+/// Everything a run needs, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The job.
+    pub job: Job,
+    /// Input paths as given (empty: default locations).
+    pub paths: Vec<PathBuf>,
+    /// Forced input format.
+    pub input_format: Option<Format>,
+    /// Output format.
+    pub output: OutputFormat,
+    /// Table style.
+    pub style: Style,
+    /// Worker threads (`None`: all cores).
+    pub threads: Option<usize>,
+    /// `--strict`.
+    pub strict: bool,
+    /// Anchor durations on the wall clock.
+    pub now: bool,
+}
+
+impl Cli {
+    /// Validates and converts the parsed flags.
+    ///
+    /// Errors: [`Error::BadArg`] for values clap cannot check (times, regexes,
+    /// thread counts), naming the flag and the accepted forms.
+    pub fn into_config(self) -> Result<Config> {
+        if self.threads == Some(0) {
+            return Err(Error::BadArg {
+                flag: "--threads",
+                value: "0".into(),
+                reason: "must be at least 1".into(),
+                accepted: "a whole number from 1 up (default: all cores)",
+            });
+        }
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let color = match self.color {
+            ColorArg::Always => true,
+            ColorArg::Never => false,
+            ColorArg::Auto => !no_color && std::io::stdout().is_terminal(),
+        };
+        let width = terminal_size::terminal_size()
+            .map(|(w, _)| w.0 as usize)
+            .or_else(|| std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()))
+            .unwrap_or(120);
+        let limit_check = |l: usize| -> Result<usize> { Ok(l) };
+        let (job, paths) = match self.command {
+            Command::Diagnose(a) => {
+                let stuck = humantime::parse_duration(&a.stuck_after).map_err(|e| Error::BadArg {
+                    flag: "--stuck-after",
+                    value: a.stuck_after.clone(),
+                    reason: e.to_string(),
+                    accepted: "a duration: 30s, 5m, 1h",
+                })?;
+                (
+                    Job::Diagnose {
+                        fail_on: a.fail_on.map(|f| match f {
+                            FailOn::Critical => Severity::Critical,
+                            FailOn::Error => Severity::Error,
+                            FailOn::Warning => Severity::Warning,
+                        }),
+                        stuck_after_ms: stuck.as_millis() as i64,
+                    },
+                    a.input.paths,
+                )
+            }
+            Command::Errors(a) => {
+                let grep = a
+                    .grep
+                    .as_deref()
+                    .map(|g| {
+                        regex::RegexBuilder::new(g).case_insensitive(true).build().map_err(|e| Error::BadArg {
+                            flag: "--grep",
+                            value: g.to_string(),
+                            reason: e.to_string(),
+                            accepted: "a regular expression (Rust regex syntax), matched case-insensitively",
+                        })
+                    })
+                    .transpose()?;
+                let mut severities: Vec<Severity> = a
+                    .severity
+                    .iter()
+                    .map(|s| match s {
+                        SeverityArg::Critical => Severity::Critical,
+                        SeverityArg::Error => Severity::Error,
+                        SeverityArg::Warning => Severity::Warning,
+                        SeverityArg::Info => Severity::Info,
+                    })
+                    .collect();
+                severities.sort_unstable_by(|a, b| b.cmp(a));
+                severities.dedup();
+                (
+                    Job::Errors {
+                        severities,
+                        agent: a.agent,
+                        category: a.category,
+                        grep,
+                        window: TimeWindow::parse(&a.time)?,
+                        limit: limit_check(a.limit)?,
+                        by: a.by.map(|b| match b {
+                            ByArg::Agent => GroupBy::Agent,
+                            ByArg::Category => GroupBy::Category,
+                            ByArg::Message => GroupBy::Message,
+                        }),
+                    },
+                    a.input.paths,
+                )
+            }
+            Command::Diffs(a) => (
+                Job::Diffs {
+                    entity_type: a.entity_type,
+                    window: TimeWindow::parse(&a.time)?,
+                    limit: a.limit,
+                },
+                a.input.paths,
+            ),
+            Command::Replay(a) => {
+                if !(a.minutes.is_finite() && a.minutes > 0.0) {
+                    return Err(Error::BadArg {
+                        flag: "--minutes",
+                        value: a.minutes.to_string(),
+                        reason: "must be a positive number".into(),
+                        accepted: "minutes as a positive number, e.g. 5 or 0.5",
+                    });
+                }
+                let mut window = TimeWindow::parse(&a.time)?;
+                if window == TimeWindow::default() {
+                    window.after = Some(TimeArg::Ago((a.minutes * 60e9) as i64));
+                    window.before = Some(TimeArg::Ago(0));
+                }
+                (
+                    Job::Replay {
+                        window,
+                        at: a.at.as_deref().map(|v| time::parse("--at", v)).transpose()?,
+                        limit: a.limit,
+                    },
+                    a.input.paths,
+                )
+            }
+            Command::Queues(a) => (Job::Queues { pending: a.pending }, a.input.paths),
+            Command::Schema(a) => (Job::Schema(a.command), Vec::new()),
+        };
+        Ok(Config {
+            job,
+            paths,
+            input_format: self.input_format.map(|f| match f {
+                InputFormatArg::Pipe => Format::Pipe,
+                InputFormatArg::Diff => Format::Diff,
+                InputFormatArg::State => Format::State,
+                InputFormatArg::Hook => Format::Hook,
+            }),
+            output: match self.format {
+                FormatArg::Table | FormatArg::Text => OutputFormat::Table,
+                FormatArg::Json => OutputFormat::Json,
+                FormatArg::Jsonl => OutputFormat::Jsonl,
+            },
+            style: Style { color, width },
+            threads: self.threads,
+            strict: self.strict,
+            now: self.now,
+        })
+    }
+}

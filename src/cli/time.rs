@@ -1,0 +1,100 @@
+//! Time arguments: RFC 3339, naive ISO (UTC), a date, or a duration counted back
+//! from an anchor (the data's last event, or the wall clock with `--now`).
+
+use crate::error::{Error, Result};
+use crate::model::Nanos;
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{Date, OffsetDateTime, PrimitiveDateTime};
+
+/// The forms every time flag accepts, for error messages.
+pub const ACCEPTED: &str = "RFC 3339 (2026-02-13T14:30:00Z, 2026-02-13T16:30:00+02:00), \
+naive ISO in UTC (2026-02-13T14:30:00[.123456]), a date (2026-02-13), \
+or a duration back from the last event (90s, 10m, 2h, 1d, 1h30m)";
+
+/// A time argument before it is anchored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeArg {
+    /// An instant, UTC nanoseconds.
+    At(Nanos),
+    /// A duration before the anchor, in nanoseconds.
+    Ago(i64),
+}
+
+impl TimeArg {
+    /// The instant, given the anchor for durations.
+    pub fn resolve(self, anchor: Nanos) -> Nanos {
+        match self {
+            TimeArg::At(t) => t,
+            TimeArg::Ago(d) => anchor.saturating_sub(d),
+        }
+    }
+}
+
+/// Parses the value of `flag`.
+///
+/// Errors: [`Error::BadArg`] naming the flag and the accepted forms.
+pub fn parse(flag: &'static str, value: &str) -> Result<TimeArg> {
+    let v = value.trim();
+    let bad = |reason: &str| Error::BadArg {
+        flag,
+        value: value.to_string(),
+        reason: reason.to_string(),
+        accepted: ACCEPTED,
+    };
+    if v.is_empty() {
+        return Err(bad("empty"));
+    }
+    if v.as_bytes()[0].is_ascii_digit() && v.len() >= 10 && v.as_bytes().get(4) == Some(&b'-') {
+        if let Ok(t) = OffsetDateTime::parse(v, &Rfc3339) {
+            return Ok(TimeArg::At(t.unix_timestamp_nanos() as Nanos));
+        }
+        let naive = format_description!(
+            version = 2,
+            "[year]-[month]-[day][first [T] [t] [ ]][hour]:[minute][optional [:[second][optional [.[subsecond]]]]]"
+        );
+        if let Ok(t) = PrimitiveDateTime::parse(v, &naive) {
+            return Ok(TimeArg::At(t.assume_utc().unix_timestamp_nanos() as Nanos));
+        }
+        if let Ok(d) = Date::parse(v, format_description!("[year]-[month]-[day]")) {
+            return Ok(TimeArg::At(d.midnight().assume_utc().unix_timestamp_nanos() as Nanos));
+        }
+        return Err(bad("not a valid date or time"));
+    }
+    match humantime::parse_duration(v) {
+        Ok(d) => Ok(TimeArg::Ago(i64::try_from(d.as_nanos()).map_err(|_| bad("duration too long"))?)),
+        Err(e) => Err(bad(&e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::time::parse_timestamp;
+
+    #[test]
+    fn every_form_parses() {
+        let z = parse_timestamp(b"2026-02-13T14:30:00Z").unwrap();
+        assert_eq!(parse("--after", "2026-02-13T14:30:00Z").unwrap(), TimeArg::At(z));
+        assert_eq!(parse("--after", "2026-02-13T16:30:00+02:00").unwrap(), TimeArg::At(z));
+        assert_eq!(parse("--after", "2026-02-13T14:30:00").unwrap(), TimeArg::At(z));
+        assert_eq!(parse("--after", "2026-02-13 14:30").unwrap(), TimeArg::At(z));
+        assert_eq!(
+            parse("--after", "2026-02-13T14:30:00.5").unwrap(),
+            TimeArg::At(z + 500_000_000)
+        );
+        let midnight = parse_timestamp(b"2026-02-13T00:00:00Z").unwrap();
+        assert_eq!(parse("--after", "2026-02-13").unwrap(), TimeArg::At(midnight));
+        assert_eq!(parse("--after", "10m").unwrap(), TimeArg::Ago(600_000_000_000));
+        assert_eq!(parse("--after", "1d").unwrap(), TimeArg::Ago(86_400_000_000_000));
+        assert_eq!(TimeArg::Ago(10).resolve(100), 90);
+    }
+
+    #[test]
+    fn bad_values_name_the_flag_and_the_forms() {
+        let e = parse("--before", "yesterday-ish").unwrap_err().to_string();
+        assert!(e.contains("--before") && e.contains("RFC 3339") && e.contains("10m"), "{e}");
+        assert!(parse("--after", "2026-13-45").is_err());
+        assert!(parse("--after", "").is_err());
+    }
+}

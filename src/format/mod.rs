@@ -1,0 +1,297 @@
+//! Parsers: one per input format, all producing [`Event`]s.
+//!
+//! Owns: record framing inside a chunk (lines, or top-level JSON objects for hook
+//! files), per-record parsing, the per-format one-line summaries, and the
+//! conversion of kept events to owned [`Record`]s. Must not: do I/O, or decide
+//! what an analysis keeps.
+//! Invariant: a record that cannot be read is reported to the [`Sink`] with its
+//! location and never stops the chunk.
+
+pub mod hook;
+pub mod lax;
+pub mod pipe;
+pub mod summary;
+pub mod tm;
+
+use crate::model::{Event, Format, Loc, Record};
+use memchr::memmem;
+
+/// A record-aligned slice of one input, ready to parse.
+#[derive(Clone, Copy)]
+pub struct Chunk<'a> {
+    /// Input index.
+    pub input: u32,
+    /// Global chunk number.
+    pub index: u32,
+    /// Byte offset of `bytes[0]` within the input.
+    pub base: u64,
+    /// The bytes.
+    pub bytes: &'a [u8],
+    /// The input's format.
+    pub format: Format,
+    /// Pipe logs: the `# Team:` header value.
+    pub team: Option<&'a str>,
+    /// True when the chunk ends at the end of its input (a torn last line is possible).
+    pub at_eof: bool,
+}
+
+/// Why a record could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bad {
+    /// Where.
+    pub loc: Loc,
+    /// Why, in a few words.
+    pub reason: String,
+    /// The input's last record, cut short without a newline (a writer still writing).
+    pub torn: bool,
+}
+
+/// Receives what a chunk parse finds.
+pub trait Sink {
+    /// A well-formed record.
+    fn event(&mut self, ev: &Event<'_>);
+    /// A record that could not be read.
+    fn bad(&mut self, bad: Bad);
+}
+
+/// A literal prefilter: a record is only parsed when it contains one of the
+/// literals. Built from a query so that every record the query can match
+/// contains one (no false negatives); records it skips are not parsed and so not
+/// checked for well-formedness (the `sources` block counts them as `prefiltered`).
+///
+/// One case-sensitive literal uses `memchr::memmem`; several (or case-insensitive
+/// ones) use one `regex` alternation, which runs a SIMD multi-literal search.
+#[derive(Debug, Clone)]
+pub enum Prefilter {
+    /// Matches nothing: no record of this format can matter.
+    Nothing,
+    /// One literal.
+    One(memmem::Finder<'static>),
+    /// Any of several literals.
+    Many(regex::bytes::Regex),
+}
+
+impl Prefilter {
+    /// A prefilter matching records that contain any of `literals` (ASCII case
+    /// ignored when `ignore_case`).
+    pub fn any_of<I: IntoIterator<Item = Vec<u8>>>(literals: I, ignore_case: bool) -> Prefilter {
+        let lits: Vec<Vec<u8>> = literals.into_iter().collect();
+        match lits.as_slice() {
+            [] => Prefilter::Nothing,
+            [one] if !ignore_case => Prefilter::One(memmem::Finder::new(one).into_owned()),
+            _ => {
+                let alt = lits
+                    .iter()
+                    .map(|l| regex::escape(&String::from_utf8_lossy(l)))
+                    .collect::<Vec<_>>()
+                    .join("|");
+                let pat = if ignore_case { format!("(?i-u:{alt})") } else { alt };
+                regex::bytes::Regex::new(&pat).map_or(Prefilter::Nothing, Prefilter::Many)
+            }
+        }
+    }
+
+    /// Finds the first candidate position at or after `from` in `hay`, if any.
+    fn next(&self, hay: &[u8], from: usize) -> Option<usize> {
+        match self {
+            Prefilter::Nothing => None,
+            Prefilter::One(f) => f.find(&hay[from..]).map(|i| from + i),
+            Prefilter::Many(re) => re.find_at(hay, from).map(|m| m.start()),
+        }
+    }
+}
+
+/// Counts what a chunk parse skipped: header and blank lines, and (with a
+/// prefilter) records never parsed.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ChunkCounts {
+    /// Lines in the chunk (for resolving line numbers).
+    pub lines: u32,
+    /// Records parsed successfully.
+    pub records: u64,
+    /// Lines skipped by the prefilter (not parsed).
+    pub prefiltered: u64,
+}
+
+/// Parses every record in `chunk`, reporting events and bad records to `sink`.
+pub fn parse_chunk(chunk: &Chunk<'_>, pre: Option<&Prefilter>, sink: &mut dyn Sink) -> ChunkCounts {
+    match chunk.format {
+        Format::Hook => hook::parse_stream(chunk, sink),
+        _ => parse_lines(chunk, pre, sink),
+    }
+}
+
+/// Line framing for pipe, diff and state files.
+fn parse_lines(chunk: &Chunk<'_>, pre: Option<&Prefilter>, sink: &mut dyn Sink) -> ChunkCounts {
+    let buf = chunk.bytes;
+    let mut counts = ChunkCounts::default();
+    let mut pos = 0usize;
+    let mut line_no = 0u32;
+    while pos < buf.len() {
+        if let Some(pre) = pre {
+            // Jump to the line holding the next candidate, counting the lines skipped.
+            match pre.next(buf, pos) {
+                None => {
+                    let skipped = count_lines(&buf[pos..]);
+                    counts.prefiltered += u64::from(skipped);
+                    line_no += skipped;
+                    break;
+                }
+                Some(hit) => {
+                    let line_start = memchr::memrchr(b'\n', &buf[pos..hit]).map_or(pos, |i| pos + i + 1);
+                    let skipped = memchr::memchr_iter(b'\n', &buf[pos..line_start]).count() as u32;
+                    counts.prefiltered += u64::from(skipped);
+                    line_no += skipped;
+                    pos = line_start;
+                }
+            }
+        }
+        let (end, next) = match memchr::memchr(b'\n', &buf[pos..]) {
+            Some(i) => (pos + i, pos + i + 1),
+            None => (buf.len(), buf.len()),
+        };
+        let has_newline = next > end;
+        let mut line = &buf[pos..end];
+        if let Some(l) = line.strip_suffix(b"\r") {
+            line = l;
+        }
+        let loc = Loc {
+            file: chunk.input,
+            chunk: chunk.index,
+            line_in_chunk: line_no,
+            offset: chunk.base + pos as u64,
+        };
+        let res = match chunk.format {
+            Format::Pipe => pipe::parse_line(line, loc, chunk.team),
+            Format::Diff => tm::parse_diff(line, loc),
+            Format::State => tm::parse_state(line, loc),
+            Format::Hook => unreachable!("hook files are framed by objects"),
+        };
+        match res {
+            Ok(Some(ev)) => {
+                counts.records += 1;
+                sink.event(&ev);
+            }
+            Ok(None) => {}
+            Err(reason) => sink.bad(Bad {
+                loc,
+                reason,
+                torn: chunk.at_eof && !has_newline,
+            }),
+        }
+        line_no += 1;
+        pos = next;
+    }
+    counts.lines = line_no;
+    counts
+}
+
+/// Lines in `b`, counting a final line without `\n`.
+pub fn count_lines(b: &[u8]) -> u32 {
+    let n = memchr::memchr_iter(b'\n', b).count();
+    (n + usize::from(!b.is_empty() && !b.ends_with(b"\n"))) as u32
+}
+
+/// Skips the leading UTF-8 BOM and whitespace of a line; returns `None` when blank.
+#[inline]
+pub(crate) fn content(line: &[u8]) -> Option<&[u8]> {
+    let line = crate::source::strip_bom(line).trim_ascii();
+    (!line.is_empty()).then_some(line)
+}
+
+/// Converts a kept event into an owned [`Record`] (file and line are resolved later).
+pub fn to_record(ev: &Event<'_>) -> Record {
+    use crate::model::own;
+    let raw = raw_json(ev);
+    Record {
+        time: ev.ts.map(crate::model::time::format_rfc3339),
+        file: String::new(),
+        line: 0,
+        offset: ev.loc.offset,
+        format: ev.format,
+        kind: ev.kind.to_string(),
+        status: ev.status.to_string(),
+        agent: own(&ev.agent),
+        target: own(&ev.target),
+        severity: ev.severity,
+        category: own(&ev.category),
+        session: own(&ev.session),
+        summary: summary::summarize(ev),
+        raw,
+        ts: ev.ts,
+        loc: ev.loc,
+    }
+}
+
+/// The event's raw bytes as a JSON value (a JSON string of the text when they are
+/// not valid JSON on their own, e.g. a pipe line whose metadata is not an object).
+fn raw_json(ev: &Event<'_>) -> Box<serde_json::value::RawValue> {
+    let text = String::from_utf8_lossy(ev.raw);
+    serde_json::value::RawValue::from_string(text.trim().to_string()).unwrap_or_else(|_| {
+        serde_json::value::to_raw_value(&text).expect("a string always serialises")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Event;
+
+    #[derive(Default)]
+    struct Collect {
+        events: Vec<(u32, String)>,
+        bad: Vec<Bad>,
+    }
+    impl Sink for Collect {
+        fn event(&mut self, ev: &Event<'_>) {
+            self.events.push((ev.loc.line_in_chunk, ev.kind.to_string()));
+        }
+        fn bad(&mut self, bad: Bad) {
+            self.bad.push(bad);
+        }
+    }
+
+    fn chunk(bytes: &[u8], format: Format) -> Chunk<'_> {
+        Chunk {
+            input: 0,
+            index: 0,
+            base: 0,
+            bytes,
+            format,
+            team: None,
+            at_eof: true,
+        }
+    }
+
+    #[test]
+    fn prefilter_finds_the_same_matching_lines_as_a_full_parse() {
+        let data = b"{\"timestamp\": \"2026-02-09T11:30:12\", \"change_type\": \"added\", \"entity_type\": \"span\", \"data\": {}}\n\
+{\"timestamp\": \"2026-02-09T11:30:13\", \"change_type\": \"added\", \"entity_type\": \"error\", \"data\": {\"severity\": \"critical\"}}\n\
+not json\n\
+{\"timestamp\": \"2026-02-09T11:30:14\", \"change_type\": \"added\", \"entity_type\": \"error\", \"data\": {\"severity\": \"critical\"}}";
+        let c = chunk(data, Format::Diff);
+        let mut full = Collect::default();
+        let n_full = parse_chunk(&c, None, &mut full);
+        let pre = Prefilter::any_of([b"critical".to_vec()], false);
+        let mut fast = Collect::default();
+        let n_fast = parse_chunk(&c, Some(&pre), &mut fast);
+        assert_eq!(n_full.lines, 4);
+        assert_eq!(n_fast.lines, 4);
+        let errors: Vec<_> = full.events.iter().filter(|e| e.1 == "error").cloned().collect();
+        assert_eq!(fast.events, errors);
+        assert_eq!(full.bad.len(), 1);
+        assert_eq!(full.bad[0].loc.line_in_chunk, 2);
+        assert!(fast.bad.is_empty());
+        assert_eq!(n_fast.prefiltered, 2);
+    }
+
+    #[test]
+    fn a_torn_last_line_is_flagged_as_torn() {
+        let data = b"{\"timestamp\": \"2026-02-09T11:30:12\", \"change_type\": \"added\", \"entity_type\": \"span\", \"data\": {}}\n{\"timestamp\": \"2026-02";
+        let mut c = Collect::default();
+        parse_chunk(&chunk(data, Format::Diff), None, &mut c);
+        assert_eq!(c.events.len(), 1);
+        assert_eq!(c.bad.len(), 1);
+        assert!(c.bad[0].torn);
+    }
+}

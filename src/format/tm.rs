@@ -1,0 +1,301 @@
+//! Time-machine JSONL (formats.md 1a): `diff_time_machine.jsonl`, one change per
+//! line `{"timestamp", "change_type", "entity_type", "data"}`, and
+//! `state_time_machine.jsonl`, one snapshot per line.
+//!
+//! Timestamps are naive UTC with 0 or 6 fraction digits. Only the fields the
+//! analyses use are decoded, borrowed from the line; the rest is skipped.
+
+use super::lax::{Num, Obj, Text};
+use crate::model::{time::parse_timestamp, Event, Format, Loc, Metrics, Severity};
+use serde::Deserialize;
+use std::borrow::Cow;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Envelope<'a> {
+    #[serde(borrow)]
+    timestamp: Text<'a>,
+    #[serde(borrow)]
+    change_type: Text<'a>,
+    #[serde(borrow)]
+    entity_type: Text<'a>,
+    #[serde(borrow)]
+    data: Obj<Data<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Data<'a> {
+    #[serde(borrow)]
+    message_id: Text<'a>,
+    #[serde(borrow)]
+    source_agent: Text<'a>,
+    #[serde(borrow)]
+    target_agent: Text<'a>,
+    #[serde(borrow)]
+    message_type: Text<'a>,
+    #[serde(borrow)]
+    priority: Text<'a>,
+    #[serde(borrow)]
+    parent_message_id: Text<'a>,
+    #[serde(borrow)]
+    trace_id: Text<'a>,
+    #[serde(borrow)]
+    severity: Text<'a>,
+    #[serde(borrow)]
+    category: Text<'a>,
+    #[serde(borrow)]
+    error_message: Text<'a>,
+    #[serde(borrow)]
+    error_id: Text<'a>,
+    #[serde(borrow)]
+    agent_name: Text<'a>,
+    #[serde(borrow)]
+    status: Text<'a>,
+    #[serde(borrow)]
+    event_type: Text<'a>,
+    #[serde(borrow)]
+    span_kind: Text<'a>,
+    #[serde(borrow)]
+    span_id: Text<'a>,
+    #[serde(borrow)]
+    source_agent_name: Text<'a>,
+    #[serde(borrow)]
+    target_agent_name: Text<'a>,
+    #[serde(borrow)]
+    root_agent_name: Text<'a>,
+    #[serde(borrow)]
+    reason: Text<'a>,
+    total_tokens: Num,
+    token_usage: Obj<Tokens>,
+    #[serde(borrow)]
+    payload: Obj<Payload<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Tokens {
+    total_tokens: Num,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Payload<'a> {
+    #[serde(borrow)]
+    error: Text<'a>,
+    #[serde(borrow)]
+    error_type: Text<'a>,
+}
+
+/// Parses one `diff_time_machine.jsonl` line. `Ok(None)` for blank lines.
+///
+/// Errors: not JSON, not an object, or no readable `timestamp`.
+pub fn parse_diff(line: &[u8], loc: Loc) -> Result<Option<Event<'_>>, String> {
+    let Some(line) = super::content(line) else {
+        return Ok(None);
+    };
+    if line[0] != b'{' {
+        return Err("not a JSON object".into());
+    }
+    let env: Envelope = serde_json::from_slice(line).map_err(|e| format!("invalid JSON: {e}"))?;
+    let ts = env
+        .timestamp
+        .get()
+        .and_then(|t| parse_timestamp(t.as_bytes()))
+        .ok_or_else(|| "missing or unreadable timestamp".to_string())?;
+    let d = env.data.0;
+    let kind = env.entity_type.0.unwrap_or(Cow::Borrowed("unknown"));
+    let status = d
+        .message_type
+        .0
+        .clone()
+        .or(d.status.0.clone())
+        .or(d.event_type.0.clone())
+        .or(d.span_kind.0.clone())
+        .or(env.change_type.0)
+        .unwrap_or(Cow::Borrowed(""));
+    let (severity, category, message) = match &*kind {
+        "error" => (
+            Some(d.severity.get().and_then(Severity::parse).unwrap_or(Severity::Error)),
+            d.category.0.clone(),
+            d.error_message.0.clone(),
+        ),
+        "agent_message" if status == "error" => (
+            Some(if d.priority.get() == Some("critical") {
+                Severity::Critical
+            } else {
+                Severity::Error
+            }),
+            Some(
+                d.payload
+                    .0
+                    .error_type
+                    .0
+                    .clone()
+                    .unwrap_or(Cow::Borrowed("agent_error")),
+            ),
+            d.payload.0.error.0.clone().or(d.reason.0.clone()),
+        ),
+        _ => (None, None, None),
+    };
+    let agent = d
+        .source_agent
+        .0
+        .or(d.agent_name.0)
+        .or(d.source_agent_name.0)
+        .or(d.root_agent_name.0);
+    let tokens = d.token_usage.0.total_tokens.count().or(d.total_tokens.count());
+    Ok(Some(Event {
+        ts: Some(ts),
+        loc,
+        format: Format::Diff,
+        kind,
+        status,
+        agent,
+        target: d.target_agent.0.or(d.target_agent_name.0),
+        severity,
+        category,
+        message,
+        session: d.trace_id.0,
+        id: d.message_id.0.or(d.error_id.0).or(d.span_id.0),
+        parent_id: d.parent_message_id.0,
+        metrics: Metrics {
+            tokens,
+            ..Metrics::default()
+        },
+        raw: line,
+    }))
+}
+
+/// The counts a snapshot carries (formats.md 1a): in-memory totals of the
+/// observer since its start.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Snapshot<'a> {
+    #[serde(borrow)]
+    timestamp: Text<'a>,
+}
+
+/// Parses one `state_time_machine.jsonl` line into a `snapshot` event (the
+/// counts are read from `raw` by the analyses that need them).
+pub fn parse_state(line: &[u8], loc: Loc) -> Result<Option<Event<'_>>, String> {
+    let Some(line) = super::content(line) else {
+        return Ok(None);
+    };
+    if line[0] != b'{' {
+        return Err("not a JSON object".into());
+    }
+    let snap: Snapshot = serde_json::from_slice(line).map_err(|e| format!("invalid JSON: {e}"))?;
+    let ts = snap
+        .timestamp
+        .get()
+        .and_then(|t| parse_timestamp(t.as_bytes()))
+        .ok_or_else(|| "missing or unreadable timestamp".to_string())?;
+    Ok(Some(Event {
+        ts: Some(ts),
+        loc,
+        format: Format::State,
+        kind: Cow::Borrowed("snapshot"),
+        status: Cow::Borrowed("snapshot"),
+        agent: None,
+        target: None,
+        severity: None,
+        category: None,
+        message: None,
+        session: None,
+        id: None,
+        parent_id: None,
+        metrics: Metrics::default(),
+        raw: line,
+    }))
+}
+
+/// Counts read from a snapshot's JSON (`*_count` fields; lists are not kept).
+#[derive(Deserialize, Default, Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct SnapshotCounts {
+    /// `traces_count`.
+    pub traces_count: u64,
+    /// `spans_count`.
+    pub spans_count: u64,
+    /// `events_count`.
+    pub events_count: u64,
+    /// `handoffs_count`.
+    pub handoffs_count: u64,
+    /// `errors_count`.
+    pub errors_count: u64,
+    /// `metrics_count`.
+    pub metrics_count: u64,
+    /// `agent_messages_count`.
+    pub agent_messages_count: u64,
+}
+
+impl SnapshotCounts {
+    /// Reads the counts of a snapshot line (fields of other types read as 0).
+    pub fn read(raw: &[u8]) -> SnapshotCounts {
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct C {
+            traces_count: Num,
+            spans_count: Num,
+            events_count: Num,
+            handoffs_count: Num,
+            errors_count: Num,
+            metrics_count: Num,
+            agent_messages_count: Num,
+        }
+        let c: C = serde_json::from_slice(raw).unwrap_or_default();
+        let n = |x: Num| x.count().unwrap_or(0);
+        SnapshotCounts {
+            traces_count: n(c.traces_count),
+            spans_count: n(c.spans_count),
+            events_count: n(c.events_count),
+            handoffs_count: n(c.handoffs_count),
+            errors_count: n(c.errors_count),
+            metrics_count: n(c.metrics_count),
+            agent_messages_count: n(c.agent_messages_count),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_an_agent_message_reply() {
+        let l = br#"{"timestamp": "2026-02-09T11:30:20.004512", "change_type": "added", "entity_type": "agent_message", "data": {"message_id": "m2", "source_agent": "Researcher", "target_agent": "Orchestrator", "message_type": "error", "priority": "high", "payload": {"error": "boom", "error_type": "tool_error"}, "parent_message_id": "m1", "timestamp": "x"}}"#;
+        let ev = parse_diff(l, Loc::default()).unwrap().unwrap();
+        assert_eq!(ev.kind, "agent_message");
+        assert_eq!(ev.status, "error");
+        assert_eq!(ev.severity, Some(Severity::Error));
+        assert_eq!(ev.message.as_deref(), Some("boom"));
+        assert_eq!(ev.parent_id.as_deref(), Some("m1"));
+        assert_eq!(ev.agent.as_deref(), Some("Researcher"));
+    }
+
+    #[test]
+    fn error_entities_keep_their_severity() {
+        let l = br#"{"timestamp": "2026-02-09T11:30:12", "change_type": "added", "entity_type": "error", "data": {"severity": "critical", "category": "llm_error", "agent_name": "Coder", "error_message": "rate limited"}}"#;
+        let ev = parse_diff(l, Loc::default()).unwrap().unwrap();
+        assert_eq!(ev.severity, Some(Severity::Critical));
+        assert_eq!(ev.category.as_deref(), Some("llm_error"));
+        assert_eq!(ev.agent.as_deref(), Some("Coder"));
+    }
+
+    #[test]
+    fn rejects_non_objects_and_missing_times() {
+        assert!(parse_diff(b"[1,2]", Loc::default()).is_err());
+        assert!(parse_diff(b"{\"entity_type\": \"span\"}", Loc::default()).is_err());
+        assert!(parse_diff(b"   ", Loc::default()).unwrap().is_none());
+    }
+
+    #[test]
+    fn snapshot_counts() {
+        let l = br#"{"timestamp": "2026-02-09T11:41:02.551210", "traces_count": 1, "errors_count": 2, "agent_messages_count": 50, "errors": [], "agent_messages": []}"#;
+        assert!(parse_state(l, Loc::default()).unwrap().is_some());
+        let c = SnapshotCounts::read(l);
+        assert_eq!(c.agent_messages_count, 50);
+        assert_eq!(c.errors_count, 2);
+    }
+}

@@ -1,0 +1,247 @@
+//! The one event model every input format is parsed into.
+//!
+//! Owns: [`Event`] (borrowed from the input buffer, built once per record on the
+//! scan path), [`Record`] (its owned, serialisable form, built only for events an
+//! analysis keeps), [`Severity`] and [`Format`].
+//! Must not: do I/O or know any command-line flag.
+//! Invariant: times are UTC nanoseconds; `None` means the record carried no
+//! readable time (Claude Code hook payloads carry none).
+
+pub mod time;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+use std::borrow::Cow;
+
+pub use self::time::Nanos;
+
+/// The telemetry formats `oracle` reads (formats.md sections 1a, 2a, 3a/3b).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// Teamsters / Dante pipe log: `ts | event_type | agent_id | status | {json}`.
+    Pipe,
+    /// Time-machine `diff_time_machine.jsonl`: one change per line.
+    Diff,
+    /// Time-machine `state_time_machine.jsonl`: periodic snapshots.
+    State,
+    /// Hook JSON: one object per tool call (schema A, schema B, or Claude Code's
+    /// own hook payloads), compact or pretty-printed, or a JSON array of them.
+    Hook,
+}
+
+impl Format {
+    /// The lowercase name used in flags and JSON (`pipe`, `diff`, `state`, `hook`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Pipe => "pipe",
+            Format::Diff => "diff",
+            Format::State => "state",
+            Format::Hook => "hook",
+        }
+    }
+}
+
+/// How bad an error-like event is; ordered so that `Critical > Error > Warning > Info`.
+///
+/// Mapping from each format (documented in the README's severity table):
+/// time-machine error entities keep their `severity`; agent messages of type
+/// `error` are `error` (`critical` when their priority is critical); pipe
+/// `lifecycle/team_failed` is critical, `lifecycle/failed`, `resource/timeout`
+/// and failed tests are `error`, `error/error_classified` takes
+/// `classified_severity`; hook `telemetry_error` / level `ERROR` is `error`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema, Default,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Informational: worth a look, not a failure.
+    #[default]
+    Info,
+    /// Something degraded; the run may still succeed.
+    Warning,
+    /// A failure of one operation, agent or test.
+    Error,
+    /// A failure of the whole run, or one the writer marked critical.
+    Critical,
+}
+
+impl Severity {
+    /// All severities, most severe first.
+    pub const ALL: [Severity; 4] = [
+        Severity::Critical,
+        Severity::Error,
+        Severity::Warning,
+        Severity::Info,
+    ];
+
+    /// Reads a writer's severity word, case-insensitively. Accepts the
+    /// time-machine words and common aliases (`fatal`, `high`, `medium`, `low`, `warn`).
+    pub fn parse(s: &str) -> Option<Severity> {
+        let s = s.trim();
+        let eq = |w: &str| s.eq_ignore_ascii_case(w);
+        if eq("critical") || eq("fatal") || eq("crit") {
+            Some(Severity::Critical)
+        } else if eq("error") || eq("high") || eq("err") {
+            Some(Severity::Error)
+        } else if eq("warning") || eq("warn") || eq("medium") {
+            Some(Severity::Warning)
+        } else if eq("info") || eq("low") || eq("debug") || eq("notice") {
+            Some(Severity::Info)
+        } else {
+            None
+        }
+    }
+
+    /// The lowercase name (`critical`, `error`, `warning`, `info`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// Where a record was read: input index, chunk, line within the chunk, byte offset.
+///
+/// Lines are counted per chunk on the scan path and resolved to file line numbers
+/// (1-based) once at the end with [`crate::scan::LineIndex`], so no pre-pass over
+/// the input is needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Loc {
+    /// Index into the run's input list.
+    pub file: u32,
+    /// Global chunk number (input order, then chunk order).
+    pub chunk: u32,
+    /// 0-based line within the chunk.
+    pub line_in_chunk: u32,
+    /// Byte offset of the record's first byte within its input.
+    pub offset: u64,
+}
+
+/// Numbers a record may carry, read once on the scan path. All optional; units in names.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Metrics {
+    /// Tokens consumed (total; input + output when only those are given).
+    pub tokens: Option<u64>,
+    /// Estimated cost in US dollars.
+    pub cost_usd: Option<f64>,
+    /// Tests passed, failed and skipped in a test result event.
+    pub tests_passed: Option<u64>,
+    /// See `tests_passed`.
+    pub tests_failed: Option<u64>,
+    /// See `tests_passed`.
+    pub tests_skipped: Option<u64>,
+    /// Queue occupancy from pipe `resource/*` events: active agents.
+    pub active: Option<u64>,
+    /// Queue occupancy: agents waiting for a slot.
+    pub queued: Option<u64>,
+    /// Queue occupancy: slot limit.
+    pub max_agents: Option<u64>,
+    /// Hook record flagged `outside_project_scope: true`.
+    pub scope_violation: bool,
+}
+
+/// One telemetry record, borrowed from the input buffer.
+///
+/// Field meaning per format:
+///
+/// | field | pipe log | diff JSONL | state JSONL | hook JSON |
+/// |---|---|---|---|---|
+/// | `kind` | event_type | entity_type | `snapshot` | event_type (schema A words) |
+/// | `status` | status | message_type / status / event_type | `snapshot` | hook_event |
+/// | `agent` | agent_id | source_agent / agent_name | — | agent_id |
+/// | `target` | metadata agent / to_agent | target_agent | — | — |
+/// | `session` | `# Team:` header | trace_id | — | session_id |
+#[derive(Debug, Clone)]
+pub struct Event<'a> {
+    /// UTC nanoseconds, `None` when the record has no readable time.
+    pub ts: Option<Nanos>,
+    /// Where it was read.
+    pub loc: Loc,
+    /// Which parser produced it.
+    pub format: Format,
+    /// Event or entity type.
+    pub kind: Cow<'a, str>,
+    /// Status, message type or hook event.
+    pub status: Cow<'a, str>,
+    /// The agent that emitted it.
+    pub agent: Option<Cow<'a, str>>,
+    /// The agent it is addressed to (agent messages, data flow).
+    pub target: Option<Cow<'a, str>>,
+    /// `Some` iff the event is error-like (see [`Severity`]).
+    pub severity: Option<Severity>,
+    /// Error category (time-machine `category`, pipe `error_category`, else the event type).
+    pub category: Option<Cow<'a, str>>,
+    /// Error or failure text.
+    pub message: Option<Cow<'a, str>>,
+    /// Team, trace or session the record belongs to.
+    pub session: Option<Cow<'a, str>>,
+    /// Message id (time-machine agent messages) or tool-use id (hooks).
+    pub id: Option<Cow<'a, str>>,
+    /// The id this record replies to (`parent_message_id`).
+    pub parent_id: Option<Cow<'a, str>>,
+    /// Numbers the record carries.
+    pub metrics: Metrics,
+    /// The record's bytes as read (pipe: the metadata JSON; JSON formats: the object).
+    pub raw: &'a [u8],
+}
+
+/// An event an analysis keeps: owned, with its file line resolved. This is the
+/// JSON contract for one event (`schema/*.json`, `$defs/Record`).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Record {
+    /// RFC 3339 UTC with microseconds, or null when the record has none.
+    pub time: Option<String>,
+    /// Path of the input (`-` for stdin).
+    pub file: String,
+    /// 1-based line where the record starts.
+    pub line: u64,
+    /// Byte offset where the record starts.
+    pub offset: u64,
+    /// Input format.
+    pub format: Format,
+    /// Event or entity type.
+    pub kind: String,
+    /// Status, message type or hook event.
+    pub status: String,
+    /// Emitting agent.
+    pub agent: Option<String>,
+    /// Addressed agent.
+    pub target: Option<String>,
+    /// Severity, for error-like events.
+    pub severity: Option<Severity>,
+    /// Error category.
+    pub category: Option<String>,
+    /// Team, trace or session.
+    pub session: Option<String>,
+    /// One-line summary (formats.md 2e console summaries for pipe logs).
+    pub summary: String,
+    /// The original record: pipe metadata or the JSON object, as parsed JSON.
+    #[schemars(with = "serde_json::Value")]
+    pub raw: Box<serde_json::value::RawValue>,
+    #[serde(skip)]
+    #[schemars(skip)]
+    /// Sort key: UTC nanoseconds (not serialised; `time` carries it).
+    pub ts: Option<Nanos>,
+    #[serde(skip)]
+    #[schemars(skip)]
+    /// Unresolved location (not serialised).
+    pub loc: Loc,
+}
+
+impl Record {
+    /// Ordering key: time (missing times last), then input, then offset. Total and
+    /// independent of the thread count.
+    pub fn key(&self) -> (i64, u32, u64) {
+        (self.ts.unwrap_or(i64::MAX), self.loc.file, self.loc.offset)
+    }
+}
+
+/// Turns an optional borrowed string into an owned one.
+pub fn own(s: &Option<Cow<'_, str>>) -> Option<String> {
+    s.as_ref().map(|c| c.to_string())
+}

@@ -1,0 +1,367 @@
+//! The parallel scan: chunks of every input parsed on the rayon pool, each into
+//! its own accumulator, merged in input order.
+//!
+//! Owns: the [`Analysis`] trait (observe / merge), per-input statistics
+//! ([`SourceStats`]), and line-number resolution ([`LineIndex`]). Must not: format
+//! output or know flags.
+//! Invariant: the merged result is independent of the thread count, because
+//! chunk boundaries depend only on the input and accumulators merge in chunk
+//! order; analyses sort what they print by (time, input, offset).
+
+use crate::format::{self, Bad, Chunk, ChunkCounts, Prefilter, Sink};
+use crate::model::{Event, Format, Loc, Record};
+use crate::source::{chunk_ranges, Data, Input, CHUNK_BYTES};
+use rayon::prelude::*;
+use std::io::Read;
+
+/// How many bad-record locations are kept per input for the report.
+pub const FIRST_BAD: usize = 5;
+
+/// One analysis, as an accumulator over events.
+///
+/// `observe` is called once per well-formed record on the scan threads; `merge`
+/// combines the accumulators of two consecutive runs of chunks (`a` before `b`).
+pub trait Analysis: Sync {
+    /// Per-chunk state; must hold aggregates, not whole inputs.
+    type Acc: Send;
+    /// An empty accumulator.
+    fn new_acc(&self) -> Self::Acc;
+    /// Adds one event.
+    fn observe(&self, acc: &mut Self::Acc, ev: &Event<'_>);
+    /// Combines `a` (earlier chunks) with `b` (later chunks).
+    fn merge(&self, a: Self::Acc, b: Self::Acc) -> Self::Acc;
+    /// A literal prefilter for inputs of `format`: records without any of its
+    /// literals cannot matter to this analysis. `None` parses every record.
+    fn prefilter(&self, _format: Format) -> Option<Prefilter> {
+        None
+    }
+}
+
+/// What was read from one input: the JSON `sources` block's entries.
+#[derive(Debug, Clone, Default)]
+pub struct SourceStats {
+    /// As named (`-` for stdin).
+    pub display: String,
+    /// Detected format.
+    pub format: Option<Format>,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Well-formed records.
+    pub records: u64,
+    /// Records that could not be read (a torn tail not included).
+    pub malformed: u64,
+    /// The first [`FIRST_BAD`] bad records, by offset.
+    pub first_bad: Vec<Bad>,
+    /// The input ends in a record cut short (a writer still writing).
+    pub torn_tail: Option<Bad>,
+    /// Lines never parsed because the query's prefilter ruled them out.
+    pub prefiltered: u64,
+    /// Notes (a damaged archive, a file that changed during the scan).
+    pub notes: Vec<String>,
+}
+
+/// Resolves chunk-relative line numbers to 1-based file line numbers.
+#[derive(Debug, Clone, Default)]
+pub struct LineIndex {
+    bases: Vec<u64>,
+    files: Vec<String>,
+}
+
+impl LineIndex {
+    /// 1-based line number of `loc` in its input.
+    pub fn line(&self, loc: &Loc) -> u64 {
+        self.bases.get(loc.chunk as usize).copied().unwrap_or(1) + u64::from(loc.line_in_chunk)
+    }
+
+    /// The input's display name.
+    pub fn file(&self, loc: &Loc) -> &str {
+        self.files.get(loc.file as usize).map_or("?", |s| s.as_str())
+    }
+
+    /// `file:line` of `loc`.
+    pub fn at(&self, loc: &Loc) -> String {
+        format!("{}:{}", self.file(loc), self.line(loc))
+    }
+
+    /// Fills a record's `file` and `line`.
+    pub fn resolve(&self, r: &mut Record) {
+        r.file = self.file(&r.loc).to_string();
+        r.line = self.line(&r.loc);
+    }
+}
+
+/// The result of a scan.
+pub struct ScanOutput<T> {
+    /// The merged accumulator.
+    pub acc: T,
+    /// Per-input statistics, in input order.
+    pub sources: Vec<SourceStats>,
+    /// Line resolution for locations in `acc`.
+    pub index: LineIndex,
+}
+
+struct ChunkOut<T> {
+    acc: T,
+    input: u32,
+    index: u32,
+    counts: ChunkCounts,
+    bad: Vec<Bad>,
+    bad_count: u64,
+    torn: Option<Bad>,
+}
+
+struct ChunkSink<'s, A: Analysis> {
+    analysis: &'s A,
+    acc: A::Acc,
+    bad: Vec<Bad>,
+    bad_count: u64,
+    torn: Option<Bad>,
+}
+
+impl<A: Analysis> Sink for ChunkSink<'_, A> {
+    fn event(&mut self, ev: &Event<'_>) {
+        self.analysis.observe(&mut self.acc, ev);
+    }
+    fn bad(&mut self, bad: Bad) {
+        if bad.torn {
+            self.torn = Some(bad);
+            return;
+        }
+        self.bad_count += 1;
+        if self.bad.len() < FIRST_BAD {
+            self.bad.push(bad);
+        }
+    }
+}
+
+fn run_chunk<A: Analysis>(analysis: &A, chunk: &Chunk<'_>, pre: Option<&Prefilter>) -> ChunkOut<A::Acc> {
+    let mut sink = ChunkSink {
+        analysis,
+        acc: analysis.new_acc(),
+        bad: Vec::new(),
+        bad_count: 0,
+        torn: None,
+    };
+    let counts = format::parse_chunk(chunk, pre, &mut sink);
+    ChunkOut {
+        acc: sink.acc,
+        input: chunk.input,
+        index: chunk.index,
+        counts,
+        bad: sink.bad,
+        bad_count: sink.bad_count,
+        torn: sink.torn,
+    }
+}
+
+/// Scans every input with `analysis` and merges the results.
+///
+/// Mapped and in-memory inputs are cut into chunks of [`CHUNK_BYTES`] that all run
+/// on the rayon pool together; streams are read block by block, a batch of blocks
+/// at a time, so memory stays bounded by the batch size whatever the stream's length.
+pub fn scan<A: Analysis>(inputs: &mut [Input], analysis: &A) -> ScanOutput<A::Acc> {
+    scan_with_chunk_size(inputs, analysis, CHUNK_BYTES)
+}
+
+/// [`scan`] with an explicit chunk size in bytes (tests use tiny chunks to prove
+/// that chunking does not change results).
+pub fn scan_with_chunk_size<A: Analysis>(
+    inputs: &mut [Input],
+    analysis: &A,
+    chunk_bytes: usize,
+) -> ScanOutput<A::Acc> {
+    let mut sources: Vec<SourceStats> = inputs
+        .iter()
+        .map(|i| SourceStats {
+            display: i.display.clone(),
+            format: Some(i.format),
+            bytes: i.data.bytes().map_or(0, |b| b.len() as u64),
+            notes: i.note.iter().cloned().collect(),
+            ..SourceStats::default()
+        })
+        .collect();
+    let prefilters: Vec<Option<Prefilter>> = [Format::Pipe, Format::Diff, Format::State, Format::Hook]
+        .iter()
+        .map(|f| analysis.prefilter(*f))
+        .collect();
+    let pre_for = |f: Format| prefilters[f as usize].as_ref();
+
+    // All chunks of all non-stream inputs, in input order.
+    let mut chunks = Vec::new();
+    for (n, input) in inputs.iter().enumerate() {
+        let Some(bytes) = input.data.bytes() else {
+            continue;
+        };
+        for (s, e) in chunk_ranges(bytes, chunk_bytes, input.format) {
+            chunks.push(Chunk {
+                input: n as u32,
+                index: chunks.len() as u32,
+                base: s as u64,
+                bytes: &bytes[s..e],
+                format: input.format,
+                team: input.team.as_deref(),
+                at_eof: e == bytes.len(),
+            });
+        }
+    }
+    let outs: Vec<ChunkOut<A::Acc>> = chunks
+        .par_iter()
+        .map(|c| run_chunk(analysis, c, pre_for(c.format)))
+        .collect();
+    let mut next_index = chunks.len() as u32;
+    drop(chunks);
+
+    let mut chunk_lines: Vec<(u32, u32, u32)> = Vec::new(); // (index, input, lines)
+    let mut acc = analysis.new_acc();
+    let mut absorb = |acc: A::Acc, out: ChunkOut<A::Acc>, sources: &mut [SourceStats]| {
+        let s = &mut sources[out.input as usize];
+        s.records += out.counts.records;
+        s.prefiltered += out.counts.prefiltered;
+        s.malformed += out.bad_count;
+        for b in out.bad {
+            if s.first_bad.len() < FIRST_BAD {
+                s.first_bad.push(b);
+            }
+        }
+        if out.torn.is_some() {
+            s.torn_tail = out.torn;
+        }
+        chunk_lines.push((out.index, out.input, out.counts.lines));
+        analysis.merge(acc, out.acc)
+    };
+    for out in outs {
+        acc = absorb(acc, out, &mut sources);
+    }
+
+    // Streams: bounded batches of blocks.
+    let batch = rayon::current_num_threads().max(1) * 2;
+    for (n, input) in inputs.iter_mut().enumerate() {
+        let Data::Stream { head, rest } = &mut input.data else {
+            continue;
+        };
+        let format = input.format;
+        let team = input.team.clone();
+        let mut carry = std::mem::take(head);
+        let mut base = 0u64;
+        let mut eof = false;
+        while !eof {
+            let mut blocks: Vec<(u64, Vec<u8>, bool)> = Vec::with_capacity(batch);
+            while blocks.len() < batch && !eof {
+                let (block, at_eof) = next_block(rest.as_mut(), &mut carry, chunk_bytes, format);
+                eof = at_eof;
+                if block.is_empty() && !at_eof {
+                    continue;
+                }
+                let len = block.len() as u64;
+                blocks.push((base, block, at_eof));
+                base += len;
+            }
+            sources[n].bytes = base;
+            let chunks: Vec<Chunk<'_>> = blocks
+                .iter()
+                .map(|(b, bytes, at_eof)| {
+                    let c = Chunk {
+                        input: n as u32,
+                        index: next_index,
+                        base: *b,
+                        bytes,
+                        format,
+                        team: team.as_deref(),
+                        at_eof: *at_eof,
+                    };
+                    next_index += 1;
+                    c
+                })
+                .collect();
+            let outs: Vec<_> = chunks
+                .par_iter()
+                .map(|c| run_chunk(analysis, c, pre_for(format)))
+                .collect();
+            for out in outs {
+                acc = absorb(acc, out, &mut sources);
+            }
+        }
+    }
+
+    // Notes from files that changed under the scan.
+    for (n, input) in inputs.iter().enumerate() {
+        if let Data::Mapped(m) = &input.data {
+            if let Some(note) = m.changed() {
+                sources[n].notes.push(note);
+            }
+        }
+    }
+
+    chunk_lines.sort_unstable();
+    let mut bases = vec![1u64; next_index as usize];
+    let mut running: Vec<u64> = vec![1; inputs.len()];
+    for (index, input, lines) in chunk_lines {
+        bases[index as usize] = running[input as usize];
+        running[input as usize] += u64::from(lines);
+    }
+    for s in &mut sources {
+        s.first_bad.sort_by_key(|b| b.loc.offset);
+    }
+    ScanOutput {
+        acc,
+        sources,
+        index: LineIndex {
+            bases,
+            files: inputs.iter().map(|i| i.display.clone()).collect(),
+        },
+    }
+}
+
+/// Reads the next record-aligned block of about `size` bytes from a stream.
+/// Returns the block and whether the stream has ended.
+fn next_block(rd: &mut dyn Read, carry: &mut Vec<u8>, size: usize, format: Format) -> (Vec<u8>, bool) {
+    let mut buf = std::mem::take(carry);
+    let mut eof = false;
+    loop {
+        if buf.len() < size {
+            let want = size - buf.len();
+            let before = buf.len();
+            match rd.take(want as u64).read_to_end(&mut buf) {
+                Ok(0) => eof = true,
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => eof = true,
+            }
+            if buf.len() == before && !eof {
+                eof = true;
+            }
+        }
+        if eof {
+            return (buf, true);
+        }
+        let cut = match format {
+            Format::Hook => memchr::memmem::rfind(&buf, b"\n{").map(|i| i + 1),
+            _ => memchr::memrchr(b'\n', &buf).map(|i| i + 1),
+        };
+        match cut {
+            Some(c) if c > 0 => {
+                *carry = buf.split_off(c);
+                return (buf, false);
+            }
+            // One record longer than a block: read on (lines of 64 MiB and more are fine).
+            _ => {
+                let grow = buf.len() + size;
+                if grow > buf.capacity() {
+                    buf.reserve(size);
+                }
+                let want = size;
+                let before = buf.len();
+                match rd.take(want as u64).read_to_end(&mut buf) {
+                    Ok(_) if buf.len() == before => return (buf, true),
+                    Ok(_) => {}
+                    Err(_) => return (buf, true),
+                }
+            }
+        }
+    }
+}
+
+/// Renders bad records as `file:line (reason)` strings for reports.
+pub fn describe_bad(index: &LineIndex, bad: &Bad) -> String {
+    format!("{} ({})", index.at(&bad.loc), bad.reason)
+}

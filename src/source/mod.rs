@@ -1,0 +1,470 @@
+//! Inputs: find them, open them, detect their format, and cut them into chunks.
+//!
+//! Owns: discovery (paths, directories, the default locations), memory-mapping
+//! regular files, reading streams (stdin, FIFOs, special files), transparent
+//! `.gz`/`.zst` decoding (by magic bytes), format sniffing, and record-aligned
+//! chunking. Must not: parse records or know any analysis.
+//! Invariant: a chunk always starts at a record boundary and ends right after
+//! one (or at end of input), so chunks can be parsed independently.
+
+pub mod mmap;
+
+use crate::error::{Error, Result};
+use crate::model::Format;
+use memchr::memmem;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Target chunk size in bytes for parallel scanning (a few MiB keeps every core
+/// busy on large inputs and the per-chunk accumulators small).
+pub const CHUNK_BYTES: usize = 4 << 20;
+
+/// How many bytes of a file's head are sniffed to detect its format.
+pub const SNIFF_BYTES: usize = 8 << 10;
+
+/// Where the bytes of an input live.
+pub enum Data {
+    /// A memory-mapped regular file (see [`mmap::Map`] for the SIGBUS policy).
+    Mapped(mmap::Map),
+    /// Bytes held in memory (decompressed archives, small files, spooled stdin).
+    Owned(Vec<u8>),
+    /// A stream read block by block (stdin, FIFOs): `head` holds the bytes
+    /// already read for format sniffing, `rest` the reader for the remainder.
+    Stream {
+        /// Bytes read ahead for sniffing.
+        head: Vec<u8>,
+        /// The rest of the stream.
+        rest: Box<dyn Read + Send>,
+    },
+}
+
+impl Data {
+    /// The bytes of a non-stream input; `None` for streams.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match self {
+            Data::Mapped(m) => Some(m.bytes()),
+            Data::Owned(v) => Some(v),
+            Data::Stream { .. } => None,
+        }
+    }
+}
+
+/// One opened input.
+pub struct Input {
+    /// As the user named it (`-` for stdin).
+    pub display: String,
+    /// Detected (or forced) format.
+    pub format: Format,
+    /// The bytes.
+    pub data: Data,
+    /// Pipe logs: the `# Team:` header value, given to every event of the file.
+    pub team: Option<String>,
+    /// Something to tell the user about this input (e.g. a truncated archive).
+    pub note: Option<String>,
+}
+
+/// An input that was skipped or could not be read, reported in `sources`.
+#[derive(Debug, Clone)]
+pub struct Skipped {
+    /// The path.
+    pub display: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// What discovery found: the inputs to scan and what it passed over.
+pub struct Inputs {
+    /// Opened inputs, in a stable order (command-line order, directory entries sorted).
+    pub inputs: Vec<Input>,
+    /// Paths that were unreadable or not telemetry (only reported for explicitly named files).
+    pub skipped: Vec<Skipped>,
+}
+
+/// Detects a format from the first bytes of an input (never from its name).
+///
+/// Rules: a UTF-8 BOM and leading whitespace are ignored; `#`, `---` or a
+/// `timestamp | ` first line is a pipe log; a JSON object (or array of objects)
+/// with `entity_type` and `change_type` is a diff file, with `agent_messages_count`
+/// or `traces_count` a state file, with `hook_event`, `hook_event_name`,
+/// `action_details` or `tool_name` a hook file. Returns `None` otherwise.
+pub fn detect(head: &[u8]) -> Option<Format> {
+    let head = strip_bom(head);
+    let start = head.iter().position(|b| !b.is_ascii_whitespace())?;
+    let head = &head[start..];
+    match head[0] {
+        b'#' => return Some(Format::Pipe),
+        b'-' if head.starts_with(b"---") => return Some(Format::Pipe),
+        b'{' | b'[' => {}
+        b'0'..=b'9' => {
+            let line = &head[..memchr::memchr(b'\n', head).unwrap_or(head.len())];
+            let ts_end = memmem::find(line, b" | ")?;
+            return crate::model::time::parse_timestamp(line[..ts_end].trim_ascii())
+                .map(|_| Format::Pipe);
+        }
+        _ => return None,
+    }
+    let has = |k: &[u8]| memmem::find(head, k).is_some();
+    if has(b"\"entity_type\"") && has(b"\"change_type\"") {
+        Some(Format::Diff)
+    } else if has(b"\"agent_messages_count\"") || has(b"\"traces_count\"") {
+        Some(Format::State)
+    } else if has(b"\"hook_event\"")
+        || has(b"\"hook_event_name\"")
+        || has(b"\"action_details\"")
+        || has(b"\"tool_name\"")
+    {
+        Some(Format::Hook)
+    } else {
+        None
+    }
+}
+
+/// Drops a leading UTF-8 byte-order mark.
+pub fn strip_bom(b: &[u8]) -> &[u8] {
+    b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b)
+}
+
+/// Reads the `# Team: NAME` header of a pipe log (first 32 lines).
+pub fn pipe_team(head: &[u8]) -> Option<String> {
+    for line in strip_bom(head).split(|&b| b == b'\n').take(32) {
+        let line = line.trim_ascii();
+        if let Some(rest) = line.strip_prefix(b"# Team:") {
+            let t = String::from_utf8_lossy(rest.trim_ascii()).into_owned();
+            return (!t.is_empty()).then_some(t);
+        }
+        if !line.starts_with(b"#") && !line.is_empty() && line != b"---" {
+            break;
+        }
+    }
+    None
+}
+
+/// Cuts `buf` into record-aligned chunks of about `target` bytes.
+///
+/// Line formats cut after a `\n`; hook JSON cuts before a `{` that starts a line
+/// (jq's pretty printer puts only top-level objects at column 0), so a pretty-printed
+/// object is never split. Returns `(start, end)` byte ranges covering `buf` exactly.
+pub fn chunk_ranges(buf: &[u8], target: usize, format: Format) -> Vec<(usize, usize)> {
+    let target = target.max(1);
+    let mut out = Vec::with_capacity(buf.len() / target + 1);
+    let mut start = 0;
+    while start < buf.len() {
+        let want = start.saturating_add(target);
+        if want >= buf.len() {
+            out.push((start, buf.len()));
+            break;
+        }
+        let end = match format {
+            Format::Hook => memmem::find(&buf[want..], b"\n{").map(|i| want + i + 1),
+            _ => memchr::memchr(b'\n', &buf[want..]).map(|i| want + i + 1),
+        }
+        .unwrap_or(buf.len());
+        out.push((start, end));
+        start = end;
+    }
+    out
+}
+
+/// Resolves the command line's paths (or the default locations) into opened inputs.
+///
+/// `forced` overrides detection. Directories are walked (links not followed, so a
+/// symlink loop cannot trap the walk) and only files whose content is telemetry
+/// are kept. Errors: [`Error::NoInput`] when nothing readable was found.
+pub fn discover(paths: &[PathBuf], forced: Option<Format>) -> Result<Inputs> {
+    let mut found = Inputs {
+        inputs: Vec::new(),
+        skipped: Vec::new(),
+    };
+    let explicit = !paths.is_empty();
+    let roots: Vec<PathBuf> = if explicit {
+        paths.to_vec()
+    } else {
+        default_roots()?
+    };
+    for root in &roots {
+        if root.as_os_str() == "-" {
+            match open_stream(
+                "-".into(),
+                Box::new(std::io::stdin()),
+                forced,
+            ) {
+                Ok(Some(i)) => found.inputs.push(i),
+                Ok(None) => found.skipped.push(Skipped {
+                    display: "-".into(),
+                    reason: "not a telemetry format".into(),
+                }),
+                Err(e) => found.skipped.push(Skipped {
+                    display: "-".into(),
+                    reason: e.to_string(),
+                }),
+            }
+            continue;
+        }
+        match std::fs::metadata(root) {
+            Ok(md) if md.is_dir() => walk_dir(root, forced, &mut found),
+            Ok(_) => open_reported(root, forced, true, &mut found),
+            Err(e) => found.skipped.push(Skipped {
+                display: root.display().to_string(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+    if found.inputs.is_empty() {
+        let mut why = if explicit {
+            format!(
+                "none of {} is a readable telemetry file",
+                roots
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        } else {
+            format!(
+                "looked in {}",
+                roots
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        for s in found.skipped.iter().take(5) {
+            why.push_str(&format!("\n  {}: {}", s.display, s.reason));
+        }
+        return Err(Error::NoInput(why));
+    }
+    Ok(found)
+}
+
+/// `$TELEMETRY_DATA_DIR`, else `./telemetry_data`, else `./.claude/telemetry-*.log`.
+fn default_roots() -> Result<Vec<PathBuf>> {
+    if let Some(dir) = std::env::var_os("TELEMETRY_DATA_DIR").filter(|d| !d.is_empty()) {
+        return Ok(vec![PathBuf::from(dir)]);
+    }
+    let td = PathBuf::from("telemetry_data");
+    if td.is_dir() {
+        return Ok(vec![td]);
+    }
+    let mut logs: Vec<PathBuf> = std::fs::read_dir(".claude")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("telemetry-") && n.ends_with(".log"))
+        })
+        .collect();
+    logs.sort();
+    if logs.is_empty() {
+        return Err(Error::NoInput(
+            "no path given, and none of $TELEMETRY_DATA_DIR (unset), ./telemetry_data, \
+             ./.claude/telemetry-*.log exists"
+                .into(),
+        ));
+    }
+    Ok(logs)
+}
+
+fn walk_dir(root: &Path, forced: Option<Format>, found: &mut Inputs) {
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name();
+    for entry in walker {
+        match entry {
+            Ok(e) if e.file_type().is_file() || e.file_type().is_symlink() => {
+                if e.file_type().is_symlink() && e.path().is_dir() {
+                    continue;
+                }
+                open_reported(e.path(), forced, false, found);
+            }
+            Ok(_) => {}
+            Err(e) => found.skipped.push(Skipped {
+                display: e
+                    .path()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| root.display().to_string()),
+                reason: e.to_string(),
+            }),
+        }
+    }
+}
+
+/// Opens one path; non-telemetry files found by a directory walk are passed over silently.
+fn open_reported(path: &Path, forced: Option<Format>, explicit: bool, found: &mut Inputs) {
+    match open_path(path, forced) {
+        Ok(Some(i)) => found.inputs.push(i),
+        Ok(None) if !explicit => {}
+        Ok(None) => found.skipped.push(Skipped {
+            display: path.display().to_string(),
+            reason: "not a telemetry format (use --input-format to force one)".into(),
+        }),
+        Err(e) => found.skipped.push(Skipped {
+            display: path.display().to_string(),
+            reason: match e {
+                Error::Open { source, .. } => source.to_string(),
+                other => other.to_string(),
+            },
+        }),
+    }
+}
+
+/// Opens a path: regular files are memory-mapped, everything else is streamed.
+/// Returns `Ok(None)` when the content is not a telemetry format.
+pub fn open_path(path: &Path, forced: Option<Format>) -> Result<Option<Input>> {
+    let display = path.display().to_string();
+    let open_err = |source| Error::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(open_err)?;
+    let md = file.metadata().map_err(open_err)?;
+    if !md.is_file() {
+        return open_stream(display, Box::new(file), forced);
+    }
+    let data = if md.len() == 0 {
+        Data::Owned(Vec::new())
+    } else {
+        Data::Mapped(mmap::Map::new(&file).map_err(open_err)?)
+    };
+    finish_open(display, data, forced)
+}
+
+fn open_stream(
+    display: String,
+    mut rd: Box<dyn Read + Send>,
+    forced: Option<Format>,
+) -> Result<Option<Input>> {
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    (&mut rd)
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(|source| Error::Open {
+            path: display.clone().into(),
+            source,
+        })?;
+    if is_compressed(&head) {
+        let mut all = head;
+        rd.read_to_end(&mut all).map_err(|source| Error::Open {
+            path: display.clone().into(),
+            source,
+        })?;
+        return finish_open(display, Data::Owned(all), forced);
+    }
+    let Some(format) = forced.or_else(|| detect(&head)) else {
+        return Ok(None);
+    };
+    let team = (format == Format::Pipe).then(|| pipe_team(&head)).flatten();
+    Ok(Some(Input {
+        display,
+        format,
+        data: Data::Stream { head, rest: rd },
+        team,
+        note: None,
+    }))
+}
+
+fn is_compressed(head: &[u8]) -> bool {
+    head.starts_with(&[0x1f, 0x8b]) || head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
+}
+
+fn finish_open(display: String, data: Data, forced: Option<Format>) -> Result<Option<Input>> {
+    let bytes = data.bytes().unwrap_or(&[]);
+    let (data, note) = if is_compressed(bytes) {
+        let (plain, note) = decompress(bytes);
+        (Data::Owned(plain), note)
+    } else {
+        (data, None)
+    };
+    let bytes = data.bytes().unwrap_or(&[]);
+    let head = &bytes[..bytes.len().min(SNIFF_BYTES)];
+    let Some(format) = forced.or_else(|| detect(head)) else {
+        if bytes.is_empty() && forced.is_none() {
+            // An empty file is read (zero records) rather than called foreign.
+            return Ok(Some(Input {
+                display,
+                format: Format::Pipe,
+                data,
+                team: None,
+                note: Some("empty file".into()),
+            }));
+        }
+        return Ok(None);
+    };
+    let team = (format == Format::Pipe).then(|| pipe_team(head)).flatten();
+    Ok(Some(Input {
+        display,
+        format,
+        data,
+        team,
+        note,
+    }))
+}
+
+/// Decodes a gzip (`1f 8b`) or zstd (`28 b5 2f fd`) archive. A truncated or
+/// corrupt archive yields the bytes decoded before the damage and a note.
+fn decompress(bytes: &[u8]) -> (Vec<u8>, Option<String>) {
+    let mut out = Vec::new();
+    let res = if bytes.starts_with(&[0x1f, 0x8b]) {
+        flate2::read::MultiGzDecoder::new(bytes).read_to_end(&mut out)
+    } else {
+        match zstd::stream::read::Decoder::new(bytes) {
+            Ok(mut d) => d.read_to_end(&mut out),
+            Err(e) => Err(e),
+        }
+    };
+    let note = res.err().map(|e| {
+        format!(
+            "compressed input is damaged or truncated ({e}); read the first {} decoded bytes",
+            out.len()
+        )
+    });
+    (out, note)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_each_format_from_content() {
+        assert_eq!(detect(b"# Teamsters Team Orchestration Telemetry Log\n"), Some(Format::Pipe));
+        assert_eq!(
+            detect(b"2026-02-13T14:30:01.123Z | lifecycle | a | spawned | {}\n"),
+            Some(Format::Pipe)
+        );
+        assert_eq!(
+            detect(b"\xEF\xBB\xBF{\"timestamp\": \"x\", \"change_type\": \"added\", \"entity_type\": \"span\"}"),
+            Some(Format::Diff)
+        );
+        assert_eq!(detect(b"{\"timestamp\": \"x\", \"traces_count\": 0}"), Some(Format::State));
+        assert_eq!(detect(b"{\n  \"hook_event\": \"PreToolUse\"\n}"), Some(Format::Hook));
+        assert_eq!(detect(b"[\n {\"hook_event_name\": \"Stop\"}]"), Some(Format::Hook));
+        assert_eq!(detect(b"hello world"), None);
+        assert_eq!(detect(b"2026-02-13 not a pipe"), None);
+    }
+
+    #[test]
+    fn chunks_cover_the_buffer_and_end_on_boundaries() {
+        let buf = b"aaaa\nbb\ncccccc\nd\n";
+        let r = chunk_ranges(buf, 3, Format::Diff);
+        assert_eq!(r.first().unwrap().0, 0);
+        assert_eq!(r.last().unwrap().1, buf.len());
+        for w in r.windows(2) {
+            assert_eq!(w[0].1, w[1].0);
+            assert_eq!(buf[w[0].1 - 1], b'\n');
+        }
+        let hooks = b"{\n  \"a\": {\n  }\n}\n{\n \"b\": 1\n}\n";
+        for (s, _) in chunk_ranges(hooks, 2, Format::Hook) {
+            assert_eq!(hooks[s], b'{');
+        }
+    }
+
+    #[test]
+    fn reads_the_team_header() {
+        let head = b"# Dante Team Orchestration Telemetry Log\n# Team: testing-parallel\n---\n";
+        assert_eq!(pipe_team(head).as_deref(), Some("testing-parallel"));
+    }
+}
