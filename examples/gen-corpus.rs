@@ -4,15 +4,23 @@
 //! cargo run --release --example gen-corpus -- [--mb 1024] [--seed 42] [--state-every 500] DIR
 //! ```
 //!
-//! Writes four files into DIR (created if missing), shaped after the real writers described in
-//! docs/research (formats.md sections 1a, 2a/2b, 3a):
+//! Writes four files into DIR (created if missing), shaped after the real writers (research notes
+//! formats.md, sections 1a, 2a/2b, 3a and the teamsters metadata appendix).
 //!
-//! * `diff_time_machine.jsonl`   ~78 % of `--mb` (MiB): oracle TelemetryStore diffs, exactly as
+//! Sizes: diff : pipe log : hook = 78 : 12.7 : 12.7, plus the state file (~2 % with the default
+//! `--state-every 500`); all four together come to about `--mb` MiB (1024 -> ~790 MB diff,
+//! ~130 MB pipe log, ~130 MB hook, ~22 MB state, in decimal MB).
+//!
+//! * `diff_time_machine.jsonl`   oracle TelemetryStore diffs, exactly as
 //!   Python `json.dumps` writes them (`", "` / `": "` separators, naive UTC timestamps).
-//! * `state_time_machine.jsonl`  one snapshot per `--state-every` agent messages (a multiple of 50,
-//!   like the real writer's every-50th cadence), each carrying the last <= 5 errors / messages.
-//! * `telemetry-2026-02-09T11-30-00.log` ~12.7 %: teamsters pipe log (all 14 event types).
-//! * `claude-telemetry.jsonl`    ~12.7 %: Claude Code hook records (schema A), one compact object
+//! * `state_time_machine.jsonl`  one snapshot per `--state-every` agent messages, each carrying the
+//!   last <= 5 errors and the last <= 5 messages (the real writer: every 50th message, <= 100 each).
+//!   At the real cadence of 50 even 5+5 items make the state file ~27 % of the diff file, so the
+//!   default is 500 (still a multiple of 50, so `agent_messages_count` looks like the real one);
+//!   pass `--state-every 50` for the real cadence.
+//! * `telemetry-2026-02-09T11-30-00.log` teamsters pipe log (all 14 event types, every status of
+//!   formats.md 2b except lifecycle/team_failed: the log ends with team_complete).
+//! * `claude-telemetry.jsonl`    Claude Code hook records (schema A), one compact object
 //!   per line.
 //!
 //! Every file gets a malformed line (truncated JSON, garbage text or a blank line) about once per
@@ -382,18 +390,114 @@ impl J {
 // Text
 
 const WORDS: &[&str] = &[
-    "analyze", "the", "quarterly", "revenue", "report", "and", "summarize", "key", "risks", "for",
-    "portfolio", "compliance", "review", "draft", "section", "on", "market", "trends", "including",
-    "citations", "from", "recent", "filings", "verify", "numbers", "against", "source", "tables",
-    "refactor", "module", "to", "use", "async", "client", "add", "unit", "tests", "covering",
-    "edge", "cases", "retry", "logic", "timeout", "handling", "extract", "entities", "customer",
-    "contract", "clauses", "obligations", "deadline", "payment", "terms", "explain", "difference",
-    "between", "two", "approaches", "with", "examples", "benchmark", "latency", "throughput",
-    "cache", "layer", "database", "index", "query", "plan", "migration", "schema", "validate",
-    "output", "format", "json", "markdown", "table", "of", "contents", "outline", "introduction",
-    "conclusion", "reference", "architecture", "deployment", "kubernetes", "pod", "memory",
-    "budget", "token", "limit", "context", "window", "embedding", "vector", "search", "ranking",
-    "relevance", "score", "threshold", "is", "a", "in", "by", "per", "each", "all", "new",
+    "analyze",
+    "the",
+    "quarterly",
+    "revenue",
+    "report",
+    "and",
+    "summarize",
+    "key",
+    "risks",
+    "for",
+    "portfolio",
+    "compliance",
+    "review",
+    "draft",
+    "section",
+    "on",
+    "market",
+    "trends",
+    "including",
+    "citations",
+    "from",
+    "recent",
+    "filings",
+    "verify",
+    "numbers",
+    "against",
+    "source",
+    "tables",
+    "refactor",
+    "module",
+    "to",
+    "use",
+    "async",
+    "client",
+    "add",
+    "unit",
+    "tests",
+    "covering",
+    "edge",
+    "cases",
+    "retry",
+    "logic",
+    "timeout",
+    "handling",
+    "extract",
+    "entities",
+    "customer",
+    "contract",
+    "clauses",
+    "obligations",
+    "deadline",
+    "payment",
+    "terms",
+    "explain",
+    "difference",
+    "between",
+    "two",
+    "approaches",
+    "with",
+    "examples",
+    "benchmark",
+    "latency",
+    "throughput",
+    "cache",
+    "layer",
+    "database",
+    "index",
+    "query",
+    "plan",
+    "migration",
+    "schema",
+    "validate",
+    "output",
+    "format",
+    "json",
+    "markdown",
+    "table",
+    "of",
+    "contents",
+    "outline",
+    "introduction",
+    "conclusion",
+    "reference",
+    "architecture",
+    "deployment",
+    "kubernetes",
+    "pod",
+    "memory",
+    "budget",
+    "token",
+    "limit",
+    "context",
+    "window",
+    "embedding",
+    "vector",
+    "search",
+    "ranking",
+    "relevance",
+    "score",
+    "threshold",
+    "is",
+    "a",
+    "in",
+    "by",
+    "per",
+    "each",
+    "all",
+    "new",
 ];
 
 /// Append words until `out` grows by about `len` bytes; ends with a period.
@@ -452,7 +556,13 @@ struct Out {
 impl Out {
     fn create(path: PathBuf) -> io::Result<Out> {
         let f = File::create(&path)?;
-        Ok(Out { w: BufWriter::with_capacity(1 << 20, f), bytes: 0, lines: 0, malformed: 0, path })
+        Ok(Out {
+            w: BufWriter::with_capacity(1 << 20, f),
+            bytes: 0,
+            lines: 0,
+            malformed: 0,
+            path,
+        })
     }
     fn line(&mut self, b: &[u8]) -> io::Result<()> {
         self.w.write_all(b)?;
@@ -493,7 +603,12 @@ impl Out {
     fn finish(mut self) -> io::Result<FileStat> {
         self.w.flush()?;
         Ok(FileStat {
-            name: self.path.file_name().unwrap().to_string_lossy().into_owned(),
+            name: self
+                .path
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned(),
             bytes: self.bytes,
             lines: self.lines,
             malformed: self.malformed,
@@ -511,8 +626,16 @@ struct FileStat {
 // ------------------------------------------------------------------------------------------------
 // 1. oracle diff + state files
 
-const AGENTS: &[&str] =
-    &["Orchestrator", "Researcher", "Writer", "Coder", "Reviewer", "Planner", "Tester", "Critic"];
+const AGENTS: &[&str] = &[
+    "Orchestrator",
+    "Researcher",
+    "Writer",
+    "Coder",
+    "Reviewer",
+    "Planner",
+    "Tester",
+    "Critic",
+];
 const PRIORITIES: &[&str] = &["low", "normal", "high", "critical"];
 const TASK_REASONS: &[&str] = &[
     "Delegate research task",
@@ -539,21 +662,59 @@ const CATEGORIES: &[&str] = &[
     "unknown",
 ];
 const ERROR_TYPES: &[&[&str]] = &[
-    &["RateLimitError", "TokenLimitExceeded", "APIStatusError", "ContextWindowExceededError"],
+    &[
+        "RateLimitError",
+        "TokenLimitExceeded",
+        "APIStatusError",
+        "ContextWindowExceededError",
+    ],
     &["AgentExecutionError", "AgentStateError", "RecursionError"],
-    &["ToolInvocationError", "ToolNotFoundError", "ToolOutputParseError"],
-    &["HandoffError", "HandoffRejectedError", "AgentNotAvailableError"],
-    &["ValidationError", "SchemaValidationError", "InvalidOutputFormat"],
+    &[
+        "ToolInvocationError",
+        "ToolNotFoundError",
+        "ToolOutputParseError",
+    ],
+    &[
+        "HandoffError",
+        "HandoffRejectedError",
+        "AgentNotAvailableError",
+    ],
+    &[
+        "ValidationError",
+        "SchemaValidationError",
+        "InvalidOutputFormat",
+    ],
     &["TimeoutError", "LLMTimeoutError", "ReadTimeout"],
     &["MemoryError", "ResourceExhaustedError", "OOMKilled"],
-    &["ConnectionError", "HTTPError", "ConnectionResetError", "KafkaConnectionError"],
-    &["ConfigurationError", "KeyError", "MissingEnvironmentVariable"],
+    &[
+        "ConnectionError",
+        "HTTPError",
+        "ConnectionResetError",
+        "KafkaConnectionError",
+    ],
+    &[
+        "ConfigurationError",
+        "KeyError",
+        "MissingEnvironmentVariable",
+    ],
     &["RuntimeError", "Exception", "AssertionError"],
 ];
-const MODELS: &[&str] =
-    &["llama3.2:3b", "qwen2.5:7b", "gpt-4o-mini", "gpt-4o", "claude-3-5-sonnet-20241022", "mistral:7b"];
-const TOOLS: &[&str] =
-    &["web_search", "code_executor", "file_reader", "document_retriever", "calculator", "sql_query"];
+const MODELS: &[&str] = &[
+    "llama3.2:3b",
+    "qwen2.5:7b",
+    "gpt-4o-mini",
+    "gpt-4o",
+    "claude-3-5-sonnet-20241022",
+    "mistral:7b",
+];
+const TOOLS: &[&str] = &[
+    "web_search",
+    "code_executor",
+    "file_reader",
+    "document_retriever",
+    "calculator",
+    "sql_query",
+];
 const OPERATIONS: &[&str] = &[
     "llm_call",
     "tool_invocation",
@@ -616,7 +777,12 @@ struct DiffStats {
     snapshots: u64,
 }
 
-fn gen_diff(dir: &Path, seed: u64, target: u64, state_every: u64) -> io::Result<(FileStat, FileStat, DiffStats)> {
+fn gen_diff(
+    dir: &Path,
+    seed: u64,
+    target: u64,
+    state_every: u64,
+) -> io::Result<(FileStat, FileStat, DiffStats)> {
     let mut rng = Rng::new(seed, 1);
     let mut out = Out::create(dir.join("diff_time_machine.jsonl"))?;
     let mut state = Out::create(dir.join("state_time_machine.jsonl"))?;
@@ -625,9 +791,22 @@ fn gen_diff(dir: &Path, seed: u64, target: u64, state_every: u64) -> io::Result<
     let mut txt = String::with_capacity(1024);
     let mut t: i64 = BASE_US + 12_123_456;
     let mut outstanding: VecDeque<Outstanding> = VecDeque::new();
-    let mut recent_msgs = Ring { items: VecDeque::new(), cap: 5 };
-    let mut recent_errs = Ring { items: VecDeque::new(), cap: 5 };
-    let mut st = DiffStats { critical: 0, errors: 0, messages: 0, by_type: [0; 5], others: 0, snapshots: 0 };
+    let mut recent_msgs = Ring {
+        items: VecDeque::new(),
+        cap: 5,
+    };
+    let mut recent_errs = Ring {
+        items: VecDeque::new(),
+        cap: 5,
+    };
+    let mut st = DiffStats {
+        critical: 0,
+        errors: 0,
+        messages: 0,
+        by_type: [0; 5],
+        others: 0,
+        snapshots: 0,
+    };
     let (mut traces, mut spans, mut events, mut handoffs) = (0u64, 0u64, 0u64, 0u64);
     let mut trace = rng.uuid();
     let mut host = String::new();
@@ -681,12 +860,36 @@ fn gen_diff(dir: &Path, seed: u64, target: u64, state_every: u64) -> io::Result<
             let mut stack = String::with_capacity(512);
             stack.push_str("Traceback (most recent call last):\n");
             const FRAMES: &[(&str, &str, &str)] = &[
-                ("/app/src/agents/multi_agent_system.py", "execute_task", "result = await self._call_llm(prompt)"),
-                ("/app/src/agents/base_agent.py", "_call_llm", "response = await self.client.chat(model=self.model, messages=messages)"),
-                ("/app/src/telemetry/collector.py", "record_span", "span.complete(output)"),
-                ("/usr/local/lib/python3.11/site-packages/httpx/_client.py", "send", "response = await self._send_handling_auth(request)"),
-                ("/app/src/tools/registry.py", "invoke", "return await tool.run(**params)"),
-                ("/app/src/agents/handoff.py", "handoff", "await self.producer.send(topic, message.to_dict())"),
+                (
+                    "/app/src/agents/multi_agent_system.py",
+                    "execute_task",
+                    "result = await self._call_llm(prompt)",
+                ),
+                (
+                    "/app/src/agents/base_agent.py",
+                    "_call_llm",
+                    "response = await self.client.chat(model=self.model, messages=messages)",
+                ),
+                (
+                    "/app/src/telemetry/collector.py",
+                    "record_span",
+                    "span.complete(output)",
+                ),
+                (
+                    "/usr/local/lib/python3.11/site-packages/httpx/_client.py",
+                    "send",
+                    "response = await self._send_handling_auth(request)",
+                ),
+                (
+                    "/app/src/tools/registry.py",
+                    "invoke",
+                    "return await tool.run(**params)",
+                ),
+                (
+                    "/app/src/agents/handoff.py",
+                    "handoff",
+                    "await self.producer.send(topic, message.to_dict())",
+                ),
             ];
             for _ in 0..rng.range(2, 5) {
                 let (f, func, code) = rng.pick(FRAMES);
@@ -799,7 +1002,10 @@ fn gen_diff(dir: &Path, seed: u64, target: u64, state_every: u64) -> io::Result<
                     j.ks("session_id", rng.uuid().as_str());
                     j.ks("user_id", "user-42");
                     j.ks("root_agent_name", "Orchestrator");
-                    j.ks("status", ["completed", "failed", "running"][rng.weighted(&[80, 10, 10])]);
+                    j.ks(
+                        "status",
+                        ["completed", "failed", "running"][rng.weighted(&[80, 10, 10])],
+                    );
                     j.kts("start_time", inner - 4_000_000, Ts::Naive);
                     j.kts("end_time", inner, Ts::Naive);
                     j.kfx("total_duration_ms", rng.range(100_000, 9_000_000), 3);
@@ -822,10 +1028,19 @@ fn gen_diff(dir: &Path, seed: u64, target: u64, state_every: u64) -> io::Result<
                     j.ob();
                     j.ks("span_id", rng.uuid().as_str());
                     j.ks("trace_id", trace.as_str());
-                    j.ks("agent_id", &format!("{}-{:02}", agent.to_ascii_lowercase(), rng.below(8)));
+                    j.ks(
+                        "agent_id",
+                        &format!("{}-{:02}", agent.to_ascii_lowercase(), rng.below(8)),
+                    );
                     j.ks("agent_name", agent);
-                    j.ks("span_kind", rng.pick(&["agent", "task", "tool", "llm_call", "handoff", "planning"]));
-                    j.ks("status", rng.pick(&["completed", "completed", "completed", "failed", "running"]));
+                    j.ks(
+                        "span_kind",
+                        rng.pick(&["agent", "task", "tool", "llm_call", "handoff", "planning"]),
+                    );
+                    j.ks(
+                        "status",
+                        rng.pick(&["completed", "completed", "completed", "failed", "running"]),
+                    );
                     j.kts("start_time", inner - 1_500_000, Ts::Naive);
                     j.kfx("duration_ms", rng.range(1000, 9_000_000), 3);
                     j.key("token_usage");
@@ -841,20 +1056,32 @@ fn gen_diff(dir: &Path, seed: u64, target: u64, state_every: u64) -> io::Result<
                 2 => {
                     events += 1;
                     let agent = rng.pick(AGENTS);
-                    let et = rng.pick(&["agent_start", "llm_request", "llm_response", "tool_call", "agent_complete"]);
+                    let et = rng.pick(&[
+                        "agent_start",
+                        "llm_request",
+                        "llm_response",
+                        "tool_call",
+                        "agent_complete",
+                    ]);
                     j.ks("entity_type", "event");
                     j.key("data");
                     j.ob();
                     j.ks("event_id", rng.uuid().as_str());
                     j.ks("trace_id", trace.as_str());
                     j.ks("span_id", rng.uuid().as_str());
-                    j.ks("agent_id", &format!("{}-{:02}", agent.to_ascii_lowercase(), rng.below(8)));
+                    j.ks(
+                        "agent_id",
+                        &format!("{}-{:02}", agent.to_ascii_lowercase(), rng.below(8)),
+                    );
                     j.ks("agent_name", agent);
                     j.ks("event_type", et);
                     j.ks("message", &format!("{} {}", agent, et.replace('_', " ")));
                     j.kts("timestamp", inner, Ts::Naive);
                     // never "critical" here: only error entities carry that severity
-                    j.ks("severity", rng.pick(&["info", "info", "info", "warning", "error"]));
+                    j.ks(
+                        "severity",
+                        rng.pick(&["info", "info", "info", "warning", "error"]),
+                    );
                     j.key("data");
                     j.ob();
                     j.ku("step", rng.range(1, 12));
@@ -871,9 +1098,15 @@ fn gen_diff(dir: &Path, seed: u64, target: u64, state_every: u64) -> io::Result<
                     j.ob();
                     j.ks("handoff_id", rng.uuid().as_str());
                     j.ks("trace_id", trace.as_str());
-                    j.ks("source_agent_id", &format!("{}-{:02}", AGENTS[a].to_ascii_lowercase(), rng.below(8)));
+                    j.ks(
+                        "source_agent_id",
+                        &format!("{}-{:02}", AGENTS[a].to_ascii_lowercase(), rng.below(8)),
+                    );
                     j.ks("source_agent_name", AGENTS[a]);
-                    j.ks("target_agent_id", &format!("{}-{:02}", AGENTS[b].to_ascii_lowercase(), rng.below(8)));
+                    j.ks(
+                        "target_agent_id",
+                        &format!("{}-{:02}", AGENTS[b].to_ascii_lowercase(), rng.below(8)),
+                    );
                     j.ks("target_agent_name", AGENTS[b]);
                     j.ks("reason", rng.pick(TASK_REASONS));
                     j.kts("timestamp", inner, Ts::Naive);
@@ -895,7 +1128,11 @@ fn gen_diff(dir: &Path, seed: u64, target: u64, state_every: u64) -> io::Result<
             j.ks("message_id", id.as_str());
             match mt {
                 0 => {
-                    let src = if rng.pct(55) { 0 } else { rng.range(1, AGENTS.len() as u64 - 1) as usize };
+                    let src = if rng.pct(55) {
+                        0
+                    } else {
+                        rng.range(1, AGENTS.len() as u64 - 1) as usize
+                    };
                     let mut dst = rng.range(1, AGENTS.len() as u64 - 1) as usize;
                     if dst == src {
                         dst = if dst + 1 < AGENTS.len() { dst + 1 } else { 1 };
@@ -935,7 +1172,13 @@ fn gen_diff(dir: &Path, seed: u64, target: u64, state_every: u64) -> io::Result<
                     }
                     // ~2% of tasks never get an answer
                     if !rng.one_in(50) {
-                        outstanding.push_back(Outstanding { id, src: src as u8, dst: dst as u8, trace, reason });
+                        outstanding.push_back(Outstanding {
+                            id,
+                            src: src as u8,
+                            dst: dst as u8,
+                            trace,
+                            reason,
+                        });
                     }
                 }
                 1 | 2 => {
@@ -968,7 +1211,11 @@ fn gen_diff(dir: &Path, seed: u64, target: u64, state_every: u64) -> io::Result<
                     }
                     j.ks("parent_message_id", task.id.as_str());
                     txt.clear();
-                    txt.push_str(if mt == 1 { "Result for: " } else { "Error processing: " });
+                    txt.push_str(if mt == 1 {
+                        "Result for: "
+                    } else {
+                        "Error processing: "
+                    });
                     txt.push_str(TASK_REASONS[task.reason as usize]);
                     j.ks("reason", &txt);
                     j.kts("timestamp", inner, Ts::Naive);
@@ -1002,7 +1249,14 @@ fn gen_diff(dir: &Path, seed: u64, target: u64, state_every: u64) -> io::Result<
                     j.ks("priority", rng.pick(&["high", "normal"]));
                     j.key("payload");
                     j.ob();
-                    j.ks("reason", rng.pick(&["superseded by newer task", "user aborted", "deadline exceeded"]));
+                    j.ks(
+                        "reason",
+                        rng.pick(&[
+                            "superseded by newer task",
+                            "user aborted",
+                            "deadline exceeded",
+                        ]),
+                    );
                     j.ks("task_id", rng.uuid().as_str());
                     j.oe();
                     j.ks("trace_id", trace.as_str());
@@ -1164,7 +1418,14 @@ fn gen_pipe(dir: &Path, seed: u64, target: u64) -> io::Result<FileStat> {
     ] {
         out.line(h.as_bytes())?;
     }
-    let mut p = Pipe { rng: &mut rng, j: J::new(false), line: Vec::with_capacity(4096), t: BASE_US + 1_123_000, n: 0, txt: String::new() };
+    let mut p = Pipe {
+        rng: &mut rng,
+        j: J::new(false),
+        line: Vec::with_capacity(4096),
+        t: BASE_US + 1_123_000,
+        n: 0,
+        txt: String::new(),
+    };
     let mut active: Vec<PAgent> = Vec::new();
     let mut next_agent = 1u64;
     let max_agents = 8usize;
@@ -1173,34 +1434,46 @@ fn gen_pipe(dir: &Path, seed: u64, target: u64) -> io::Result<FileStat> {
     let mut phase = 1u64;
 
     // session prologue
-    p.ev(&mut out, "environment", "coordinator", "session_start", |p| {
-        p.j.ks("session_id", "4f0c6a52-9d1e-4b7a-a3c2-6e8f1d2b9a70");
-        p.j.ks("plugin_version", "1.4.2");
-        p.j.ks("claude_code_version", "2.0.14");
-        p.j.ks("platform", "linux");
-        p.j.ks("os_version", "6.8.0-45-generic");
-        p.j.ks("shell", "/bin/bash");
-        p.j.ks("working_directory", "/home/dev/projects/shop-api");
-        p.j.ks("git_branch", "feature/load-test");
-        p.j.ks("git_commit", "9c1e2f7");
-        p.j.kb("git_dirty", true);
-        p.j.knull("node_version");
-        p.j.ks("python_version", "3.12.3");
-    })?;
-    p.ev(&mut out, "environment", "coordinator", "environment_snapshot", |p| {
-        p.j.key("teamsters_env_vars");
-        p.j.ob();
-        p.j.ks("TEAMSTERS_TELEMETRY", "1");
-        p.j.ks("TEAMSTERS_TELEMETRY_CONSOLE", "0");
-        p.j.oe();
-        p.j.key("experimental_flags");
-        p.j.raw("{}");
-        p.j.ks("config_file_path", ".claude/teamsters-config.json");
-        p.j.kb("config_file_exists", true);
-        p.j.kb("teams_directory_exists", true);
-        p.j.kstrs("teams_available", &["load-test", "testing", "refactor"]);
-        p.j.kb("agents_directory_exists", true);
-    })?;
+    p.ev(
+        &mut out,
+        "environment",
+        "coordinator",
+        "session_start",
+        |p| {
+            p.j.ks("session_id", "4f0c6a52-9d1e-4b7a-a3c2-6e8f1d2b9a70");
+            p.j.ks("plugin_version", "1.4.2");
+            p.j.ks("claude_code_version", "2.0.14");
+            p.j.ks("platform", "linux");
+            p.j.ks("os_version", "6.8.0-45-generic");
+            p.j.ks("shell", "/bin/bash");
+            p.j.ks("working_directory", "/home/dev/projects/shop-api");
+            p.j.ks("git_branch", "feature/load-test");
+            p.j.ks("git_commit", "9c1e2f7");
+            p.j.kb("git_dirty", true);
+            p.j.knull("node_version");
+            p.j.ks("python_version", "3.12.3");
+        },
+    )?;
+    p.ev(
+        &mut out,
+        "environment",
+        "coordinator",
+        "environment_snapshot",
+        |p| {
+            p.j.key("teamsters_env_vars");
+            p.j.ob();
+            p.j.ks("TEAMSTERS_TELEMETRY", "1");
+            p.j.ks("TEAMSTERS_TELEMETRY_CONSOLE", "0");
+            p.j.oe();
+            p.j.key("experimental_flags");
+            p.j.raw("{}");
+            p.j.ks("config_file_path", ".claude/teamsters-config.json");
+            p.j.kb("config_file_exists", true);
+            p.j.kb("teams_directory_exists", true);
+            p.j.kstrs("teams_available", &["load-test", "testing", "refactor"]);
+            p.j.kb("agents_directory_exists", true);
+        },
+    )?;
     p.ev(&mut out, "config", "coordinator", "config_loaded", |p| {
         p.j.ks("team_name", "load-test");
         p.j.ks("file_path", ".claude/teams/load-test.md");
@@ -1212,43 +1485,73 @@ fn gen_pipe(dir: &Path, seed: u64, target: u64) -> io::Result<FileStat> {
         p.j.ku("file_size_bytes", 4213);
         p.j.kfx("parse_duration_ms", 1375, 3);
     })?;
-    p.ev(&mut out, "config", "coordinator", "config_defaults_applied", |p| {
-        p.j.kstrs("fields_defaulted", &["timeout_seconds", "max_retries"]);
-        p.j.key("defaults_applied");
-        p.j.ob();
-        p.j.ku("timeout_seconds", 600);
-        p.j.ku("max_retries", 2);
-        p.j.oe();
-    })?;
-    p.ev(&mut out, "dependency", "coordinator", "graph_constructed", |p| {
-        p.j.key("adjacency_list");
-        p.j.ob();
-        p.j.kstrs("analyze", &[]);
-        p.j.kstrs("write", &["analyze"]);
-        p.j.kstrs("execute", &["write"]);
-        p.j.kstrs("validate", &["execute"]);
-        p.j.oe();
-        p.j.kstrs("topological_order", &["analyze", "write", "execute", "validate"]);
-        p.j.ku("total_nodes", 4);
-        p.j.ku("total_edges", 3);
-        p.j.kb("has_cycles", false);
-    })?;
-    p.ev(&mut out, "config", "coordinator", "config_override_applied", |p| {
-        p.j.ks("field", "max_agents");
-        p.j.ks("original_value", "4");
-        p.j.ks("override_value", "8");
-        p.j.ks("source", "cli");
-        p.j.ks("override_key", "--max-agents");
-    })?;
+    p.ev(
+        &mut out,
+        "config",
+        "coordinator",
+        "config_defaults_applied",
+        |p| {
+            p.j.kstrs("fields_defaulted", &["timeout_seconds", "max_retries"]);
+            p.j.key("defaults_applied");
+            p.j.ob();
+            p.j.ku("timeout_seconds", 600);
+            p.j.ku("max_retries", 2);
+            p.j.oe();
+        },
+    )?;
+    p.ev(
+        &mut out,
+        "dependency",
+        "coordinator",
+        "graph_constructed",
+        |p| {
+            p.j.key("adjacency_list");
+            p.j.ob();
+            p.j.kstrs("analyze", &[]);
+            p.j.kstrs("write", &["analyze"]);
+            p.j.kstrs("execute", &["write"]);
+            p.j.kstrs("validate", &["execute"]);
+            p.j.oe();
+            p.j.kstrs(
+                "topological_order",
+                &["analyze", "write", "execute", "validate"],
+            );
+            p.j.ku("total_nodes", 4);
+            p.j.ku("total_edges", 3);
+            p.j.kb("has_cycles", false);
+        },
+    )?;
+    p.ev(
+        &mut out,
+        "config",
+        "coordinator",
+        "config_override_applied",
+        |p| {
+            p.j.ks("field", "max_agents");
+            p.j.ks("original_value", "4");
+            p.j.ks("override_value", "8");
+            p.j.ks("source", "cli");
+            p.j.ks("override_key", "--max-agents");
+        },
+    )?;
     // plan -> rejected -> regenerated -> approved
     for iteration in 1..=2u64 {
         let batches = if iteration == 1 { 24 } else { 30 };
-        p.ev(&mut out, "coordination", "coordinator", "plan_proposed", |p| {
-            p.j.ks("plan_summary", &format!("Generate tests for 240 modules in {} batches", batches));
-            p.j.ku("batches", batches);
-            p.j.ku("total_targets", 240);
-            p.j.kb("approval_required", true);
-        })?;
+        p.ev(
+            &mut out,
+            "coordination",
+            "coordinator",
+            "plan_proposed",
+            |p| {
+                p.j.ks(
+                    "plan_summary",
+                    &format!("Generate tests for 240 modules in {} batches", batches),
+                );
+                p.j.ku("batches", batches);
+                p.j.ku("total_targets", 240);
+                p.j.kb("approval_required", true);
+            },
+        )?;
         p.ev(&mut out, "approval", "coordinator", "gate_entered", |p| {
             p.j.ks("gate_type", "plan");
             p.j.ku("iteration", iteration);
@@ -1257,46 +1560,79 @@ fn gen_pipe(dir: &Path, seed: u64, target: u64) -> io::Result<FileStat> {
             p.j.ob();
             p.j.kb("plan", true);
             p.j.oe();
-            p.j.ks("context_summary", &format!("{} batches, 8 parallel agents", batches));
+            p.j.ks(
+                "context_summary",
+                &format!("{} batches, 8 parallel agents", batches),
+            );
         })?;
-        p.ev(&mut out, "approval", "coordinator", "prompt_displayed", |p| {
-            p.j.ks("gate_type", "plan");
-            p.j.ks("prompt_text", "Approve this plan? [approve/reject/modify]");
-            p.j.ku("prompt_length_chars", 42);
-            p.j.kstrs("options_presented", &["approve", "reject", "modify"]);
-        })?;
+        p.ev(
+            &mut out,
+            "approval",
+            "coordinator",
+            "prompt_displayed",
+            |p| {
+                p.j.ks("gate_type", "plan");
+                p.j.ks("prompt_text", "Approve this plan? [approve/reject/modify]");
+                p.j.ku("prompt_length_chars", 42);
+                p.j.kstrs("options_presented", &["approve", "reject", "modify"]);
+            },
+        )?;
         let approve = iteration == 2;
-        p.ev(&mut out, "approval", "coordinator", "user_response_received", |p| {
-            p.j.ks("gate_type", "plan");
-            p.j.ks("decision", if approve { "approve" } else { "reject" });
-            if approve {
-                p.j.knull("feedback_text");
-            } else {
-                p.j.ks("feedback_text", "Use smaller batches | keep 8 agents");
-            }
-            p.j.kfx("response_time_seconds", 8412, 3);
-            p.j.ku("iteration", iteration);
-        })?;
+        p.ev(
+            &mut out,
+            "approval",
+            "coordinator",
+            "user_response_received",
+            |p| {
+                p.j.ks("gate_type", "plan");
+                p.j.ks("decision", if approve { "approve" } else { "reject" });
+                if approve {
+                    p.j.knull("feedback_text");
+                } else {
+                    p.j.ks("feedback_text", "Use smaller batches | keep 8 agents");
+                }
+                p.j.kfx("response_time_seconds", 8412, 3);
+                p.j.ku("iteration", iteration);
+            },
+        )?;
         if approve {
-            p.ev(&mut out, "coordination", "coordinator", "plan_approved", |p| {
-                p.j.ks("user_response", "approve");
-                p.j.ku("batches", batches);
-                p.j.kfx("approval_time_seconds", 8412, 3);
-            })?;
+            p.ev(
+                &mut out,
+                "coordination",
+                "coordinator",
+                "plan_approved",
+                |p| {
+                    p.j.ks("user_response", "approve");
+                    p.j.ku("batches", batches);
+                    p.j.kfx("approval_time_seconds", 8412, 3);
+                },
+            )?;
         } else {
-            p.ev(&mut out, "coordination", "coordinator", "plan_rejected", |p| {
-                p.j.ks("user_response", "reject");
-                p.j.ks("rejection_reason", "Use smaller batches | keep 8 agents");
-            })?;
-            p.ev(&mut out, "approval", "coordinator", "plan_regenerated", |p| {
-                p.j.ku("iteration", 2);
-                p.j.ks("feedback_applied", "Use smaller batches");
-                p.j.kstrs("changes_made", &["batches 24 -> 30"]);
-                p.j.ks("old_plan_summary", "240 modules in 24 batches");
-                p.j.ks("new_plan_summary", "240 modules in 30 batches");
-                p.j.kstrs("agents_added", &[]);
-                p.j.kstrs("agents_removed", &[]);
-            })?;
+            p.ev(
+                &mut out,
+                "coordination",
+                "coordinator",
+                "plan_rejected",
+                |p| {
+                    p.j.ks("user_response", "reject");
+                    p.j.ks("rejection_reason", "Use smaller batches | keep 8 agents");
+                },
+            )?;
+            p.ev(
+                &mut out,
+                "approval",
+                "coordinator",
+                "plan_regenerated",
+                |p| {
+                    p.j.ku("iteration", 2);
+                    p.j.ks("feedback_applied", "Use smaller batches");
+                    p.j.kstrs("changes_made", &["batches 24 -> 30"]);
+                    p.j.ks("old_plan_summary", "240 modules in 24 batches");
+                    p.j.ks("new_plan_summary", "240 modules in 30 batches");
+                    p.j.kstrs("agents_added", &[]);
+                    p.j.kstrs("agents_removed", &[]);
+                },
+            )?;
             p.ev(&mut out, "data_flow", "coordinator", "plan_diff", |p| {
                 p.j.ku("iteration", 2);
                 p.j.kstrs("agents_added", &[]);
@@ -1325,7 +1661,11 @@ fn gen_pipe(dir: &Path, seed: u64, target: u64) -> io::Result<FileStat> {
         }
         // coordinator chatter
         if p.rng.pct(6) {
-            let which = if p.rng.one_in(50) { 12 + p.rng.below(2) } else { p.rng.below(12) };
+            let which = if p.rng.one_in(50) {
+                12 + p.rng.below(2)
+            } else {
+                p.rng.below(12)
+            };
             let act = active.len() as u64;
             match which {
                 0 => p.ev(&mut out, "resource", "coordinator", "queue_status", |p| {
@@ -1353,22 +1693,37 @@ fn gen_pipe(dir: &Path, seed: u64, target: u64) -> io::Result<FileStat> {
                         p.j.ku("agents_remaining", act);
                     })?
                 }
-                2 => p.ev(&mut out, "cost", "coordinator", "utilization_snapshot", |p| {
-                    let t = p.t;
-                    p.j.kts("timestamp", t, Ts::MsZ);
-                    p.j.ku("active_agents", act);
-                    p.j.ku("max_agents", max_agents as u64);
-                    p.j.ku("queued_agents", p.rng.below(20));
-                    p.j.kfx("utilization_percent", act * 1000 / max_agents as u64, 1);
-                    p.j.ku("slots_available", max_agents as u64 - act.min(max_agents as u64));
-                    p.j.kfx("throughput_agents_per_minute", p.rng.range(50, 900), 2);
-                })?,
-                3 => p.ev(&mut out, "progress", "coordinator", "milestone_reached", |p| {
-                    p.j.ks("milestone", &format!("batch {} complete", phase));
-                    p.j.ku("total_tests", succeeded * 6);
-                    p.j.ku("success_count", succeeded);
-                    p.j.ku("failure_count", failed);
-                })?,
+                2 => p.ev(
+                    &mut out,
+                    "cost",
+                    "coordinator",
+                    "utilization_snapshot",
+                    |p| {
+                        let t = p.t;
+                        p.j.kts("timestamp", t, Ts::MsZ);
+                        p.j.ku("active_agents", act);
+                        p.j.ku("max_agents", max_agents as u64);
+                        p.j.ku("queued_agents", p.rng.below(20));
+                        p.j.kfx("utilization_percent", act * 1000 / max_agents as u64, 1);
+                        p.j.ku(
+                            "slots_available",
+                            max_agents as u64 - act.min(max_agents as u64),
+                        );
+                        p.j.kfx("throughput_agents_per_minute", p.rng.range(50, 900), 2);
+                    },
+                )?,
+                3 => p.ev(
+                    &mut out,
+                    "progress",
+                    "coordinator",
+                    "milestone_reached",
+                    |p| {
+                        p.j.ks("milestone", &format!("batch {} complete", phase));
+                        p.j.ku("total_tests", succeeded * 6);
+                        p.j.ku("success_count", succeeded);
+                        p.j.ku("failure_count", failed);
+                    },
+                )?,
                 4 => {
                     phase += 1;
                     let ph = phase;
@@ -1380,52 +1735,92 @@ fn gen_pipe(dir: &Path, seed: u64, target: u64) -> io::Result<FileStat> {
                         p.j.ks("overhead_description", "waiting for slowest agent in batch");
                     })?
                 }
-                5 => p.ev(&mut out, "coordination", "coordinator", "parallel_execution_start", |p| {
-                    p.j.ku("active_agents", act);
-                    p.j.ku("max_agents", max_agents as u64);
-                    p.j.key("agent_ids");
-                    p.j.ab();
-                    for a in active.iter() {
-                        p.j.item_s(&a.id);
-                    }
-                    p.j.ae();
-                })?,
-                6 => p.ev(&mut out, "coordination", "coordinator", "parallel_execution_complete", |p| {
-                    p.j.ku("total_tests", p.rng.range(10, 80));
-                    p.j.ku("successful_agents", p.rng.range(5, 8));
-                    p.j.ku("failed_agents", if p.rng.pct(5) { 1 } else { 0 });
-                    p.j.kfx("duration_seconds", p.rng.range(10_000, 900_000), 3);
-                })?,
+                5 => p.ev(
+                    &mut out,
+                    "coordination",
+                    "coordinator",
+                    "parallel_execution_start",
+                    |p| {
+                        p.j.ku("active_agents", act);
+                        p.j.ku("max_agents", max_agents as u64);
+                        p.j.key("agent_ids");
+                        p.j.ab();
+                        for a in active.iter() {
+                            p.j.item_s(&a.id);
+                        }
+                        p.j.ae();
+                    },
+                )?,
+                6 => p.ev(
+                    &mut out,
+                    "coordination",
+                    "coordinator",
+                    "parallel_execution_complete",
+                    |p| {
+                        p.j.ku("total_tests", p.rng.range(10, 80));
+                        p.j.ku("successful_agents", p.rng.range(5, 8));
+                        p.j.ku("failed_agents", if p.rng.pct(5) { 1 } else { 0 });
+                        p.j.kfx("duration_seconds", p.rng.range(10_000, 900_000), 3);
+                    },
+                )?,
                 7 => p.ev(&mut out, "data_flow", "coordinator", "data_passed", |p| {
-                    p.j.ks("from_agent", &format!("write-agent-{}", p.rng.range(1, next_agent)));
+                    p.j.ks(
+                        "from_agent",
+                        &format!("write-agent-{}", p.rng.range(1, next_agent)),
+                    );
                     p.j.ks("to_agent", "execute-agent");
                     p.j.ks("from_phase", "write");
                     p.j.ks("to_phase", "execute");
                     p.j.ks("data_type", "test_files");
                     p.j.ku("data_size_chars", p.rng.range(500, 20_000));
-                    p.j.ks("data_summary", &format!("{} test functions in test_{}.py", p.rng.range(1, 20), p.rng.pick(&["user_service", "billing", "orders"])));
+                    p.j.ks(
+                        "data_summary",
+                        &format!(
+                            "{} test functions in test_{}.py",
+                            p.rng.range(1, 20),
+                            p.rng.pick(&["user_service", "billing", "orders"])
+                        ),
+                    );
                     p.j.kstrs("fields_passed", &["test_file", "test_count", "framework"]);
                 })?,
-                8 => p.ev(&mut out, "data_flow", "coordinator", "file_conflict_check", |p| {
-                    p.j.ks("team_id", "load-test-01");
-                    p.j.kstrs("layers_checked", &["unit", "integration"]);
-                    let c = p.rng.pct(3);
-                    p.j.kb("conflicts_found", c);
-                    let cf: &[&str] = if c { &["tests/conftest.py"] } else { &[] };
-                    p.j.kstrs("conflicting_files", cf);
-                    p.j.kstrs("conflicting_layers", &[]);
-                    p.j.ks("action_taken", if c { "rejected" } else { "allowed" });
-                })?,
-                9 => p.ev(&mut out, "dependency", "coordinator", "phase_planned", |p| {
-                    p.j.ku("phase_number", phase);
-                    p.j.kstrs("agents", &["write", "execute"]);
-                    p.j.kb("parallel", true);
-                    p.j.kstrs("blocked_by", &["analyze"]);
-                    p.j.kfx("estimated_duration_seconds", p.rng.range(1000, 100_000), 1);
-                })?,
+                8 => p.ev(
+                    &mut out,
+                    "data_flow",
+                    "coordinator",
+                    "file_conflict_check",
+                    |p| {
+                        p.j.ks("team_id", "load-test-01");
+                        p.j.kstrs("layers_checked", &["unit", "integration"]);
+                        let c = p.rng.pct(3);
+                        p.j.kb("conflicts_found", c);
+                        let cf: &[&str] = if c { &["tests/conftest.py"] } else { &[] };
+                        p.j.kstrs("conflicting_files", cf);
+                        p.j.kstrs("conflicting_layers", &[]);
+                        p.j.ks("action_taken", if c { "rejected" } else { "allowed" });
+                    },
+                )?,
+                9 => p.ev(
+                    &mut out,
+                    "dependency",
+                    "coordinator",
+                    "phase_planned",
+                    |p| {
+                        p.j.ku("phase_number", phase);
+                        p.j.kstrs("agents", &["write", "execute"]);
+                        p.j.kb("parallel", true);
+                        p.j.kstrs("blocked_by", &["analyze"]);
+                        p.j.kfx("estimated_duration_seconds", p.rng.range(1000, 100_000), 1);
+                    },
+                )?,
                 10 => p.ev(&mut out, "test", "coordinator", "suite_discovered", |p| {
                     p.j.ks("framework", "pytest");
-                    p.j.ks("suite_name", &format!("tests/unit/test_{}.py", p.rng.pick(&["user_service", "billing", "orders", "retry"])));
+                    p.j.ks(
+                        "suite_name",
+                        &format!(
+                            "tests/unit/test_{}.py",
+                            p.rng.pick(&["user_service", "billing", "orders", "retry"])
+                        ),
+                    );
                     p.j.ku("test_count", p.rng.range(3, 60));
                     p.j.ks("file_path", "tests/unit");
                     p.j.kfx("discovery_duration_ms", p.rng.range(100, 90_000), 2);
@@ -1444,8 +1839,16 @@ fn gen_pipe(dir: &Path, seed: u64, target: u64) -> io::Result<FileStat> {
                     p.j.ku("active_agents", act);
                 })?,
                 _ => p.ev(&mut out, "timing", "coordinator", "overhead_summary", |p| {
-                    p.j.kfx("total_wall_clock_seconds", p.rng.range(100_000, 9_000_000), 2);
-                    p.j.kfx("total_agent_work_seconds", p.rng.range(100_000, 9_000_000), 2);
+                    p.j.kfx(
+                        "total_wall_clock_seconds",
+                        p.rng.range(100_000, 9_000_000),
+                        2,
+                    );
+                    p.j.kfx(
+                        "total_agent_work_seconds",
+                        p.rng.range(100_000, 9_000_000),
+                        2,
+                    );
                     p.j.kfx("total_overhead_seconds", p.rng.range(1000, 900_000), 2);
                     p.j.kfx("overhead_percent", p.rng.range(100, 4000), 2);
                     p.j.kfx("queue_wait_total_seconds", p.rng.range(100, 90_000), 2);
@@ -1498,7 +1901,14 @@ fn gen_pipe(dir: &Path, seed: u64, target: u64) -> io::Result<FileStat> {
         }
     }
     // epilogue
-    let (sp, su, fa, tt, cm, n) = (spawned, succeeded, failed, tokens_total, cost_micro.max(100), p.n + 2);
+    let (sp, su, fa, tt, cm, n) = (
+        spawned,
+        succeeded,
+        failed,
+        tokens_total,
+        cost_micro.max(100),
+        p.n + 2,
+    );
     p.ev(&mut out, "environment", "coordinator", "session_end", |p| {
         p.j.ks("session_id", "4f0c6a52-9d1e-4b7a-a3c2-6e8f1d2b9a70");
         p.j.kfx("total_duration_seconds", ((p.t - BASE_US) / 1000) as u64, 3);
@@ -1537,14 +1947,25 @@ struct Pipe<'r> {
 }
 
 impl<'r> Pipe<'r> {
-    fn ev(&mut self, out: &mut Out, etype: &str, agent: &str, status: &str, meta: impl FnOnce(&mut Pipe<'r>)) -> io::Result<()> {
+    fn ev(
+        &mut self,
+        out: &mut Out,
+        etype: &str,
+        agent: &str,
+        status: &str,
+        meta: impl FnOnce(&mut Pipe<'r>),
+    ) -> io::Result<()> {
         self.t += self.rng.range(1_000, 30_000) as i64;
         self.j.clear();
         self.j.ob();
         meta(self);
         self.j.oe();
         self.line.clear();
-        push_ts(&mut self.line, self.t, if self.n % 2 == 0 { Ts::MsZ } else { Ts::MsUtc });
+        push_ts(
+            &mut self.line,
+            self.t,
+            if self.n % 2 == 0 { Ts::MsZ } else { Ts::MsUtc },
+        );
         self.line.extend_from_slice(b" | ");
         self.line.extend_from_slice(etype.as_bytes());
         self.line.extend_from_slice(b" | ");
@@ -1633,7 +2054,16 @@ fn new_pagent(rng: &mut Rng, id: String, kind: &'static str) -> PAgent {
         s.push(Completed);
     }
     let file = rng.pick(PFILES).to_string();
-    PAgent { id, kind, steps: s, at: 0, started_us: 0, tokens_in: 0, tokens_out: 0, file }
+    PAgent {
+        id,
+        kind,
+        steps: s,
+        at: 0,
+        started_us: 0,
+        tokens_in: 0,
+        tokens_out: 0,
+        file,
+    }
 }
 
 fn agent_step(p: &mut Pipe, out: &mut Out, a: &mut PAgent, step: Step) -> io::Result<()> {
@@ -2029,7 +2459,9 @@ fn agent_step(p: &mut Pipe, out: &mut Out, a: &mut PAgent, step: Step) -> io::Re
 // ------------------------------------------------------------------------------------------------
 // 3. Claude Code hook JSONL (schema A), compact, one object per line
 
-const HTOOLS: &[&str] = &["Read", "Edit", "Write", "Bash", "Grep", "Glob", "Task", "WebFetch"];
+const HTOOLS: &[&str] = &[
+    "Read", "Edit", "Write", "Bash", "Grep", "Glob", "Task", "WebFetch",
+];
 const PROJECT: &str = "/home/jeff/claude-code/agent-telemetry";
 const HFILES: &[&str] = &[
     "scripts/alert-engine.py",
@@ -2044,7 +2476,12 @@ const HFILES: &[&str] = &[
     "tests/test_alert_engine.py",
     "README.md",
 ];
-const OUTSIDE: &[&str] = &["/etc/hosts", "/home/jeff/.ssh/config", "/home/jeff/.aws/credentials", "/etc/nginx/nginx.conf"];
+const OUTSIDE: &[&str] = &[
+    "/etc/hosts",
+    "/home/jeff/.ssh/config",
+    "/home/jeff/.aws/credentials",
+    "/etc/nginx/nginx.conf",
+];
 const COMMANDS: &[&str] = &[
     "git status",
     "git diff --stat",
@@ -2059,8 +2496,21 @@ const COMMANDS: &[&str] = &[
     "pytest -q tests/test_alert_engine.py",
     "rm -rf target/tmp && mkdir -p target/tmp",
 ];
-const PATTERNS: &[&str] = &["fn\\s+main", "TODO|FIXME", "outside_project_scope", "import (json|yaml)", "def \\w+_rule", "\"severity\""];
-const GLOBS: &[&str] = &["**/*.py", "**/*.rs", "config/**/*.yaml", "*.md", "scripts/**/*.sh"];
+const PATTERNS: &[&str] = &[
+    "fn\\s+main",
+    "TODO|FIXME",
+    "outside_project_scope",
+    "import (json|yaml)",
+    "def \\w+_rule",
+    "\"severity\"",
+];
+const GLOBS: &[&str] = &[
+    "**/*.py",
+    "**/*.rs",
+    "config/**/*.yaml",
+    "*.md",
+    "scripts/**/*.sh",
+];
 const SUBAGENTS: &[&str] = &["general-purpose", "code-reviewer", "test-runner", "Explore"];
 
 struct HCall {
@@ -2093,8 +2543,16 @@ fn gen_hook(dir: &Path, seed: u64, target: u64) -> io::Result<FileStat> {
         sessions.push(Session {
             id: rng.uuid(),
             prompt,
-            personas: if sc { rng.pick(&["architect", "security", "analyzer,qa"]) } else { "" },
-            reasoning: if sc { rng.pick(&["standard", "hard", "ultra"]) } else { "none" },
+            personas: if sc {
+                rng.pick(&["architect", "security", "analyzer,qa"])
+            } else {
+                ""
+            },
+            reasoning: if sc {
+                rng.pick(&["standard", "hard", "ultra"])
+            } else {
+                "none"
+            },
             workflow: if sc { "superclaude" } else { "standard" },
         });
     }
@@ -2105,7 +2563,11 @@ fn gen_hook(dir: &Path, seed: u64, target: u64) -> io::Result<FileStat> {
     let mut open: Vec<HCall> = Vec::new();
 
     while out.bytes < target {
-        t += if rng.pct(60) { 0 } else { rng.range(1, 3) as i64 * 1_000_000 };
+        t += if rng.pct(60) {
+            0
+        } else {
+            rng.range(1, 3) as i64 * 1_000_000
+        };
         // ~0.1% fallback records
         if rng.one_in(1000) {
             j.clear();
@@ -2171,8 +2633,14 @@ fn gen_hook(dir: &Path, seed: u64, target: u64) -> io::Result<FileStat> {
                 }
                 "Grep" => {
                     ij.ks("pattern", rng.pick(PATTERNS));
-                    ij.ks("path", &format!("{}/{}", PROJECT, rng.pick(&["src", "scripts", "config"])));
-                    ij.ks("output_mode", rng.pick(&["files_with_matches", "content", "count"]));
+                    ij.ks(
+                        "path",
+                        &format!("{}/{}", PROJECT, rng.pick(&["src", "scripts", "config"])),
+                    );
+                    ij.ks(
+                        "output_mode",
+                        rng.pick(&["files_with_matches", "content", "count"]),
+                    );
                 }
                 "Glob" => {
                     ij.ks("pattern", rng.pick(GLOBS));
@@ -2188,12 +2656,26 @@ fn gen_hook(dir: &Path, seed: u64, target: u64) -> io::Result<FileStat> {
                     ij.ks("subagent_type", rng.pick(SUBAGENTS));
                 }
                 _ => {
-                    ij.ks("url", &format!("https://grafana.com/docs/loki/latest/reference/api/#{}", rng.below(50)));
+                    ij.ks(
+                        "url",
+                        &format!(
+                            "https://grafana.com/docs/loki/latest/reference/api/#{}",
+                            rng.below(50)
+                        ),
+                    );
                     ij.ks("prompt", "Summarize the push API request format");
                 }
             }
             ij.oe();
-            HCall { session, tool, path, outside, t0: t, input: ij.b.clone(), aux }
+            HCall {
+                session,
+                tool,
+                path,
+                outside,
+                t0: t,
+                input: ij.b.clone(),
+                aux,
+            }
         };
         let _ = call.t0;
         let s = &sessions[call.session];
@@ -2214,7 +2696,10 @@ fn gen_hook(dir: &Path, seed: u64, target: u64) -> io::Result<FileStat> {
         j.kts("timestamp", t, Ts::SecMinus4);
         j.ks("level", "INFO");
         j.ks("event_type", event_type);
-        j.ks("hook_event", if post { "PostToolUse" } else { "PreToolUse" });
+        j.ks(
+            "hook_event",
+            if post { "PostToolUse" } else { "PreToolUse" },
+        );
         j.ks("session_id", s.id.as_str());
         j.ks("project_path", PROJECT);
         j.ks("project_name", "agent-telemetry");
@@ -2242,14 +2727,37 @@ fn gen_hook(dir: &Path, seed: u64, target: u64) -> io::Result<FileStat> {
             }
             Some(rest[..end].to_string())
         };
-        let search_path = if tool == "Grep" || tool == "Glob" { field("path").unwrap_or_default() } else { String::new() };
-        let file_path = if has_path { call.path.clone() } else { search_path.clone() };
+        let search_path = if tool == "Grep" || tool == "Glob" {
+            field("path").unwrap_or_default()
+        } else {
+            String::new()
+        };
+        let file_path = if has_path {
+            call.path.clone()
+        } else {
+            search_path.clone()
+        };
         j.ks("file_path", &file_path);
-        j.ku("size_bytes", if has_path && call.aux > 40 { call.aux * 97 } else { 0 });
+        j.ku(
+            "size_bytes",
+            if has_path && call.aux > 40 {
+                call.aux * 97
+            } else {
+                0
+            },
+        );
         j.kb("outside_project_scope", call.outside);
-        let cmd = if tool == "Bash" { field("command").unwrap_or_default() } else { String::new() };
+        let cmd = if tool == "Bash" {
+            field("command").unwrap_or_default()
+        } else {
+            String::new()
+        };
         j.ks("command", &cmd);
-        let pattern = if tool == "Grep" || tool == "Glob" { field("pattern").unwrap_or_default() } else { String::new() };
+        let pattern = if tool == "Grep" || tool == "Glob" {
+            field("pattern").unwrap_or_default()
+        } else {
+            String::new()
+        };
         // pattern/path were extracted from already-escaped JSON: splice them raw
         j.key("search_pattern");
         j.raw("\"");
@@ -2300,11 +2808,25 @@ fn gen_hook(dir: &Path, seed: u64, target: u64) -> io::Result<FileStat> {
         j.oe();
         j.key("superclaude_context");
         j.ob();
-        j.ks("commands", if s.workflow == "superclaude" { "/sc:analyze" } else { "" });
+        j.ks(
+            "commands",
+            if s.workflow == "superclaude" {
+                "/sc:analyze"
+            } else {
+                ""
+            },
+        );
         j.ks("personas", s.personas);
         j.ks("reasoning_level", s.reasoning);
         j.ks("mcp_servers", "");
-        j.ks("flags", if s.reasoning == "ultra" { "--ultrathink" } else { "" });
+        j.ks(
+            "flags",
+            if s.reasoning == "ultra" {
+                "--ultrathink"
+            } else {
+                ""
+            },
+        );
         j.ks("workflow_type", s.workflow);
         j.oe();
         j.key("file_changes");
@@ -2316,7 +2838,10 @@ fn gen_hook(dir: &Path, seed: u64, target: u64) -> io::Result<FileStat> {
             txt.clear();
             rng.hex_into(&mut txt, 64);
             j.ks("file_hash", &txt);
-            j.ks("change_type", if post { "post_change" } else { "pre_change" });
+            j.ks(
+                "change_type",
+                if post { "post_change" } else { "pre_change" },
+            );
             let add = call.aux % 40;
             let rem = call.aux % 17;
             j.ku("diff_lines", add + rem);
@@ -2343,9 +2868,18 @@ fn gen_hook(dir: &Path, seed: u64, target: u64) -> io::Result<FileStat> {
         j.key("raw_input");
         j.ob();
         j.ks("session_id", s.id.as_str());
-        j.ks("transcript_path", &format!("/home/jeff/.claude/projects/-home-jeff-claude-code-agent-telemetry/{}.jsonl", s.id.as_str()));
+        j.ks(
+            "transcript_path",
+            &format!(
+                "/home/jeff/.claude/projects/-home-jeff-claude-code-agent-telemetry/{}.jsonl",
+                s.id.as_str()
+            ),
+        );
         j.ks("cwd", PROJECT);
-        j.ks("hook_event_name", if post { "PostToolUse" } else { "PreToolUse" });
+        j.ks(
+            "hook_event_name",
+            if post { "PostToolUse" } else { "PreToolUse" },
+        );
         j.ks("tool_name", tool);
         j.key("tool_input");
         j.b.extend_from_slice(&call.input);
@@ -2459,7 +2993,9 @@ fn main() {
     let mut dir: Option<PathBuf> = None;
     let mut args = env::args().skip(1);
     while let Some(a) = args.next() {
-        let num = |v: Option<String>| -> u64 { v.and_then(|s| s.parse().ok()).unwrap_or_else(|| usage()) };
+        let num = |v: Option<String>| -> u64 {
+            v.and_then(|s| s.parse().ok()).unwrap_or_else(|| usage())
+        };
         match a.as_str() {
             "--mb" => mb = num(args.next()),
             "--seed" => seed = num(args.next()),
@@ -2484,9 +3020,14 @@ fn main() {
 fn run(dir: &Path, mb: u64, seed: u64, state_every: u64) -> io::Result<()> {
     fs::create_dir_all(dir)?;
     let started = Instant::now();
-    let total = mb * MIB;
-    let diff_target = total * 78 / 100;
-    let side_target = total * 127 / 1000;
+    // Shares: diff : pipe : hook = 78 : 12.7 : 12.7, the state file follows from the diff file
+    // (~13.9 / state_every of its size: ~12 KB per snapshot, ~870 B per agent message), and the
+    // four files together come to about --mb MiB.
+    let total = (mb * MIB) as f64;
+    let state_share = 78.0 * 13.9 / state_every as f64;
+    let unit = total / (78.0 + 12.7 + 12.7 + state_share);
+    let diff_target = (unit * 78.0) as u64;
+    let side_target = (unit * 12.7) as u64;
     // The three generators are independent (separate PRNG streams): run them in parallel.
     let (diff, pipe, hook) = std::thread::scope(|s| {
         let d = s.spawn(|| gen_diff(dir, seed, diff_target, state_every));
@@ -2498,11 +3039,23 @@ fn run(dir: &Path, mb: u64, seed: u64, state_every: u64) -> io::Result<()> {
     let pipe = pipe?;
     let hook = hook?;
     let files = [&diff, &state, &pipe, &hook];
-    eprintln!("gen-corpus: --mb {} --seed {} --state-every {} -> {}", mb, seed, state_every, dir.display());
-    eprintln!("  {:<40} {:>14} {:>11} {:>9}", "file", "bytes", "lines", "malformed");
+    eprintln!(
+        "gen-corpus: --mb {} --seed {} --state-every {} -> {}",
+        mb,
+        seed,
+        state_every,
+        dir.display()
+    );
+    eprintln!(
+        "  {:<40} {:>14} {:>11} {:>9}",
+        "file", "bytes", "lines", "malformed"
+    );
     let (mut tb, mut tl, mut tm) = (0, 0, 0);
     for f in files {
-        eprintln!("  {:<40} {:>14} {:>11} {:>9}", f.name, f.bytes, f.lines, f.malformed);
+        eprintln!(
+            "  {:<40} {:>14} {:>11} {:>9}",
+            f.name, f.bytes, f.lines, f.malformed
+        );
         tb += f.bytes;
         tl += f.lines;
         tm += f.malformed;

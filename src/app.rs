@@ -25,12 +25,18 @@ use std::io::Write;
 pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitStatus> {
     if let Job::Schema(target) = cfg.job {
         let schema = schema_for(target);
-        writeln!(out, "{}", serde_json::to_string_pretty(&schema).expect("schemas serialise"))?;
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&schema).expect("schemas serialise")
+        )?;
         return Ok(ExitStatus::Success);
     }
     if let Some(n) = cfg.threads {
         // Ignore the error of a second call (tests run several commands in one process).
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global();
     }
     let mut found = source::discover(&cfg.paths, cfg.input_format)?;
     let paths_hint = cfg
@@ -42,9 +48,17 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
 
     // Relative times need the data's last event: one light pass first.
     let needs_anchor = match &cfg.job {
-        Job::Errors { window, .. } | Job::Diffs { window, .. } | Job::Replay { window, .. } => window.relative(),
+        Job::Errors { window, .. } | Job::Diffs { window, .. } | Job::Replay { window, .. } => {
+            window.relative()
+        }
         _ => false,
-    } || matches!(&cfg.job, Job::Replay { at: Some(TimeArg::Ago(_)), .. });
+    } || matches!(
+        &cfg.job,
+        Job::Replay {
+            at: Some(TimeArg::Ago(_)),
+            ..
+        }
+    );
     let anchor: Nanos = if !needs_anchor {
         0
     } else if cfg.now {
@@ -92,13 +106,22 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
             echo.agent = agent.clone();
             echo.category = category.clone();
             echo.grep = grep.as_ref().map(|r| r.as_str().to_string());
-            echo.by = by.map(|b| serde_json::to_value(b).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default());
+            echo.by = by.map(|b| {
+                serde_json::to_value(b)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default()
+            });
             echo.limit = Some(*limit as u64);
             let r = scan(&mut found.inputs, &q);
             let report = r.acc.finish(&q, &r.index);
             ctx.emit("errors", echo, &found, &r.sources, &r.index, report)
         }
-        Job::Diffs { entity_type, window: w, limit } => {
+        Job::Diffs {
+            entity_type,
+            window: w,
+            limit,
+        } => {
             let q = DiffsQuery {
                 entity_type: entity_type.clone(),
                 window: window(w),
@@ -111,7 +134,11 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
             let report = r.acc.finish(&r.index);
             ctx.emit("diffs", echo, &found, &r.sources, &r.index, report)
         }
-        Job::Replay { window: w, at, limit } => {
+        Job::Replay {
+            window: w,
+            at,
+            limit,
+        } => {
             let q = ReplayQuery {
                 window: window(w),
                 limit: *limit,
@@ -136,7 +163,10 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
             let report = r.acc.finish(*pending, &r.index);
             ctx.emit("queues", echo, &found, &r.sources, &r.index, report)
         }
-        Job::Diagnose { fail_on, stuck_after_ms } => {
+        Job::Diagnose {
+            fail_on,
+            stuck_after_ms,
+        } => {
             let q = DiagnoseQuery {
                 paths_hint,
                 stuck_after_ms: *stuck_after_ms,
@@ -217,7 +247,10 @@ fn spool_streams(found: &mut Inputs) -> Result<()> {
 use std::io::Read;
 
 fn shell_quote(s: &str) -> String {
-    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:@=+".contains(c)) {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:@=+".contains(c))
+    {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
@@ -236,9 +269,43 @@ pub fn schema_for(target: SchemaTarget) -> serde_json::Value {
     }
     .to_value();
     if let Some(o) = s.as_object_mut() {
-        o.insert("title".into(), format!("oracle {} --format json", target.name()).into());
-        o.insert("$id".into(), format!("oracle-monitor/schema/{}.json", target.name()).into());
+        o.insert(
+            "title".into(),
+            format!("oracle {} --format json", target.name()).into(),
+        );
+        o.insert(
+            "$id".into(),
+            format!("oracle-monitor/schema/{}.json", target.name()).into(),
+        );
     }
     s
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The published schema files are exactly what the binary prints, so they
+    /// cannot drift from the code. Regenerate with `oracle schema COMMAND > schema/COMMAND.json`.
+    #[test]
+    fn published_schemas_match_the_code() {
+        for t in [
+            SchemaTarget::Diagnose,
+            SchemaTarget::Errors,
+            SchemaTarget::Diffs,
+            SchemaTarget::Replay,
+            SchemaTarget::Queues,
+        ] {
+            let path = format!("{}/schema/{}.json", env!("CARGO_MANIFEST_DIR"), t.name());
+            let published: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            assert_eq!(published, schema_for(t), "{path} is stale");
+        }
+    }
+
+    #[test]
+    fn schemas_forbid_unknown_properties() {
+        let s = schema_for(SchemaTarget::Diagnose).to_string();
+        assert!(s.contains("\"additionalProperties\":false"));
+    }
+}

@@ -10,17 +10,25 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { ExitStatus::Usage as u8 } else { 0 });
+            return ExitCode::from(if e.use_stderr() {
+                ExitStatus::Usage as u8
+            } else {
+                0
+            });
         }
     };
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(64 << 10, stdout.lock());
     let mut err = std::io::stderr();
-    let res = cli.into_config().and_then(|cfg| app::run(cfg, &mut out, &mut err));
+    let res = cli
+        .into_config()
+        .and_then(|cfg| app::run(cfg, &mut out, &mut err));
     let res = res.and_then(|s| out.flush().map(|_| s).map_err(Into::into));
     match res {
         Ok(status) => ExitCode::from(status as u8),
-        Err(oracle_monitor::error::Error::Output(e)) if e.kind() == ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(oracle_monitor::error::Error::Output(e)) if e.kind() == ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             let _ = writeln!(err, "oracle: {e}");
             ExitCode::from(e.exit_status() as u8)

@@ -75,7 +75,9 @@ impl LineIndex {
 
     /// The input's display name.
     pub fn file(&self, loc: &Loc) -> &str {
-        self.files.get(loc.file as usize).map_or("?", |s| s.as_str())
+        self.files
+            .get(loc.file as usize)
+            .map_or("?", |s| s.as_str())
     }
 
     /// `file:line` of `loc`.
@@ -134,7 +136,11 @@ impl<A: Analysis> Sink for ChunkSink<'_, A> {
     }
 }
 
-fn run_chunk<A: Analysis>(analysis: &A, chunk: &Chunk<'_>, pre: Option<&Prefilter>) -> ChunkOut<A::Acc> {
+fn run_chunk<A: Analysis>(
+    analysis: &A,
+    chunk: &Chunk<'_>,
+    pre: Option<&Prefilter>,
+) -> ChunkOut<A::Acc> {
     let mut sink = ChunkSink {
         analysis,
         acc: analysis.new_acc(),
@@ -180,10 +186,11 @@ pub fn scan_with_chunk_size<A: Analysis>(
             ..SourceStats::default()
         })
         .collect();
-    let prefilters: Vec<Option<Prefilter>> = [Format::Pipe, Format::Diff, Format::State, Format::Hook]
-        .iter()
-        .map(|f| analysis.prefilter(*f))
-        .collect();
+    let prefilters: Vec<Option<Prefilter>> =
+        [Format::Pipe, Format::Diff, Format::State, Format::Hook]
+            .iter()
+            .map(|f| analysis.prefilter(*f))
+            .collect();
     let pre_for = |f: Format| prefilters[f as usize].as_ref();
 
     // All chunks of all non-stream inputs, in input order.
@@ -314,7 +321,12 @@ pub fn scan_with_chunk_size<A: Analysis>(
 
 /// Reads the next record-aligned block of about `size` bytes from a stream.
 /// Returns the block and whether the stream has ended.
-fn next_block(rd: &mut dyn Read, carry: &mut Vec<u8>, size: usize, format: Format) -> (Vec<u8>, bool) {
+fn next_block(
+    rd: &mut dyn Read,
+    carry: &mut Vec<u8>,
+    size: usize,
+    format: Format,
+) -> (Vec<u8>, bool) {
     let mut buf = std::mem::take(carry);
     let mut eof = false;
     loop {

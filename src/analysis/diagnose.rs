@@ -1,7 +1,9 @@
 //! `diagnose`: one screen that says what is wrong, and ranked findings, each with
 //! a severity and the next command to run.
 
-use super::errors::{add_to_group, finish_groups, merge_groups, message_of, ErrorGroup, GroupAcc, SeverityCounts};
+use super::errors::{
+    add_to_group, finish_groups, merge_groups, message_of, ErrorGroup, GroupAcc, SeverityCounts,
+};
 use super::mask_message;
 use super::queues::{Occupancy, QueuesAcc};
 use super::replay::SnapshotRef;
@@ -218,7 +220,10 @@ fn merge_counts(mut a: HashMap<String, u64>, b: HashMap<String, u64>) -> HashMap
 }
 
 fn top(m: HashMap<String, u64>, n: usize) -> Vec<KeyCount> {
-    let mut v: Vec<KeyCount> = m.into_iter().map(|(key, count)| KeyCount { key, count }).collect();
+    let mut v: Vec<KeyCount> = m
+        .into_iter()
+        .map(|(key, count)| KeyCount { key, count })
+        .collect();
     v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
     v.truncate(n);
     v
@@ -236,7 +241,10 @@ impl Analysis for DiagnoseQuery {
             acc.first = Some(acc.first.map_or(t, |f| f.min(t)));
             acc.last = Some(acc.last.map_or(t, |l| l.max(t)));
         }
-        for name in [ev.agent.as_deref(), ev.target.as_deref()].into_iter().flatten() {
+        for name in [ev.agent.as_deref(), ev.target.as_deref()]
+            .into_iter()
+            .flatten()
+        {
             if !acc.agents.contains_key(name) {
                 acc.agents.insert(name.to_string(), Life::default());
             }
@@ -253,8 +261,16 @@ impl Analysis for DiagnoseQuery {
         }
         if let Some(sev) = ev.severity {
             acc.severities.add(sev, 1);
-            bump(&mut acc.by_category, ev.category.as_deref().unwrap_or("(none)"), 1);
-            bump(&mut acc.by_agent, ev.agent.as_deref().unwrap_or("(none)"), 1);
+            bump(
+                &mut acc.by_category,
+                ev.category.as_deref().unwrap_or("(none)"),
+                1,
+            );
+            bump(
+                &mut acc.by_agent,
+                ev.agent.as_deref().unwrap_or("(none)"),
+                1,
+            );
             if sev >= Severity::Warning {
                 add_to_group(&mut acc.messages, &mask_message(&message_of(ev)), ev, sev);
             }
@@ -288,7 +304,11 @@ impl Analysis for DiagnoseQuery {
         }
         if ev.format == Format::State {
             if let Some(t) = ev.ts {
-                if acc.snapshot.as_ref().is_none_or(|s| (t, ev.loc.file, ev.loc.offset) > (s.0, s.1.file, s.1.offset)) {
+                if acc
+                    .snapshot
+                    .as_ref()
+                    .is_none_or(|s| (t, ev.loc.file, ev.loc.offset) > (s.0, s.1.file, s.1.offset))
+                {
                     acc.snapshot = Some((t, ev.loc, SnapshotCounts::read(ev.raw)));
                 }
             }
@@ -305,7 +325,13 @@ impl Analysis for DiagnoseQuery {
             e.failed |= l.failed;
         }
         let snapshot = match (a.snapshot, b.snapshot) {
-            (Some(x), Some(y)) => Some(if (y.0, y.1.file, y.1.offset) > (x.0, x.1.file, x.1.offset) { y } else { x }),
+            (Some(x), Some(y)) => Some(
+                if (y.0, y.1.file, y.1.offset) > (x.0, x.1.file, x.1.offset) {
+                    y
+                } else {
+                    x
+                },
+            ),
             (x, y) => x.or(y),
         };
         DiagnoseAcc {
@@ -344,7 +370,12 @@ fn add_tests(a: TestTotals, b: TestTotals) -> TestTotals {
 
 impl DiagnoseAcc {
     /// The report, with findings ranked most severe first (then by count).
-    pub fn finish(self, q: &DiagnoseQuery, sources: &[SourceStats], index: &LineIndex) -> DiagnoseReport {
+    pub fn finish(
+        self,
+        q: &DiagnoseQuery,
+        sources: &[SourceStats],
+        index: &LineIndex,
+    ) -> DiagnoseReport {
         let sfx = if q.paths_hint.is_empty() {
             String::new()
         } else {
@@ -353,10 +384,22 @@ impl DiagnoseAcc {
         let cmd = |c: &str| format!("oracle {c}{sfx}");
         let mut findings: Vec<(Finding, u64)> = Vec::new();
         let mut add = |severity: Severity, title: String, next: String, weight: u64| {
-            findings.push((Finding { severity, title, next }, weight));
+            findings.push((
+                Finding {
+                    severity,
+                    title,
+                    next,
+                },
+                weight,
+            ));
         };
 
-        let mut failed_agents: Vec<String> = self.agents.iter().filter(|(_, l)| l.failed).map(|(k, _)| k.clone()).collect();
+        let mut failed_agents: Vec<String> = self
+            .agents
+            .iter()
+            .filter(|(_, l)| l.failed)
+            .map(|(k, _)| k.clone())
+            .collect();
         failed_agents.sort();
         let mut never: Vec<String> = self
             .agents
@@ -368,27 +411,49 @@ impl DiagnoseAcc {
 
         let sev = self.severities;
         if sev.critical > 0 {
-            add(Severity::Critical, format!("{} critical error(s)", sev.critical), cmd("errors -s critical"), sev.critical);
+            add(
+                Severity::Critical,
+                format!("{} critical error(s)", sev.critical),
+                cmd("errors -s critical"),
+                sev.critical,
+            );
         }
         if !failed_agents.is_empty() {
             add(
                 Severity::Error,
-                format!("{} agent(s) failed: {}", failed_agents.len(), failed_agents.join(", ")),
+                format!(
+                    "{} agent(s) failed: {}",
+                    failed_agents.len(),
+                    failed_agents.join(", ")
+                ),
                 cmd(&format!("errors -a {}", shell_word(&failed_agents[0]))),
                 failed_agents.len() as u64,
             );
         }
-        let tests = if self.tests == TestTotals::default() { self.summary_tests } else { self.tests };
+        let tests = if self.tests == TestTotals::default() {
+            self.summary_tests
+        } else {
+            self.tests
+        };
         if tests.failed > 0 || self.failed_cases > 0 {
             add(
                 Severity::Error,
-                format!("{} test(s) failed ({} passed)", tests.failed.max(self.failed_cases), tests.passed),
+                format!(
+                    "{} test(s) failed ({} passed)",
+                    tests.failed.max(self.failed_cases),
+                    tests.passed
+                ),
                 cmd("errors --category test"),
                 tests.failed.max(self.failed_cases),
             );
         }
         if sev.error > 0 {
-            add(Severity::Error, format!("{} error(s)", sev.error), cmd("errors -s error --by message"), sev.error);
+            add(
+                Severity::Error,
+                format!("{} error(s)", sev.error),
+                cmd("errors -s error --by message"),
+                sev.error,
+            );
         }
         let queues = self.queues.finish(false, index);
         let mut stuck: Vec<StuckAgent> = queues
@@ -401,7 +466,11 @@ impl DiagnoseAcc {
                 oldest_pending_age_ms: a.oldest_pending_age_ms,
             })
             .collect();
-        stuck.sort_by(|a, b| b.pending.cmp(&a.pending).then_with(|| a.agent.cmp(&b.agent)));
+        stuck.sort_by(|a, b| {
+            b.pending
+                .cmp(&a.pending)
+                .then_with(|| a.agent.cmp(&b.agent))
+        });
         for s in &stuck {
             let old = s.oldest_pending_age_ms.unwrap_or(0);
             if old >= q.stuck_after_ms {
@@ -419,18 +488,45 @@ impl DiagnoseAcc {
             }
         }
         for a in &never {
-            add(Severity::Warning, format!("agent '{a}' was spawned but never finished"), cmd("replay -m 60"), 1);
+            add(
+                Severity::Warning,
+                format!("agent '{a}' was spawned but never finished"),
+                cmd("replay -m 60"),
+                1,
+            );
         }
         for g in finish_groups(self.messages.clone(), 3) {
             if g.count >= 5 {
-                add(Severity::Warning, format!("repeated {}x: {}", g.count, crate::format::summary::clip(&g.key, 80)), cmd("errors --by message"), g.count);
+                add(
+                    Severity::Warning,
+                    format!(
+                        "repeated {}x: {}",
+                        g.count,
+                        crate::format::summary::clip(&g.key, 80)
+                    ),
+                    cmd("errors --by message"),
+                    g.count,
+                );
             }
         }
         if sev.warning > 0 {
-            add(Severity::Warning, format!("{} warning(s)", sev.warning), cmd("errors -s warning"), sev.warning);
+            add(
+                Severity::Warning,
+                format!("{} warning(s)", sev.warning),
+                cmd("errors -s warning"),
+                sev.warning,
+            );
         }
         if self.scope_violations > 0 {
-            add(Severity::Warning, format!("{} tool call(s) outside the project scope", self.scope_violations), cmd("diffs"), self.scope_violations);
+            add(
+                Severity::Warning,
+                format!(
+                    "{} tool call(s) outside the project scope",
+                    self.scope_violations
+                ),
+                cmd("diffs"),
+                self.scope_violations,
+            );
         }
         let malformed: u64 = sources.iter().map(|s| s.malformed).sum();
         if malformed > 0 {
@@ -440,24 +536,49 @@ impl DiagnoseAcc {
                 .map(|b| index.at(&b.loc))
                 .next()
                 .unwrap_or_default();
-            add(Severity::Warning, format!("{malformed} unreadable record(s), first at {first}"), cmd("diagnose --strict"), malformed);
+            add(
+                Severity::Warning,
+                format!("{malformed} unreadable record(s), first at {first}"),
+                cmd("diagnose --strict"),
+                malformed,
+            );
         }
         for s in sources.iter().filter(|s| s.torn_tail.is_some()) {
-            add(Severity::Info, format!("{} ends in a partial record (still being written?)", s.display), cmd("replay -m 5"), 1);
+            add(
+                Severity::Info,
+                format!(
+                    "{} ends in a partial record (still being written?)",
+                    s.display
+                ),
+                cmd("replay -m 5"),
+                1,
+            );
         }
         if let Some(o) = &queues.occupancy {
             if o.peak_queued > 0 {
                 add(
                     Severity::Info,
-                    format!("up to {} agent(s) waited for a slot (max {})", o.peak_queued, o.max_agents.map_or("?".into(), |m| m.to_string())),
+                    format!(
+                        "up to {} agent(s) waited for a slot (max {})",
+                        o.peak_queued,
+                        o.max_agents.map_or("?".into(), |m| m.to_string())
+                    ),
                     cmd("queues"),
                     o.peak_queued,
                 );
             }
         }
-        findings.sort_by(|a, b| b.0.severity.cmp(&a.0.severity).then(b.1.cmp(&a.1)).then_with(|| a.0.title.cmp(&b.0.title)));
+        findings.sort_by(|a, b| {
+            b.0.severity
+                .cmp(&a.0.severity)
+                .then(b.1.cmp(&a.1))
+                .then_with(|| a.0.title.cmp(&b.0.title))
+        });
         let findings: Vec<Finding> = findings.into_iter().map(|f| f.0).collect();
-        let status = findings.first().map_or("ok", |f| f.severity.name()).to_string();
+        let status = findings
+            .first()
+            .map_or("ok", |f| f.severity.name())
+            .to_string();
         DiagnoseReport {
             status,
             events: self.events,
@@ -508,7 +629,9 @@ impl DiagnoseAcc {
 
 /// Quotes a word for a shell command line when it needs it.
 fn shell_word(s: &str) -> String {
-    if s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:/@".contains(c)) {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.:/@".contains(c))
+    {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))

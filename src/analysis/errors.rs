@@ -169,7 +169,12 @@ pub fn key(ev: &Event<'_>) -> (i64, u32, u64) {
 }
 
 /// Adds an event to a keyed group map.
-pub fn add_to_group(groups: &mut HashMap<String, GroupAcc>, k: &str, ev: &Event<'_>, sev: Severity) {
+pub fn add_to_group(
+    groups: &mut HashMap<String, GroupAcc>,
+    k: &str,
+    ev: &Event<'_>,
+    sev: Severity,
+) {
     if let Some(g) = groups.get_mut(k) {
         g.count += 1;
         g.max = g.max.max(sev);
@@ -184,7 +189,10 @@ pub fn add_to_group(groups: &mut HashMap<String, GroupAcc>, k: &str, ev: &Event<
 }
 
 /// Merges two group maps.
-pub fn merge_groups(mut a: HashMap<String, GroupAcc>, b: HashMap<String, GroupAcc>) -> HashMap<String, GroupAcc> {
+pub fn merge_groups(
+    mut a: HashMap<String, GroupAcc>,
+    b: HashMap<String, GroupAcc>,
+) -> HashMap<String, GroupAcc> {
     for (k, g) in b {
         match a.remove(&k) {
             Some(x) => {
@@ -242,12 +250,20 @@ impl ErrorsQuery {
             return false;
         }
         if let Some(a) = &self.agent {
-            if !ev.agent.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(a)) {
+            if !ev
+                .agent
+                .as_deref()
+                .is_some_and(|x| x.eq_ignore_ascii_case(a))
+            {
                 return false;
             }
         }
         if let Some(c) = &self.category {
-            if !ev.category.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(c)) {
+            if !ev
+                .category
+                .as_deref()
+                .is_some_and(|x| x.eq_ignore_ascii_case(c))
+            {
                 return false;
             }
         }
@@ -322,7 +338,10 @@ impl Analysis for ErrorsQuery {
             Format::State => return Some(Prefilter::Nothing),
             _ => return None,
         };
-        Some(Prefilter::any_of(lits.into_iter().map(|l| l.to_vec()), true))
+        Some(Prefilter::any_of(
+            lits.into_iter().map(|l| l.to_vec()),
+            true,
+        ))
     }
 }
 

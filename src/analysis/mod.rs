@@ -86,7 +86,9 @@ impl Kept {
 
     fn compact(&mut self) {
         match self.keep {
-            Keep::Newest => self.records.sort_unstable_by_key(|r| std::cmp::Reverse(r.key())),
+            Keep::Newest => self
+                .records
+                .sort_unstable_by_key(|r| std::cmp::Reverse(r.key())),
             Keep::Oldest => self.records.sort_unstable_by_key(Record::key),
         }
         self.records.truncate(self.limit);
@@ -113,16 +115,30 @@ impl Kept {
 /// together: `Timeout after 30s calling 7f3a9c…` → `Timeout after <n>s calling <id>`.
 pub fn mask_message(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for word in s.split_inclusive(|c: char| c.is_whitespace() || matches!(c, ',' | ':' | '=' | '(' | ')' | '[' | ']' | '/' | '\'' | '"')) {
+    for word in s.split_inclusive(|c: char| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                ',' | ':' | '=' | '(' | ')' | '[' | ']' | '/' | '\'' | '"'
+            )
+    }) {
         let (core, sep) = match word.char_indices().last() {
-            Some((i, c)) if c.is_whitespace() || matches!(c, ',' | ':' | '=' | '(' | ')' | '[' | ']' | '/' | '\'' | '"') => {
+            Some((i, c))
+                if c.is_whitespace()
+                    || matches!(
+                        c,
+                        ',' | ':' | '=' | '(' | ')' | '[' | ']' | '/' | '\'' | '"'
+                    ) =>
+            {
                 (&word[..i], &word[i..])
             }
             _ => (word, ""),
         };
         let digits = core.chars().filter(|c| c.is_ascii_digit()).count();
         let hexish = core.len() >= 8
-            && core.chars().all(|c| c.is_ascii_hexdigit() || c == '-' || c == '_')
+            && core
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == '-' || c == '_')
             && digits > 0;
         if hexish {
             out.push_str("<id>");

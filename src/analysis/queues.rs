@@ -243,7 +243,10 @@ impl QueuesAcc {
                 o.peak = Some((q, t));
             }
         }
-        if o.last.as_ref().is_none_or(|l| (t, ev.loc.file, ev.loc.offset) > (l.0, l.1.file, l.1.offset)) {
+        if o.last
+            .as_ref()
+            .is_none_or(|l| (t, ev.loc.file, ev.loc.offset) > (l.0, l.1.file, l.1.offset))
+        {
             o.last = Some((t, ev.loc, m.active, m.queued, m.max_agents));
         }
     }
@@ -297,7 +300,11 @@ impl QueuesAcc {
             }
         }
         if let Some(l) = ob.last {
-            if oa.last.as_ref().is_none_or(|x| (l.0, l.1.file, l.1.offset) > (x.0, x.1.file, x.1.offset)) {
+            if oa
+                .last
+                .as_ref()
+                .is_none_or(|x| (l.0, l.1.file, l.1.offset) > (x.0, x.1.file, x.1.offset))
+            {
                 oa.last = Some(l);
             }
         }
@@ -318,8 +325,11 @@ impl QueuesAcc {
         }
         let mut tasks: Vec<(&Box<str>, &Task)> = self.tasks.iter().collect();
         tasks.sort_by(|a, b| {
-            (a.1.ts.unwrap_or(i64::MAX), a.1.loc.file, a.1.loc.offset)
-                .cmp(&(b.1.ts.unwrap_or(i64::MAX), b.1.loc.file, b.1.loc.offset))
+            (a.1.ts.unwrap_or(i64::MAX), a.1.loc.file, a.1.loc.offset).cmp(&(
+                b.1.ts.unwrap_or(i64::MAX),
+                b.1.loc.file,
+                b.1.loc.offset,
+            ))
         });
         let to_pending = |(id, t): (&Box<str>, &Task)| PendingTask {
             id: id.to_string(),

@@ -71,13 +71,25 @@ impl Analysis for ReplayQuery {
         ReplayAcc {
             total: 0,
             // --at keeps the changes closest to the instant.
-            kept: Kept::new(self.limit, if self.at.is_some() { Keep::Newest } else { Keep::Oldest }),
+            kept: Kept::new(
+                self.limit,
+                if self.at.is_some() {
+                    Keep::Newest
+                } else {
+                    Keep::Oldest
+                },
+            ),
             snapshot: None,
         }
     }
     fn observe(&self, acc: &mut ReplayAcc, ev: &Event<'_>) {
         if let (Some(at), Format::State, Some(t)) = (self.at, ev.format, ev.ts) {
-            if t <= at && acc.snapshot.as_ref().is_none_or(|s| (t, ev.loc.file, ev.loc.offset) > (s.0, s.1.file, s.1.offset)) {
+            if t <= at
+                && acc
+                    .snapshot
+                    .as_ref()
+                    .is_none_or(|s| (t, ev.loc.file, ev.loc.offset) > (s.0, s.1.file, s.1.offset))
+            {
                 acc.snapshot = Some((t, ev.loc, SnapshotCounts::read(ev.raw)));
             }
             return;
@@ -92,7 +104,13 @@ impl Analysis for ReplayQuery {
     }
     fn merge(&self, a: ReplayAcc, b: ReplayAcc) -> ReplayAcc {
         let snapshot = match (a.snapshot, b.snapshot) {
-            (Some(x), Some(y)) => Some(if (y.0, y.1.file, y.1.offset) > (x.0, x.1.file, x.1.offset) { y } else { x }),
+            (Some(x), Some(y)) => Some(
+                if (y.0, y.1.file, y.1.offset) > (x.0, x.1.file, x.1.offset) {
+                    y
+                } else {
+                    x
+                },
+            ),
             (x, y) => x.or(y),
         };
         ReplayAcc {

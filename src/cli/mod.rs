@@ -144,7 +144,13 @@ pub enum FailOn {
 #[derive(Debug, Args)]
 pub struct ErrorsArgs {
     /// Only these severities (comma-separated or repeated): critical, error, warning, info.
-    #[arg(long, short = 's', value_enum, value_delimiter = ',', value_name = "SEVERITY")]
+    #[arg(
+        long,
+        short = 's',
+        value_enum,
+        value_delimiter = ',',
+        value_name = "SEVERITY"
+    )]
     pub severity: Vec<SeverityArg>,
     /// Only this agent (exact, case-insensitive).
     #[arg(long, short = 'a', value_name = "NAME")]
@@ -289,8 +295,16 @@ pub struct TimeWindow {
 impl TimeWindow {
     fn parse(t: &TimeArgs) -> Result<TimeWindow> {
         Ok(TimeWindow {
-            after: t.after.as_deref().map(|v| time::parse("--after", v)).transpose()?,
-            before: t.before.as_deref().map(|v| time::parse("--before", v)).transpose()?,
+            after: t
+                .after
+                .as_deref()
+                .map(|v| time::parse("--after", v))
+                .transpose()?,
+            before: t
+                .before
+                .as_deref()
+                .map(|v| time::parse("--before", v))
+                .transpose()?,
         })
     }
     /// True when a bound is a duration (needs the anchor).
@@ -401,12 +415,13 @@ impl Cli {
         let limit_check = |l: usize| -> Result<usize> { Ok(l) };
         let (job, paths) = match self.command {
             Command::Diagnose(a) => {
-                let stuck = humantime::parse_duration(&a.stuck_after).map_err(|e| Error::BadArg {
-                    flag: "--stuck-after",
-                    value: a.stuck_after.clone(),
-                    reason: e.to_string(),
-                    accepted: "a duration: 30s, 5m, 1h",
-                })?;
+                let stuck =
+                    humantime::parse_duration(&a.stuck_after).map_err(|e| Error::BadArg {
+                        flag: "--stuck-after",
+                        value: a.stuck_after.clone(),
+                        reason: e.to_string(),
+                        accepted: "a duration: 30s, 5m, 1h",
+                    })?;
                 (
                     Job::Diagnose {
                         fail_on: a.fail_on.map(|f| match f {
@@ -486,7 +501,11 @@ impl Cli {
                 (
                     Job::Replay {
                         window,
-                        at: a.at.as_deref().map(|v| time::parse("--at", v)).transpose()?,
+                        at: a
+                            .at
+                            .as_deref()
+                            .map(|v| time::parse("--at", v))
+                            .transpose()?,
                         limit: a.limit,
                     },
                     a.input.paths,

@@ -57,12 +57,16 @@ pub fn parse(flag: &'static str, value: &str) -> Result<TimeArg> {
             return Ok(TimeArg::At(t.assume_utc().unix_timestamp_nanos() as Nanos));
         }
         if let Ok(d) = Date::parse(v, format_description!("[year]-[month]-[day]")) {
-            return Ok(TimeArg::At(d.midnight().assume_utc().unix_timestamp_nanos() as Nanos));
+            return Ok(TimeArg::At(
+                d.midnight().assume_utc().unix_timestamp_nanos() as Nanos,
+            ));
         }
         return Err(bad("not a valid date or time"));
     }
     match humantime::parse_duration(v) {
-        Ok(d) => Ok(TimeArg::Ago(i64::try_from(d.as_nanos()).map_err(|_| bad("duration too long"))?)),
+        Ok(d) => Ok(TimeArg::Ago(
+            i64::try_from(d.as_nanos()).map_err(|_| bad("duration too long"))?,
+        )),
         Err(e) => Err(bad(&e.to_string())),
     }
 }
@@ -75,25 +79,49 @@ mod tests {
     #[test]
     fn every_form_parses() {
         let z = parse_timestamp(b"2026-02-13T14:30:00Z").unwrap();
-        assert_eq!(parse("--after", "2026-02-13T14:30:00Z").unwrap(), TimeArg::At(z));
-        assert_eq!(parse("--after", "2026-02-13T16:30:00+02:00").unwrap(), TimeArg::At(z));
-        assert_eq!(parse("--after", "2026-02-13T14:30:00").unwrap(), TimeArg::At(z));
-        assert_eq!(parse("--after", "2026-02-13 14:30").unwrap(), TimeArg::At(z));
+        assert_eq!(
+            parse("--after", "2026-02-13T14:30:00Z").unwrap(),
+            TimeArg::At(z)
+        );
+        assert_eq!(
+            parse("--after", "2026-02-13T16:30:00+02:00").unwrap(),
+            TimeArg::At(z)
+        );
+        assert_eq!(
+            parse("--after", "2026-02-13T14:30:00").unwrap(),
+            TimeArg::At(z)
+        );
+        assert_eq!(
+            parse("--after", "2026-02-13 14:30").unwrap(),
+            TimeArg::At(z)
+        );
         assert_eq!(
             parse("--after", "2026-02-13T14:30:00.5").unwrap(),
             TimeArg::At(z + 500_000_000)
         );
         let midnight = parse_timestamp(b"2026-02-13T00:00:00Z").unwrap();
-        assert_eq!(parse("--after", "2026-02-13").unwrap(), TimeArg::At(midnight));
-        assert_eq!(parse("--after", "10m").unwrap(), TimeArg::Ago(600_000_000_000));
-        assert_eq!(parse("--after", "1d").unwrap(), TimeArg::Ago(86_400_000_000_000));
+        assert_eq!(
+            parse("--after", "2026-02-13").unwrap(),
+            TimeArg::At(midnight)
+        );
+        assert_eq!(
+            parse("--after", "10m").unwrap(),
+            TimeArg::Ago(600_000_000_000)
+        );
+        assert_eq!(
+            parse("--after", "1d").unwrap(),
+            TimeArg::Ago(86_400_000_000_000)
+        );
         assert_eq!(TimeArg::Ago(10).resolve(100), 90);
     }
 
     #[test]
     fn bad_values_name_the_flag_and_the_forms() {
         let e = parse("--before", "yesterday-ish").unwrap_err().to_string();
-        assert!(e.contains("--before") && e.contains("RFC 3339") && e.contains("10m"), "{e}");
+        assert!(
+            e.contains("--before") && e.contains("RFC 3339") && e.contains("10m"),
+            "{e}"
+        );
         assert!(parse("--after", "2026-13-45").is_err());
         assert!(parse("--after", "").is_err());
     }

@@ -115,8 +115,11 @@ pub fn parse_object(obj: &[u8], loc: Loc) -> Result<Event<'_>, String> {
         (None, None, None) => Cow::Borrowed("unknown"),
     };
     let is_error = kind == "telemetry_error"
-        || h.level.get().is_some_and(|l| l.eq_ignore_ascii_case("error"));
-    let scope = h.action_details.0.outside_project_scope.0 || h.security_flags.0.outside_project_scope.0;
+        || h.level
+            .get()
+            .is_some_and(|l| l.eq_ignore_ascii_case("error"));
+    let scope =
+        h.action_details.0.outside_project_scope.0 || h.security_flags.0.outside_project_scope.0;
     Ok(Event {
         ts,
         loc,
@@ -266,8 +269,11 @@ mod tests {
     }
     impl Sink for Collect {
         fn event(&mut self, ev: &Event<'_>) {
-            self.events
-                .push((ev.loc.line_in_chunk, ev.kind.to_string(), ev.status.to_string()));
+            self.events.push((
+                ev.loc.line_in_chunk,
+                ev.kind.to_string(),
+                ev.status.to_string(),
+            ));
         }
         fn bad(&mut self, bad: Bad) {
             self.bad.push(bad);
@@ -297,7 +303,10 @@ mod tests {
         let c = run(pretty);
         assert!(c.bad.is_empty(), "{:?}", c.bad);
         assert_eq!(c.events[0], (0, "file_read".into(), "PreToolUse".into()));
-        assert_eq!(c.events[1], (8, "sub_agent_delegation".into(), "PostToolUse".into()));
+        assert_eq!(
+            c.events[1],
+            (8, "sub_agent_delegation".into(), "PostToolUse".into())
+        );
         let arr = b"[\n  {\"hook_event_name\": \"PreToolUse\", \"tool_name\": \"Grep\"},\n  {\"hook_event_name\": \"SubagentStop\", \"agent_id\": \"98\"}\n]\n";
         let c = run(arr);
         assert_eq!(c.events.len(), 2);

@@ -130,7 +130,9 @@ pub struct Flag(pub bool);
 impl<'de> Deserialize<'de> for Flag {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let t = Text::deserialize(d)?;
-        Ok(Flag(matches!(t.get(), Some(s) if s == "true" || s.parse::<f64>().is_ok_and(|n| n != 0.0))))
+        Ok(Flag(
+            matches!(t.get(), Some(s) if s == "true" || s.parse::<f64>().is_ok_and(|n| n != 0.0)),
+        ))
     }
 }
 

@@ -85,7 +85,11 @@ impl Prefilter {
                     .map(|l| regex::escape(&String::from_utf8_lossy(l)))
                     .collect::<Vec<_>>()
                     .join("|");
-                let pat = if ignore_case { format!("(?i-u:{alt})") } else { alt };
+                let pat = if ignore_case {
+                    format!("(?i-u:{alt})")
+                } else {
+                    alt
+                };
                 regex::bytes::Regex::new(&pat).map_or(Prefilter::Nothing, Prefilter::Many)
             }
         }
@@ -138,7 +142,8 @@ fn parse_lines(chunk: &Chunk<'_>, pre: Option<&Prefilter>, sink: &mut dyn Sink) 
                     break;
                 }
                 Some(hit) => {
-                    let line_start = memchr::memrchr(b'\n', &buf[pos..hit]).map_or(pos, |i| pos + i + 1);
+                    let line_start =
+                        memchr::memrchr(b'\n', &buf[pos..hit]).map_or(pos, |i| pos + i + 1);
                     let skipped = memchr::memchr_iter(b'\n', &buf[pos..line_start]).count() as u32;
                     counts.prefiltered += u64::from(skipped);
                     line_no += skipped;
@@ -244,7 +249,8 @@ mod tests {
     }
     impl Sink for Collect {
         fn event(&mut self, ev: &Event<'_>) {
-            self.events.push((ev.loc.line_in_chunk, ev.kind.to_string()));
+            self.events
+                .push((ev.loc.line_in_chunk, ev.kind.to_string()));
         }
         fn bad(&mut self, bad: Bad) {
             self.bad.push(bad);
@@ -277,7 +283,12 @@ not json\n\
         let n_fast = parse_chunk(&c, Some(&pre), &mut fast);
         assert_eq!(n_full.lines, 4);
         assert_eq!(n_fast.lines, 4);
-        let errors: Vec<_> = full.events.iter().filter(|e| e.1 == "error").cloned().collect();
+        let errors: Vec<_> = full
+            .events
+            .iter()
+            .filter(|e| e.1 == "error")
+            .cloned()
+            .collect();
         assert_eq!(fast.events, errors);
         assert_eq!(full.bad.len(), 1);
         assert_eq!(full.bad[0].loc.line_in_chunk, 2);

@@ -125,7 +125,9 @@ pub fn parse_line<'a>(
     });
     let is_resource = kind == "resource" || kind == "cost";
     let metrics = Metrics {
-        tokens: (kind == "resource" && status == "token_usage").then_some(tokens).flatten(),
+        tokens: (kind == "resource" && status == "token_usage")
+            .then_some(tokens)
+            .flatten(),
         cost_usd: (kind == "resource" && status == "token_usage")
             .then_some(meta.cost_estimate_usd.0)
             .flatten(),
@@ -158,7 +160,11 @@ pub fn parse_line<'a>(
 }
 
 /// The severity mapping for pipe events (see [`Severity`]) and the failure text.
-fn classify<'a>(kind: &str, status: &str, m: &Meta<'a>) -> (Option<Severity>, Option<Cow<'a, str>>) {
+fn classify<'a>(
+    kind: &str,
+    status: &str,
+    m: &Meta<'a>,
+) -> (Option<Severity>, Option<Cow<'a, str>>) {
     let first = |c: &[&Text<'a>]| c.iter().find_map(|t| t.0.clone());
     match (kind, status) {
         ("lifecycle", "team_failed") => (
@@ -185,7 +191,11 @@ fn classify<'a>(kind: &str, status: &str, m: &Meta<'a>) -> (Option<Severity>, Op
         ("error", "validation_check") => {
             let ok = matches!(m.result.get(), Some(r) if r.eq_ignore_ascii_case("pass") || r.eq_ignore_ascii_case("passed") || r.eq_ignore_ascii_case("ok"));
             (
-                Some(if ok { Severity::Info } else { Severity::Warning }),
+                Some(if ok {
+                    Severity::Info
+                } else {
+                    Severity::Warning
+                }),
                 first(&[&m.reason]),
             )
         }
@@ -193,12 +203,19 @@ fn classify<'a>(kind: &str, status: &str, m: &Meta<'a>) -> (Option<Severity>, Op
         ("error", _) => {
             let invalid = m.transition_valid.get() == Some("false");
             (
-                Some(if invalid { Severity::Warning } else { Severity::Info }),
+                Some(if invalid {
+                    Severity::Warning
+                } else {
+                    Severity::Info
+                }),
                 first(&[&m.reason]),
             )
         }
         ("test", "test_case_result")
-            if matches!(m.status.get(), Some("failed" | "error" | "FAILED" | "ERROR")) =>
+            if matches!(
+                m.status.get(),
+                Some("failed" | "error" | "FAILED" | "ERROR")
+            ) =>
         {
             (
                 Some(Severity::Error),
@@ -259,7 +276,9 @@ mod tests {
         let ev = parse(r#"2026-02-13T14:30:48.500Z | test | e | execution_complete | {"passed":12,"failed":3}"#).unwrap().unwrap();
         assert_eq!(ev.metrics.tests_failed, Some(3));
         assert_eq!(ev.severity, Some(Severity::Error));
-        let ev = parse(r#"2026-02-13T14:30:48.500Z | mystery | e | whatever | "not an object""#).unwrap().unwrap();
+        let ev = parse(r#"2026-02-13T14:30:48.500Z | mystery | e | whatever | "not an object""#)
+            .unwrap()
+            .unwrap();
         assert_eq!(ev.kind, "mystery");
         assert_eq!(ev.severity, None);
     }

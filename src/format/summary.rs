@@ -74,19 +74,36 @@ fn pipe(ev: &Event<'_>, m: &Map<String, Value>) -> String {
             q("framework_tax_percent")
         ),
         ("cost", "cumulative_cost") => {
-            let done = m.get("agents_completed").and_then(Value::as_u64).unwrap_or(0);
-            let rem = m.get("agents_remaining").and_then(Value::as_u64).unwrap_or(0);
-            format!("${} ({done}/{} agents)", q("estimated_cost_usd"), done + rem)
+            let done = m
+                .get("agents_completed")
+                .and_then(Value::as_u64)
+                .unwrap_or(0);
+            let rem = m
+                .get("agents_remaining")
+                .and_then(Value::as_u64)
+                .unwrap_or(0);
+            format!(
+                "${} ({done}/{} agents)",
+                q("estimated_cost_usd"),
+                done + rem
+            )
         }
         ("agent_io", "prompt_constructed") => {
             format!("{} chars → {}", q("prompt_length_chars"), q("model"))
         }
         ("agent_io", "output_received") => {
-            format!("{} chars, {}s", q("output_length_chars"), q("duration_seconds"))
+            format!(
+                "{} chars, {}s",
+                q("output_length_chars"),
+                q("duration_seconds")
+            )
         }
         ("config", "config_loaded") => format!("{} ({})", q("team_name"), q("file_path")),
         ("dependency", "graph_constructed") => {
-            let cyc = m.get("has_cycles").and_then(Value::as_bool).unwrap_or(false);
+            let cyc = m
+                .get("has_cycles")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
             format!(
                 "{} nodes, {} edges, {}",
                 q("total_nodes"),
@@ -207,11 +224,19 @@ fn hook(ev: &Event<'_>, o: &Map<String, Value>) -> String {
         .or_else(|| o.get("tool_input"))
         .and_then(Value::as_object)
         .unwrap_or(&empty);
-    let what = ["command", "file_path", "search_pattern", "pattern", "url", "description", "path"]
-        .iter()
-        .find_map(|k| text(ad, k).filter(|s| !s.is_empty()))
-        .or_else(|| text(o, "message"))
-        .unwrap_or_default();
+    let what = [
+        "command",
+        "file_path",
+        "search_pattern",
+        "pattern",
+        "url",
+        "description",
+        "path",
+    ]
+    .iter()
+    .find_map(|k| text(ad, k).filter(|s| !s.is_empty()))
+    .or_else(|| text(o, "message"))
+    .unwrap_or_default();
     let scope = if ev.metrics.scope_violation {
         " [outside project scope]"
     } else {

@@ -116,7 +116,12 @@ pub fn parse_diff(line: &[u8], loc: Loc) -> Result<Option<Event<'_>>, String> {
         .unwrap_or(Cow::Borrowed(""));
     let (severity, category, message) = match &*kind {
         "error" => (
-            Some(d.severity.get().and_then(Severity::parse).unwrap_or(Severity::Error)),
+            Some(
+                d.severity
+                    .get()
+                    .and_then(Severity::parse)
+                    .unwrap_or(Severity::Error),
+            ),
             d.category.0.clone(),
             d.error_message.0.clone(),
         ),
@@ -144,7 +149,12 @@ pub fn parse_diff(line: &[u8], loc: Loc) -> Result<Option<Event<'_>>, String> {
         .or(d.agent_name.0)
         .or(d.source_agent_name.0)
         .or(d.root_agent_name.0);
-    let tokens = d.token_usage.0.total_tokens.count().or(d.total_tokens.count());
+    let tokens = d
+        .token_usage
+        .0
+        .total_tokens
+        .count()
+        .or(d.total_tokens.count());
     Ok(Some(Event {
         ts: Some(ts),
         loc,

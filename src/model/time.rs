@@ -117,9 +117,8 @@ fn days_in_month(y: i64, m: i64) -> i64 {
 /// come from [`parse_timestamp`], which caps years at four digits.
 pub fn format_rfc3339(ns: Nanos) -> String {
     use time::macros::format_description;
-    let fmt = format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
-    );
+    let fmt =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ns))
         .ok()
         .and_then(|t| t.format(&fmt).ok())
@@ -176,7 +175,12 @@ mod tests {
             b"2026-02-01 junk",
             b"",
         ] {
-            assert_eq!(parse_timestamp(bad), None, "{:?}", String::from_utf8_lossy(bad));
+            assert_eq!(
+                parse_timestamp(bad),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 

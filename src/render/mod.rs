@@ -228,7 +228,8 @@ pub fn escape(s: &str) -> Cow<'_, str> {
 }
 
 fn needs_escape(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    c.is_control()
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 fn paint(style: &Style, tone: Tone, s: &str) -> String {
@@ -250,7 +251,12 @@ fn paint(style: &Style, tone: Tone, s: &str) -> String {
 /// Writes a report in the chosen format. `envelope` is the JSON form.
 ///
 /// Errors: I/O errors from `out` (a closed pipe is handled by the caller).
-pub fn emit<V: View>(envelope: &Envelope<V>, format: OutputFormat, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+pub fn emit<V: View>(
+    envelope: &Envelope<V>,
+    format: OutputFormat,
+    style: &Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         OutputFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, envelope)?;
@@ -278,7 +284,11 @@ fn write_block(block: &Block, style: &Style, out: &mut dyn Write) -> io::Result<
             let clipped = crate::format::summary::clip(&line, style.width.max(20));
             writeln!(out, "{}", paint(style, *tone, &clipped))
         }
-        Block::Table { headers, rows, empty } => {
+        Block::Table {
+            headers,
+            rows,
+            empty,
+        } => {
             if rows.is_empty() {
                 return writeln!(out, "{}", paint(style, Tone::Dim, empty));
             }
@@ -290,7 +300,11 @@ fn write_block(block: &Block, style: &Style, out: &mut dyn Write) -> io::Result<
             }
             let mut t = b.build();
             t.with(TStyle::sharp());
-            t.with(Width::truncate(style.width.max(40)).suffix("…").priority(Priority::max(true)));
+            t.with(
+                Width::truncate(style.width.max(40))
+                    .suffix("…")
+                    .priority(Priority::max(true)),
+            );
             writeln!(out, "{t}")
         }
     }
@@ -310,14 +324,23 @@ pub fn report_problems(sources: &Sources, err: &mut dyn Write) {
             );
         }
         if let Some(t) = &f.torn_tail {
-            let _ = writeln!(err, "oracle: {}: last record is cut short (file still being written?)", escape(t));
+            let _ = writeln!(
+                err,
+                "oracle: {}: last record is cut short (file still being written?)",
+                escape(t)
+            );
         }
         for n in &f.notes {
             let _ = writeln!(err, "oracle: {}: {}", escape(&f.file), escape(n));
         }
     }
     for s in &sources.skipped {
-        let _ = writeln!(err, "oracle: {}: skipped: {}", escape(&s.file), escape(&s.reason));
+        let _ = writeln!(
+            err,
+            "oracle: {}: skipped: {}",
+            escape(&s.file),
+            escape(&s.reason)
+        );
     }
 }
 

@@ -10,12 +10,17 @@ use crate::model::{time::format_duration, Record, Severity};
 use serde_json::Value;
 
 fn items<T: serde::Serialize>(v: &[T]) -> Vec<Value> {
-    v.iter().map(|x| serde_json::to_value(x).expect("reports serialise")).collect()
+    v.iter()
+        .map(|x| serde_json::to_value(x).expect("reports serialise"))
+        .collect()
 }
 
 fn short_time(t: &Option<String>) -> String {
     // `2026-02-13T14:30:01.123000Z` -> `2026-02-13 14:30:01.123`
-    t.as_deref().map_or_else(|| "-".into(), |s| s.get(..23).unwrap_or(s).replace('T', " "))
+    t.as_deref().map_or_else(
+        || "-".into(),
+        |s| s.get(..23).unwrap_or(s).replace('T', " "),
+    )
 }
 
 fn sev_tone(s: Option<Severity>) -> Tone {
@@ -44,7 +49,11 @@ fn record_rows(records: &[Record], with_severity: bool) -> (Vec<String>, Vec<Vec
             if with_severity {
                 row.push(r.severity.map_or("-", |s| s.name()).to_string());
             }
-            row.push(if r.status.is_empty() { r.kind.clone() } else { format!("{}/{}", r.kind, r.status) });
+            row.push(if r.status.is_empty() {
+                r.kind.clone()
+            } else {
+                format!("{}/{}", r.kind, r.status)
+            });
             row.push(opt(&r.agent));
             row.push(r.summary.clone());
             row.push(format!("{}:{}", r.file, r.line));
@@ -74,9 +83,21 @@ impl View for ErrorsReport {
             ),
         ));
         if let Some(by) = self.group_by {
-            let name = serde_json::to_value(by).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+            let name = serde_json::to_value(by)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default();
             out.push(Block::Table {
-                headers: ["count", "severity", name.as_str(), "first", "last", "example"].map(String::from).to_vec(),
+                headers: [
+                    "count",
+                    "severity",
+                    name.as_str(),
+                    "first",
+                    "last",
+                    "example",
+                ]
+                .map(String::from)
+                .to_vec(),
                 rows: self
                     .groups
                     .iter()
@@ -103,7 +124,11 @@ impl View for ErrorsReport {
             if self.total > self.errors.len() as u64 {
                 out.push(Block::Line(
                     Tone::Dim,
-                    format!("showing the newest {} of {}; use -l to see more", self.errors.len(), self.total),
+                    format!(
+                        "showing the newest {} of {}; use -l to see more",
+                        self.errors.len(),
+                        self.total
+                    ),
                 ));
             }
         }
@@ -123,7 +148,12 @@ impl View for DiffsReport {
         if self.total == 0 {
             return vec![Block::Line(Tone::Dim, "No diffs found.".into())];
         }
-        let kinds = self.by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", ");
+        let kinds = self
+            .by_kind
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let (headers, rows) = record_rows(&self.diffs, false);
         let mut out = vec![
             Block::Line(Tone::Heading, format!("Diffs ({}): {kinds}", self.total)),
@@ -134,7 +164,14 @@ impl View for DiffsReport {
             },
         ];
         if self.total > self.diffs.len() as u64 {
-            out.push(Block::Line(Tone::Dim, format!("showing the newest {} of {}; use -l to see more", self.diffs.len(), self.total)));
+            out.push(Block::Line(
+                Tone::Dim,
+                format!(
+                    "showing the newest {} of {}; use -l to see more",
+                    self.diffs.len(),
+                    self.total
+                ),
+            ));
         }
         out
     }
@@ -177,7 +214,14 @@ impl View for ReplayReport {
             empty: "No events in this time window.".into(),
         });
         if self.total > self.events.len() as u64 {
-            out.push(Block::Line(Tone::Dim, format!("showing the first {} of {}; use -l or --after to see more", self.events.len(), self.total)));
+            out.push(Block::Line(
+                Tone::Dim,
+                format!(
+                    "showing the first {} of {}; use -l or --after to see more",
+                    self.events.len(),
+                    self.total
+                ),
+            ));
         }
         out
     }
@@ -204,7 +248,18 @@ impl View for QueuesReport {
             ),
         ));
         out.push(Block::Table {
-            headers: ["agent", "sent", "recv", "pending", "oldest pending", "errors", "p50", "p95"].map(String::from).to_vec(),
+            headers: [
+                "agent",
+                "sent",
+                "recv",
+                "pending",
+                "oldest pending",
+                "errors",
+                "p50",
+                "p95",
+            ]
+            .map(String::from)
+            .to_vec(),
             rows: self
                 .agents
                 .iter()
@@ -214,7 +269,8 @@ impl View for QueuesReport {
                         a.sent.to_string(),
                         a.received.to_string(),
                         a.pending.to_string(),
-                        a.oldest_pending_age_ms.map_or("-".into(), |m| format_duration(m * 1_000_000)),
+                        a.oldest_pending_age_ms
+                            .map_or("-".into(), |m| format_duration(m * 1_000_000)),
                         a.errors.to_string(),
                         ms(a.latency_p50_ms),
                         ms(a.latency_p95_ms),
@@ -224,16 +280,22 @@ impl View for QueuesReport {
             empty: "No agent messages.".into(),
         });
         if !self.pending.is_empty() {
-            out.push(Block::Line(Tone::Heading, format!("Pending tasks ({})", self.pending.len())));
+            out.push(Block::Line(
+                Tone::Heading,
+                format!("Pending tasks ({})", self.pending.len()),
+            ));
             out.push(Block::Table {
-                headers: ["sent", "age", "from", "to", "id", "at"].map(String::from).to_vec(),
+                headers: ["sent", "age", "from", "to", "id", "at"]
+                    .map(String::from)
+                    .to_vec(),
                 rows: self
                     .pending
                     .iter()
                     .map(|p| {
                         vec![
                             short_time(&p.time),
-                            p.age_ms.map_or("-".into(), |m| format_duration(m * 1_000_000)),
+                            p.age_ms
+                                .map_or("-".into(), |m| format_duration(m * 1_000_000)),
                             p.from.clone(),
                             p.to.clone(),
                             p.id.clone(),
@@ -280,16 +342,31 @@ impl View for DiagnoseReport {
             "warning" => Tone::Warning,
             _ => Tone::Plain,
         };
-        out.push(Block::Line(head_tone, format!("Diagnostic Report: {}", self.status.to_uppercase())));
+        out.push(Block::Line(
+            head_tone,
+            format!("Diagnostic Report: {}", self.status.to_uppercase()),
+        ));
         let files = sources
             .files
             .iter()
-            .map(|f| format!("{} ({}, {} records)", f.file, f.format.map_or("?", |x| x.name()), f.records))
+            .map(|f| {
+                format!(
+                    "{} ({}, {} records)",
+                    f.file,
+                    f.format.map_or("?", |x| x.name()),
+                    f.records
+                )
+            })
             .collect::<Vec<_>>()
             .join(", ");
         out.push(Block::Line(
             Tone::Plain,
-            format!("Sources: {} file(s), {} events, {} malformed: {files}", sources.files.len(), self.events, self.malformed),
+            format!(
+                "Sources: {} file(s), {} events, {} malformed: {files}",
+                sources.files.len(),
+                self.events,
+                self.malformed
+            ),
         ));
         out.push(Block::Line(
             Tone::Plain,
@@ -297,7 +374,9 @@ impl View for DiagnoseReport {
                 "Span: {} → {} ({})",
                 short_time(&self.span.first),
                 short_time(&self.span.last),
-                self.span.duration_ms.map_or("-".into(), |d| format_duration(d * 1_000_000))
+                self.span
+                    .duration_ms
+                    .map_or("-".into(), |d| format_duration(d * 1_000_000))
             ),
         ));
         let a = &self.agents;
@@ -309,24 +388,48 @@ impl View for DiagnoseReport {
                 a.spawned,
                 a.completed,
                 a.failed,
-                if a.failed_agents.is_empty() { String::new() } else { format!(" ({})", a.failed_agents.join(", ")) },
-                if a.never_finished.is_empty() { String::new() } else { format!("; never finished: {}", a.never_finished.join(", ")) }
+                if a.failed_agents.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", a.failed_agents.join(", "))
+                },
+                if a.never_finished.is_empty() {
+                    String::new()
+                } else {
+                    format!("; never finished: {}", a.never_finished.join(", "))
+                }
             ),
         ));
         let e = &self.errors;
         let s = &e.by_severity;
         out.push(Block::Line(
             Tone::Plain,
-            format!("Errors: {} ({} critical, {} error, {} warning, {} info)", e.total, s.critical, s.error, s.warning, s.info),
+            format!(
+                "Errors: {} ({} critical, {} error, {} warning, {} info)",
+                e.total, s.critical, s.error, s.warning, s.info
+            ),
         ));
         if !e.by_category.is_empty() {
-            let cats = e.by_category.iter().map(|k| format!("{} {}", k.key, k.count)).collect::<Vec<_>>().join(", ");
+            let cats = e
+                .by_category
+                .iter()
+                .map(|k| format!("{} {}", k.key, k.count))
+                .collect::<Vec<_>>()
+                .join(", ");
             out.push(Block::Line(Tone::Plain, format!("  by category: {cats}")));
-            let ags = e.by_agent.iter().map(|k| format!("{} {}", k.key, k.count)).collect::<Vec<_>>().join(", ");
+            let ags = e
+                .by_agent
+                .iter()
+                .map(|k| format!("{} {}", k.key, k.count))
+                .collect::<Vec<_>>()
+                .join(", ");
             out.push(Block::Line(Tone::Plain, format!("  by agent: {ags}")));
         }
         for g in &e.top_messages {
-            out.push(Block::Line(sev_tone(Some(g.max_severity)), format!("  {}x [{}] {}", g.count, g.max_severity.name(), g.key)));
+            out.push(Block::Line(
+                sev_tone(Some(g.max_severity)),
+                format!("  {}x [{}] {}", g.count, g.max_severity.name(), g.key),
+            ));
         }
         let q = &self.queues;
         out.push(Block::Line(
@@ -379,9 +482,15 @@ impl View for DiagnoseReport {
         if self.findings.is_empty() {
             out.push(Block::Line(Tone::Good, "No issues detected.".into()));
         } else {
-            out.push(Block::Line(Tone::Heading, format!("Findings ({}):", self.findings.len())));
+            out.push(Block::Line(
+                Tone::Heading,
+                format!("Findings ({}):", self.findings.len()),
+            ));
             for f in &self.findings {
-                out.push(Block::Line(sev_tone(Some(f.severity)), format!("  [{}] {}", f.severity.name(), f.title)));
+                out.push(Block::Line(
+                    sev_tone(Some(f.severity)),
+                    format!("  [{}] {}", f.severity.name(), f.title),
+                ));
                 out.push(Block::Line(Tone::Dim, format!("      next: {}", f.next)));
             }
         }

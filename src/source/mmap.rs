@@ -62,7 +62,10 @@ impl Map {
                 self.len_at_open
             ))
         } else if FAULTED.load(Ordering::Relaxed) {
-            Some("a page of a mapped input vanished during the scan (file truncated and rewritten?)".into())
+            Some(
+                "a page of a mapped input vanished during the scan (file truncated and rewritten?)"
+                    .into(),
+            )
         } else {
             None
         }

@@ -183,11 +183,7 @@ pub fn discover(paths: &[PathBuf], forced: Option<Format>) -> Result<Inputs> {
     };
     for root in &roots {
         if root.as_os_str() == "-" {
-            match open_stream(
-                "-".into(),
-                Box::new(std::io::stdin()),
-                forced,
-            ) {
+            match open_stream("-".into(), Box::new(std::io::stdin()), forced) {
                 Ok(Some(i)) => found.inputs.push(i),
                 Ok(None) => found.skipped.push(Skipped {
                     display: "-".into(),
@@ -430,7 +426,10 @@ mod tests {
 
     #[test]
     fn detects_each_format_from_content() {
-        assert_eq!(detect(b"# Teamsters Team Orchestration Telemetry Log\n"), Some(Format::Pipe));
+        assert_eq!(
+            detect(b"# Teamsters Team Orchestration Telemetry Log\n"),
+            Some(Format::Pipe)
+        );
         assert_eq!(
             detect(b"2026-02-13T14:30:01.123Z | lifecycle | a | spawned | {}\n"),
             Some(Format::Pipe)
@@ -439,9 +438,18 @@ mod tests {
             detect(b"\xEF\xBB\xBF{\"timestamp\": \"x\", \"change_type\": \"added\", \"entity_type\": \"span\"}"),
             Some(Format::Diff)
         );
-        assert_eq!(detect(b"{\"timestamp\": \"x\", \"traces_count\": 0}"), Some(Format::State));
-        assert_eq!(detect(b"{\n  \"hook_event\": \"PreToolUse\"\n}"), Some(Format::Hook));
-        assert_eq!(detect(b"[\n {\"hook_event_name\": \"Stop\"}]"), Some(Format::Hook));
+        assert_eq!(
+            detect(b"{\"timestamp\": \"x\", \"traces_count\": 0}"),
+            Some(Format::State)
+        );
+        assert_eq!(
+            detect(b"{\n  \"hook_event\": \"PreToolUse\"\n}"),
+            Some(Format::Hook)
+        );
+        assert_eq!(
+            detect(b"[\n {\"hook_event_name\": \"Stop\"}]"),
+            Some(Format::Hook)
+        );
         assert_eq!(detect(b"hello world"), None);
         assert_eq!(detect(b"2026-02-13 not a pipe"), None);
     }
