@@ -12,7 +12,7 @@ use crate::model::{time::format_rfc3339, Event, Format, Loc, Nanos, Severity};
 use crate::scan::{Analysis, LineIndex, SourceStats};
 use schemars::JsonSchema;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// The typed `diagnose` query.
 #[derive(Debug, Clone, Default)]
@@ -51,6 +51,9 @@ pub struct DiagnoseAcc {
     telemetry_errors: u64,
     queues: QueuesAcc,
     snapshot: Option<(Nanos, Loc, SnapshotCounts)>,
+    /// Hook `tool_use_id`s seen in PreToolUse and PostToolUse records.
+    tool_pre: HashSet<Box<str>>,
+    tool_post: HashSet<Box<str>>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize, JsonSchema, PartialEq, Eq)]
@@ -197,6 +200,9 @@ pub struct DiagnoseReport {
     pub usage: Usage,
     /// Hook records flagged `outside_project_scope`.
     pub scope_violations: u64,
+    /// Hook tool calls with a PreToolUse record but no PostToolUse (by `tool_use_id`):
+    /// calls that never completed.
+    pub incomplete_tool_calls: u64,
     /// The last time-machine snapshot.
     pub last_snapshot: Option<SnapshotRef>,
     /// Findings, most severe first.
@@ -313,6 +319,19 @@ impl Analysis for DiagnoseQuery {
                 }
             }
         }
+        if ev.format == Format::Hook {
+            if let Some(id) = ev.id.as_deref() {
+                match &*ev.status {
+                    "PreToolUse" => {
+                        acc.tool_pre.insert(id.into());
+                    }
+                    "PostToolUse" => {
+                        acc.tool_post.insert(id.into());
+                    }
+                    _ => {}
+                }
+            }
+        }
         acc.queues.observe(ev);
     }
 
@@ -356,6 +375,8 @@ impl Analysis for DiagnoseQuery {
             telemetry_errors: a.telemetry_errors + b.telemetry_errors,
             queues: a.queues.merge(b.queues),
             snapshot,
+            tool_pre: a.tool_pre.into_iter().chain(b.tool_pre).collect(),
+            tool_post: a.tool_post.into_iter().chain(b.tool_post).collect(),
         }
     }
 }
@@ -528,6 +549,15 @@ impl DiagnoseAcc {
                 self.scope_violations,
             );
         }
+        let incomplete = self.tool_pre.iter().filter(|id| !self.tool_post.contains(*id)).count() as u64;
+        if incomplete > 0 {
+            add(
+                Severity::Warning,
+                format!("{incomplete} tool call(s) started (PreToolUse) but never completed (no PostToolUse)"),
+                cmd("diffs -e PreToolUse"),
+                incomplete,
+            );
+        }
         let malformed: u64 = sources.iter().map(|s| s.malformed).sum();
         if malformed > 0 {
             let first = sources
@@ -617,6 +647,7 @@ impl DiagnoseAcc {
                 cost_usd: (self.cost_usd * 1e6).round() / 1e6,
             },
             scope_violations: self.scope_violations,
+            incomplete_tool_calls: incomplete,
             last_snapshot: self.snapshot.map(|(t, loc, counts)| SnapshotRef {
                 time: format_rfc3339(t),
                 at: index.at(&loc),

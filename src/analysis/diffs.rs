@@ -12,7 +12,8 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone)]
 pub struct DiffsQuery {
     /// Keep only events of this kind (time-machine `entity_type`, pipe `event_type`,
-    /// hook `event_type`), case-insensitive.
+    /// hook `event_type`) or status (message type, pipe status, hook event),
+    /// case-insensitive.
     pub entity_type: Option<String>,
     /// Time window.
     pub window: Window,
@@ -50,7 +51,7 @@ impl Analysis for DiffsQuery {
     }
     fn observe(&self, acc: &mut DiffsAcc, ev: &Event<'_>) {
         if let Some(t) = &self.entity_type {
-            if !ev.kind.eq_ignore_ascii_case(t) {
+            if !ev.kind.eq_ignore_ascii_case(t) && !ev.status.eq_ignore_ascii_case(t) {
                 return;
             }
         }
