@@ -1,7 +1,7 @@
 //! `diffs`: every change or event, optionally of one entity/event type, newest first.
 
 use super::{Keep, Kept, Window};
-use crate::format::{to_record, Prefilter};
+use crate::format::Prefilter;
 use crate::model::{Event, Format, Record};
 use crate::scan::{Analysis, LineIndex};
 use schemars::JsonSchema;
@@ -12,8 +12,7 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone)]
 pub struct DiffsQuery {
     /// Keep only events of this kind (time-machine `entity_type`, pipe `event_type`,
-    /// hook `event_type`) or status (message type, pipe status, hook event),
-    /// case-insensitive.
+    /// hook `event_type`) or status (message type, pipe status, hook event), exactly.
     pub entity_type: Option<String>,
     /// Time window.
     pub window: Window,
@@ -51,7 +50,7 @@ impl Analysis for DiffsQuery {
     }
     fn observe(&self, acc: &mut DiffsAcc, ev: &Event<'_>) {
         if let Some(t) = &self.entity_type {
-            if !ev.kind.eq_ignore_ascii_case(t) && !ev.status.eq_ignore_ascii_case(t) {
+            if ev.kind != t.as_str() && ev.status != t.as_str() {
                 return;
             }
         }
@@ -66,7 +65,7 @@ impl Analysis for DiffsQuery {
             }
         }
         if acc.kept.wants(super::errors::key(ev)) {
-            acc.kept.push(to_record(ev));
+            acc.kept.push(ev);
         }
     }
     fn merge(&self, a: DiffsAcc, mut b: DiffsAcc) -> DiffsAcc {
@@ -84,7 +83,7 @@ impl Analysis for DiffsQuery {
     fn prefilter(&self, _format: Format) -> Option<Prefilter> {
         self.entity_type
             .as_ref()
-            .map(|t| Prefilter::any_of([t.as_bytes().to_vec()], true))
+            .map(|t| Prefilter::any_of([t.as_bytes().to_vec()]))
     }
 }
 

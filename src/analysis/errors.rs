@@ -2,7 +2,7 @@
 //! for the mapping), filtered, newest first, or grouped with `--by`.
 
 use super::{mask_message, Keep, Kept, Window};
-use crate::format::{to_record, Prefilter};
+use crate::format::Prefilter;
 use crate::model::{Event, Format, Nanos, Record, Severity};
 use crate::scan::Analysis;
 use regex::Regex;
@@ -303,7 +303,7 @@ impl Analysis for ErrorsQuery {
         match self.by {
             None => {
                 if acc.kept.wants(key(ev)) {
-                    acc.kept.push(to_record(ev));
+                    acc.kept.push(ev);
                 }
             }
             Some(by) => {
@@ -328,20 +328,31 @@ impl Analysis for ErrorsQuery {
 
     /// Error-like records always contain one of these literals, so others are not
     /// parsed: time-machine errors carry `"error"` (entity type or message type),
-    /// critical ones `crit…`/`fatal` (any case, as [`Severity::parse`] reads them).
+    /// critical ones also `crit…`/`fatal` (any case, as [`Severity::parse`] reads them);
+    /// critical pipe events are `team_failed` or carry such a word.
     fn prefilter(&self, format: Format) -> Option<Prefilter> {
         let only_critical = self.severities == [Severity::Critical];
-        let lits: Vec<&[u8]> = match format {
-            Format::Diff if only_critical => vec![b"crit", b"fatal"],
-            Format::Diff => return Some(Prefilter::any_of([b"\"error\"".to_vec()], false)),
-            Format::Pipe if only_critical => vec![b"crit", b"fatal", b"team_failed"],
-            Format::State => return Some(Prefilter::Nothing),
-            _ => return None,
-        };
-        Some(Prefilter::any_of(
-            lits.into_iter().map(|l| l.to_vec()),
-            true,
-        ))
+        let critical_words = || [b"crit".to_vec(), b"fatal".to_vec()];
+        match format {
+            Format::Diff if only_critical => {
+                Some(Prefilter::any_of([b"\"error\"".to_vec()]).and_any_ignore_case(critical_words()))
+            }
+            Format::Diff => Some(Prefilter::any_of([b"\"error\"".to_vec()])),
+            Format::Pipe if only_critical => {
+                let mut lits = vec![b"team_failed".to_vec()];
+                for w in critical_words() {
+                    lits.push(w.to_ascii_uppercase());
+                    lits.push(w.clone());
+                    let mut cap = w.clone();
+                    cap[0] = cap[0].to_ascii_uppercase();
+                    lits.push(cap);
+                }
+                // Each line must still hold one of the words in any case.
+                Some(Prefilter::any_of(lits).and_any_ignore_case([b"team_failed".to_vec(), b"crit".to_vec(), b"fatal".to_vec()]))
+            }
+            Format::State => Some(Prefilter::nothing()),
+            _ => None,
+        }
     }
 }
 

@@ -11,7 +11,7 @@ pub mod errors;
 pub mod queues;
 pub mod replay;
 
-use crate::model::{Nanos, Record};
+use crate::model::{Event, Format, Loc, Nanos, Record};
 use crate::scan::Analysis;
 
 /// A closed time interval `[after, before]` in UTC nanoseconds; open ends are `None`.
@@ -43,11 +43,22 @@ pub enum Keep {
     Oldest,
 }
 
-/// At most `limit` records, the newest or the oldest by (time, input, offset).
-/// Memory stays within `2 × limit` records.
+/// An event kept for printing: its bytes, re-parsed into a [`Record`] only if it
+/// survives to the end (building summaries for every candidate would dominate).
+#[derive(Debug, Clone)]
+struct Candidate {
+    key: (i64, u32, u64),
+    format: Format,
+    loc: Loc,
+    bytes: Box<[u8]>,
+    team: Option<Box<str>>,
+}
+
+/// At most `limit` events, the newest or the oldest by (time, input, offset).
+/// Memory stays within `2 × limit` candidates.
 #[derive(Debug, Clone)]
 pub struct Kept {
-    records: Vec<Record>,
+    records: Vec<Candidate>,
     limit: usize,
     keep: Keep,
     /// After a compaction that filled the list: the key of its last (worst) record.
@@ -76,9 +87,15 @@ impl Kept {
         }
     }
 
-    /// Adds a record.
-    pub fn push(&mut self, r: Record) {
-        self.records.push(r);
+    /// Adds an event (check [`Kept::wants`] first).
+    pub fn push(&mut self, ev: &Event<'_>) {
+        self.records.push(Candidate {
+            key: (ev.ts.unwrap_or(i64::MAX), ev.loc.file, ev.loc.offset),
+            format: ev.format,
+            loc: ev.loc,
+            bytes: ev.record.into(),
+            team: ev.session.as_deref().filter(|_| ev.format == Format::Pipe).map(Into::into),
+        });
         if self.records.len() >= self.limit.saturating_mul(2).max(64) {
             self.compact();
         }
@@ -86,14 +103,12 @@ impl Kept {
 
     fn compact(&mut self) {
         match self.keep {
-            Keep::Newest => self
-                .records
-                .sort_unstable_by_key(|r| std::cmp::Reverse(r.key())),
-            Keep::Oldest => self.records.sort_unstable_by_key(Record::key),
+            Keep::Newest => self.records.sort_unstable_by_key(|r| std::cmp::Reverse(r.key)),
+            Keep::Oldest => self.records.sort_unstable_by_key(|r| r.key),
         }
         self.records.truncate(self.limit);
         if self.records.len() == self.limit {
-            self.worst = self.records.last().map(Record::key);
+            self.worst = self.records.last().map(|r| r.key);
         }
     }
 
@@ -108,6 +123,12 @@ impl Kept {
     pub fn finish(mut self) -> Vec<Record> {
         self.compact();
         self.records
+            .iter()
+            .filter_map(|c| {
+                crate::format::reparse(c.format, &c.bytes, c.loc, c.team.as_deref())
+                    .map(|ev| crate::format::to_record(&ev))
+            })
+            .collect()
     }
 }
 

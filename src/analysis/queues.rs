@@ -410,6 +410,6 @@ impl Analysis for QueuesQuery {
     }
     /// Hook records and snapshots never matter to queues.
     fn prefilter(&self, format: Format) -> Option<crate::format::Prefilter> {
-        matches!(format, Format::Hook | Format::State).then_some(crate::format::Prefilter::Nothing)
+        matches!(format, Format::Hook | Format::State).then(crate::format::Prefilter::nothing)
     }
 }

@@ -3,7 +3,7 @@
 //! after the snapshot up to the instant).
 
 use super::{Keep, Kept, Window};
-use crate::format::{tm::SnapshotCounts, to_record};
+use crate::format::tm::SnapshotCounts;
 use crate::model::{time::format_rfc3339, Event, Format, Loc, Nanos, Record};
 use crate::scan::{Analysis, LineIndex};
 use schemars::JsonSchema;
@@ -99,7 +99,7 @@ impl Analysis for ReplayQuery {
         }
         acc.total += 1;
         if acc.kept.wants(super::errors::key(ev)) {
-            acc.kept.push(to_record(ev));
+            acc.kept.push(ev);
         }
     }
     fn merge(&self, a: ReplayAcc, b: ReplayAcc) -> ReplayAcc {

@@ -202,7 +202,7 @@ pub enum ByArg {
 /// `diffs`.
 #[derive(Debug, Args)]
 pub struct DiffsArgs {
-    /// Only this entity type (time machine) or event type (pipe, hook).
+    /// Only this entity type (time machine), event type (pipe, hook) or status / message type / hook event, exactly.
     #[arg(long, short = 'e', value_name = "TYPE")]
     pub entity_type: Option<String>,
     /// Time window.

@@ -143,6 +143,7 @@ pub fn parse_object(obj: &[u8], loc: Loc) -> Result<Event<'_>, String> {
             ..Metrics::default()
         },
         raw: obj,
+        record: obj,
     })
 }
 

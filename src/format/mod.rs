@@ -54,54 +54,78 @@ pub trait Sink {
     fn bad(&mut self, bad: Bad);
 }
 
-/// A literal prefilter: a record is only parsed when it contains one of the
-/// literals. Built from a query so that every record the query can match
-/// contains one (no false negatives); records it skips are not parsed and so not
-/// checked for well-formedness (the `sources` block counts them as `prefiltered`).
+/// A literal prefilter: a record is only parsed when it passes. Built from a query
+/// so that every record the query can match passes (no false negatives); records it
+/// skips are not parsed and so not checked for well-formedness (the `sources` block
+/// counts them as `prefiltered`).
 ///
-/// One case-sensitive literal uses `memchr::memmem`; several (or case-insensitive
-/// ones) use one `regex` alternation, which runs a SIMD multi-literal search.
+/// Two stages: `first` finds candidate records across the whole chunk (one literal
+/// with `memchr::memmem`, several with one `regex` alternation, a SIMD multi-literal
+/// search); `also` then requires one of its literals (ASCII case ignored) within
+/// the candidate's own line.
 #[derive(Debug, Clone)]
-pub enum Prefilter {
-    /// Matches nothing: no record of this format can matter.
+pub struct Prefilter {
+    first: First,
+    also: Option<regex::bytes::Regex>,
+}
+
+#[derive(Debug, Clone)]
+enum First {
     Nothing,
-    /// One literal.
     One(memmem::Finder<'static>),
-    /// Any of several literals.
     Many(regex::bytes::Regex),
 }
 
 impl Prefilter {
-    /// A prefilter matching records that contain any of `literals` (ASCII case
-    /// ignored when `ignore_case`).
-    pub fn any_of<I: IntoIterator<Item = Vec<u8>>>(literals: I, ignore_case: bool) -> Prefilter {
+    /// Matches no record: nothing of this format can matter to the query.
+    pub fn nothing() -> Prefilter {
+        Prefilter {
+            first: First::Nothing,
+            also: None,
+        }
+    }
+
+    /// Records containing any of `literals` (case-sensitive).
+    pub fn any_of<I: IntoIterator<Item = Vec<u8>>>(literals: I) -> Prefilter {
         let lits: Vec<Vec<u8>> = literals.into_iter().collect();
-        match lits.as_slice() {
-            [] => Prefilter::Nothing,
-            [one] if !ignore_case => Prefilter::One(memmem::Finder::new(one).into_owned()),
+        let first = match lits.as_slice() {
+            [] => First::Nothing,
+            [one] => First::One(memmem::Finder::new(one).into_owned()),
             _ => {
                 let alt = lits
                     .iter()
                     .map(|l| regex::escape(&String::from_utf8_lossy(l)))
                     .collect::<Vec<_>>()
                     .join("|");
-                let pat = if ignore_case {
-                    format!("(?i-u:{alt})")
-                } else {
-                    alt
-                };
-                regex::bytes::Regex::new(&pat).map_or(Prefilter::Nothing, Prefilter::Many)
+                regex::bytes::Regex::new(&alt).map_or(First::Nothing, First::Many)
             }
-        }
+        };
+        Prefilter { first, also: None }
+    }
+
+    /// Further requires one of `literals`, ASCII case ignored, in the same line.
+    pub fn and_any_ignore_case<I: IntoIterator<Item = Vec<u8>>>(mut self, literals: I) -> Prefilter {
+        let alt = literals
+            .into_iter()
+            .map(|l| regex::escape(&String::from_utf8_lossy(&l)))
+            .collect::<Vec<_>>()
+            .join("|");
+        self.also = regex::bytes::Regex::new(&format!("(?i-u:{alt})")).ok();
+        self
     }
 
     /// Finds the first candidate position at or after `from` in `hay`, if any.
     fn next(&self, hay: &[u8], from: usize) -> Option<usize> {
-        match self {
-            Prefilter::Nothing => None,
-            Prefilter::One(f) => f.find(&hay[from..]).map(|i| from + i),
-            Prefilter::Many(re) => re.find_at(hay, from).map(|m| m.start()),
+        match &self.first {
+            First::Nothing => None,
+            First::One(f) => f.find(&hay[from..]).map(|i| from + i),
+            First::Many(re) => re.find_at(hay, from).map(|m| m.start()),
         }
+    }
+
+    /// The second stage on one line.
+    fn line_passes(&self, line: &[u8]) -> bool {
+        self.also.as_ref().is_none_or(|re| re.is_match(line))
     }
 }
 
@@ -166,6 +190,12 @@ fn parse_lines(chunk: &Chunk<'_>, pre: Option<&Prefilter>, sink: &mut dyn Sink) 
             line_in_chunk: line_no,
             offset: chunk.base + pos as u64,
         };
+        if pre.is_some_and(|p| !p.line_passes(line)) {
+            counts.prefiltered += 1;
+            line_no += 1;
+            pos = next;
+            continue;
+        }
         let res = match chunk.format {
             Format::Pipe => pipe::parse_line(line, loc, chunk.team),
             Format::Diff => tm::parse_diff(line, loc),
@@ -202,6 +232,17 @@ pub fn count_lines(b: &[u8]) -> u32 {
 pub(crate) fn content(line: &[u8]) -> Option<&[u8]> {
     let line = crate::source::strip_bom(line).trim_ascii();
     (!line.is_empty()).then_some(line)
+}
+
+/// Parses one record again from its bytes (see [`Event::record`]), as kept by an
+/// analysis for later. `None` only if the bytes no longer parse.
+pub fn reparse<'a>(format: Format, bytes: &'a [u8], loc: Loc, team: Option<&'a str>) -> Option<Event<'a>> {
+    match format {
+        Format::Pipe => pipe::parse_line(bytes, loc, team).ok().flatten(),
+        Format::Diff => tm::parse_diff(bytes, loc).ok().flatten(),
+        Format::State => tm::parse_state(bytes, loc).ok().flatten(),
+        Format::Hook => hook::parse_object(bytes, loc).ok(),
+    }
 }
 
 /// Converts a kept event into an owned [`Record`] (file and line are resolved later).
@@ -278,7 +319,7 @@ not json\n\
         let c = chunk(data, Format::Diff);
         let mut full = Collect::default();
         let n_full = parse_chunk(&c, None, &mut full);
-        let pre = Prefilter::any_of([b"critical".to_vec()], false);
+        let pre = Prefilter::any_of([b"critical".to_vec()]);
         let mut fast = Collect::default();
         let n_fast = parse_chunk(&c, Some(&pre), &mut fast);
         assert_eq!(n_full.lines, 4);

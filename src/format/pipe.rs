@@ -156,6 +156,7 @@ pub fn parse_line<'a>(
         parent_id: None,
         metrics,
         raw,
+        record: line,
     }))
 }
 

@@ -174,6 +174,7 @@ pub fn parse_diff(line: &[u8], loc: Loc) -> Result<Option<Event<'_>>, String> {
             ..Metrics::default()
         },
         raw: line,
+        record: line,
     }))
 }
 
@@ -217,6 +218,7 @@ pub fn parse_state(line: &[u8], loc: Loc) -> Result<Option<Event<'_>>, String> {
         parent_id: None,
         metrics: Metrics::default(),
         raw: line,
+        record: line,
     }))
 }
 

@@ -187,6 +187,8 @@ pub struct Event<'a> {
     pub metrics: Metrics,
     /// The record's bytes as read (pipe: the metadata JSON; JSON formats: the object).
     pub raw: &'a [u8],
+    /// The whole record as read (the line, or the JSON object), for re-parsing later.
+    pub record: &'a [u8],
 }
 
 /// An event an analysis keeps: owned, with its file line resolved. This is the
