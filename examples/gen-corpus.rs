@@ -2591,7 +2591,8 @@ fn gen_hook(dir: &Path, seed: u64, target: u64) -> io::Result<FileStat> {
             // new PreToolUse
             let session = rng.below(24) as usize;
             let tool = HTOOLS[rng.weighted(&[30, 15, 6, 22, 10, 7, 4, 3])];
-            let outside = rng.one_in(200) && matches!(tool, "Read" | "Edit" | "Write");
+            // Read/Edit/Write are ~half of all calls: 1 in 100 of them gives ~0.5 % of records
+            let outside = rng.one_in(100) && matches!(tool, "Read" | "Edit" | "Write");
             let path = if outside {
                 rng.pick(OUTSIDE).to_string()
             } else {

@@ -65,7 +65,7 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
         time::OffsetDateTime::now_utc().unix_timestamp_nanos() as Nanos
     } else {
         spool_streams(&mut found)?;
-        scan(&mut found.inputs, &LastTime).acc.unwrap_or(0)
+        scan(&mut found.inputs, &LastTime, true).acc.unwrap_or(0)
     };
     let window = |w: &TimeWindow| Window {
         after: w.after.map(|t| t.resolve(anchor)),
@@ -113,7 +113,7 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
                     .unwrap_or_default()
             });
             echo.limit = Some(*limit as u64);
-            let r = scan(&mut found.inputs, &q);
+            let r = scan(&mut found.inputs, &q, !cfg.strict);
             let report = r.acc.finish(&q, &r.index);
             ctx.emit("errors", echo, &found, &r.sources, &r.index, report)
         }
@@ -130,7 +130,7 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
             echo_window(&mut echo, &q.window);
             echo.entity_type = entity_type.clone();
             echo.limit = Some(*limit as u64);
-            let r = scan(&mut found.inputs, &q);
+            let r = scan(&mut found.inputs, &q, !cfg.strict);
             let report = r.acc.finish(&r.index);
             ctx.emit("diffs", echo, &found, &r.sources, &r.index, report)
         }
@@ -149,7 +149,7 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
             }
             echo.at = q.at.map(format_rfc3339);
             echo.limit = Some(*limit as u64);
-            let r = scan(&mut found.inputs, &q);
+            let r = scan(&mut found.inputs, &q, !cfg.strict);
             let report = r.acc.finish(&q, &r.index);
             ctx.emit("replay", echo, &found, &r.sources, &r.index, report)
         }
@@ -159,7 +159,7 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
                 window: Window::default(),
             };
             echo.pending = *pending;
-            let r = scan(&mut found.inputs, &q);
+            let r = scan(&mut found.inputs, &q, !cfg.strict);
             let report = r.acc.finish(*pending, &r.index);
             ctx.emit("queues", echo, &found, &r.sources, &r.index, report)
         }
@@ -172,7 +172,7 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
                 stuck_after_ms: *stuck_after_ms,
             };
             echo.fail_on = fail_on.map(|s| s.name().to_string());
-            let r: ScanOutput<_> = scan(&mut found.inputs, &q);
+            let r: ScanOutput<_> = scan(&mut found.inputs, &q, !cfg.strict);
             let report = r.acc.finish(&q, &r.sources, &r.index);
             let worst = report.findings.first().map(|f| f.severity);
             let status = ctx.emit("diagnose", echo, &found, &r.sources, &r.index, report)?;

@@ -165,16 +165,22 @@ fn run_chunk<A: Analysis>(
 /// Mapped and in-memory inputs are cut into chunks of [`CHUNK_BYTES`] that all run
 /// on the rayon pool together; streams are read block by block, a batch of blocks
 /// at a time, so memory stays bounded by the batch size whatever the stream's length.
-pub fn scan<A: Analysis>(inputs: &mut [Input], analysis: &A) -> ScanOutput<A::Acc> {
-    scan_with_chunk_size(inputs, analysis, CHUNK_BYTES)
+pub fn scan<A: Analysis>(
+    inputs: &mut [Input],
+    analysis: &A,
+    use_prefilter: bool,
+) -> ScanOutput<A::Acc> {
+    scan_with_chunk_size(inputs, analysis, CHUNK_BYTES, use_prefilter)
 }
 
 /// [`scan`] with an explicit chunk size in bytes (tests use tiny chunks to prove
-/// that chunking does not change results).
+/// that chunking does not change results). With `use_prefilter` off every record
+/// is parsed, and so checked (`--strict` needs that).
 pub fn scan_with_chunk_size<A: Analysis>(
     inputs: &mut [Input],
     analysis: &A,
     chunk_bytes: usize,
+    use_prefilter: bool,
 ) -> ScanOutput<A::Acc> {
     let mut sources: Vec<SourceStats> = inputs
         .iter()
@@ -189,7 +195,7 @@ pub fn scan_with_chunk_size<A: Analysis>(
     let prefilters: Vec<Option<Prefilter>> =
         [Format::Pipe, Format::Diff, Format::State, Format::Hook]
             .iter()
-            .map(|f| analysis.prefilter(*f))
+            .map(|f| analysis.prefilter(*f).filter(|_| use_prefilter))
             .collect();
     let pre_for = |f: Format| prefilters[f as usize].as_ref();
 

@@ -10,9 +10,9 @@ use super::replay::SnapshotRef;
 use crate::format::tm::SnapshotCounts;
 use crate::model::{time::format_rfc3339, Event, Format, Loc, Nanos, Severity};
 use crate::scan::{Analysis, LineIndex, SourceStats};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use schemars::JsonSchema;
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
 
 /// The typed `diagnose` query.
 #[derive(Debug, Clone, Default)]
@@ -549,7 +549,11 @@ impl DiagnoseAcc {
                 self.scope_violations,
             );
         }
-        let incomplete = self.tool_pre.iter().filter(|id| !self.tool_post.contains(*id)).count() as u64;
+        let incomplete = self
+            .tool_pre
+            .iter()
+            .filter(|id| !self.tool_post.contains(*id))
+            .count() as u64;
         if incomplete > 0 {
             add(
                 Severity::Warning,

@@ -6,9 +6,9 @@ use crate::format::Prefilter;
 use crate::model::{Event, Format, Nanos, Record, Severity};
 use crate::scan::Analysis;
 use regex::Regex;
+use rustc_hash::FxHashMap as HashMap;
 use schemars::JsonSchema;
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// What `--by` groups on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
@@ -287,7 +287,7 @@ impl Analysis for ErrorsQuery {
             total: 0,
             by_severity: SeverityCounts::default(),
             kept: Kept::new(if self.by.is_some() { 0 } else { self.limit }, Keep::Newest),
-            groups: HashMap::new(),
+            groups: HashMap::default(),
         }
     }
 
@@ -334,9 +334,9 @@ impl Analysis for ErrorsQuery {
         let only_critical = self.severities == [Severity::Critical];
         let critical_words = || [b"crit".to_vec(), b"fatal".to_vec()];
         match format {
-            Format::Diff if only_critical => {
-                Some(Prefilter::any_of([b"\"error\"".to_vec()]).and_any_ignore_case(critical_words()))
-            }
+            Format::Diff if only_critical => Some(
+                Prefilter::any_of([b"\"error\"".to_vec()]).and_any_ignore_case(critical_words()),
+            ),
             Format::Diff => Some(Prefilter::any_of([b"\"error\"".to_vec()])),
             Format::Pipe if only_critical => {
                 let mut lits = vec![b"team_failed".to_vec()];
@@ -348,7 +348,11 @@ impl Analysis for ErrorsQuery {
                     lits.push(cap);
                 }
                 // Each line must still hold one of the words in any case.
-                Some(Prefilter::any_of(lits).and_any_ignore_case([b"team_failed".to_vec(), b"crit".to_vec(), b"fatal".to_vec()]))
+                Some(Prefilter::any_of(lits).and_any_ignore_case([
+                    b"team_failed".to_vec(),
+                    b"crit".to_vec(),
+                    b"fatal".to_vec(),
+                ]))
             }
             Format::State => Some(Prefilter::nothing()),
             _ => None,

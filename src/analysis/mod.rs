@@ -94,7 +94,11 @@ impl Kept {
             format: ev.format,
             loc: ev.loc,
             bytes: ev.record.into(),
-            team: ev.session.as_deref().filter(|_| ev.format == Format::Pipe).map(Into::into),
+            team: ev
+                .session
+                .as_deref()
+                .filter(|_| ev.format == Format::Pipe)
+                .map(Into::into),
         });
         if self.records.len() >= self.limit.saturating_mul(2).max(64) {
             self.compact();
@@ -103,7 +107,9 @@ impl Kept {
 
     fn compact(&mut self) {
         match self.keep {
-            Keep::Newest => self.records.sort_unstable_by_key(|r| std::cmp::Reverse(r.key)),
+            Keep::Newest => self
+                .records
+                .sort_unstable_by_key(|r| std::cmp::Reverse(r.key)),
             Keep::Oldest => self.records.sort_unstable_by_key(|r| r.key),
         }
         self.records.truncate(self.limit);

@@ -5,14 +5,18 @@
 //! `parent_message_id` (the observer API's rule; the seed CLI's counter is wrong,
 //! formats.md 1b bug 1). Replies may be read before their task (another chunk or
 //! file): unmatched replies are carried as orphans and matched on merge, so the
-//! answer does not depend on chunking.
+//! answer does not depend on chunking. A task id that appears twice is one task,
+//! answered when any reply names it. Latency pairs a task with the reply matched
+//! to it; with several replies to one task, which one that is depends on where the
+//! input's chunks and files begin (the pending counts do not).
 
 use super::{percentile, Window};
 use crate::model::{time::format_rfc3339, Event, Format, Loc, Nanos, Severity};
 use crate::scan::{Analysis, LineIndex};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use schemars::JsonSchema;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 /// The typed `queues` query.
 #[derive(Debug, Clone, Default)]
@@ -63,11 +67,14 @@ pub struct Occupancy {
     pub dequeued_events: u64,
 }
 
+/// One occupancy reading: time, where, active, queued, max.
+type Reading = (Nanos, Loc, Option<u64>, Option<u64>, Option<u64>);
+
 #[derive(Debug, Clone, Default)]
 struct OccAcc {
     events: u64,
     peak: Option<(u64, Nanos)>,
-    last: Option<(Nanos, Loc, Option<u64>, Option<u64>, Option<u64>)>,
+    last: Option<Reading>,
     queued: u64,
     dequeued: u64,
 }
@@ -78,6 +85,9 @@ pub struct QueuesAcc {
     agents: HashMap<String, AgentAcc>,
     tasks: HashMap<Box<str>, Task>,
     orphans: HashMap<Box<str>, Option<Nanos>>,
+    /// 64-bit hashes of every id a reply has named: a task whose id is here is
+    /// answered, even when the same id appears again in another chunk or file.
+    answered: HashSet<u64>,
     last_ts: Option<Nanos>,
     occ: OccAcc,
 }
@@ -155,6 +165,10 @@ fn agent<'m>(m: &'m mut HashMap<String, AgentAcc>, name: &str) -> &'m mut AgentA
     m.get_mut(name).expect("inserted above")
 }
 
+fn id_hash(id: &str) -> u64 {
+    rustc_hash::FxBuildHasher.hash_one(id)
+}
+
 fn latency(task: Option<Nanos>, reply: Option<Nanos>) -> Option<i64> {
     Some(reply? - task?).filter(|d| *d >= 0)
 }
@@ -162,7 +176,9 @@ fn latency(task: Option<Nanos>, reply: Option<Nanos>) -> Option<i64> {
 impl QueuesAcc {
     /// Adds one event (all formats; only agent messages and pipe queue events count).
     pub fn observe(&mut self, ev: &Event<'_>) {
-        if let Some(t) = ev.ts {
+        // Ages are measured to the last event of the inputs queues reads (agent
+        // messages and pipe logs), so skipping snapshots and hooks changes nothing.
+        if let (Some(t), Format::Diff | Format::Pipe) = (ev.ts, ev.format) {
             self.last_ts = Some(self.last_ts.map_or(t, |l| l.max(t)));
         }
         match ev.format {
@@ -192,7 +208,7 @@ impl QueuesAcc {
                         if let Some(l) = latency(ev.ts, reply_ts) {
                             agent(&mut self.agents, to).latencies.push(l);
                         }
-                    } else {
+                    } else if !self.answered.contains(&id_hash(id)) {
                         self.tasks.insert(
                             id.into(),
                             Task {
@@ -207,6 +223,7 @@ impl QueuesAcc {
             }
             "result" | "error" => {
                 if let Some(parent) = ev.parent_id.as_deref() {
+                    self.answered.insert(id_hash(parent));
                     match self.tasks.remove(parent) {
                         Some(task) => {
                             let a = agent(&mut self.agents, &task.to);
@@ -273,6 +290,11 @@ impl QueuesAcc {
                 }
             }
         }
+        // Tasks in a whose id b answered (a repeated id) are answered too.
+        if !b.answered.is_empty() {
+            self.tasks
+                .retain(|id, _| !b.answered.contains(&id_hash(id)));
+        }
         // Tasks in b answered in a (reply read first).
         for (id, task) in b.tasks.drain() {
             match self.orphans.remove(&id) {
@@ -281,11 +303,16 @@ impl QueuesAcc {
                         agent(&mut self.agents, &task.to).latencies.push(l);
                     }
                 }
+                None if self.answered.contains(&id_hash(&id)) => {}
                 None => {
                     self.tasks.insert(id, task);
                 }
             }
         }
+        if self.answered.len() < b.answered.len() {
+            std::mem::swap(&mut self.answered, &mut b.answered);
+        }
+        self.answered.extend(b.answered.drain());
         self.last_ts = match (self.last_ts, b.last_ts) {
             (Some(x), Some(y)) => Some(x.max(y)),
             (x, y) => x.or(y),
@@ -315,7 +342,7 @@ impl QueuesAcc {
     pub fn finish(self, list_pending: bool, index: &LineIndex) -> QueuesReport {
         let as_of = self.last_ts;
         let age = |ts: Option<Nanos>| Some((as_of? - ts?) / 1_000_000);
-        let mut pending_per: HashMap<&str, (u64, Option<Nanos>)> = HashMap::new();
+        let mut pending_per: HashMap<&str, (u64, Option<Nanos>)> = HashMap::default();
         for t in self.tasks.values() {
             let e = pending_per.entry(&t.to).or_default();
             e.0 += 1;
@@ -323,7 +350,7 @@ impl QueuesAcc {
                 e.1 = Some(e.1.map_or(ts, |o: Nanos| o.min(ts)));
             }
         }
-        let mut tasks: Vec<(&Box<str>, &Task)> = self.tasks.iter().collect();
+        let mut tasks: Vec<(&str, &Task)> = self.tasks.iter().map(|(k, v)| (&**k, v)).collect();
         tasks.sort_by(|a, b| {
             (a.1.ts.unwrap_or(i64::MAX), a.1.loc.file, a.1.loc.offset).cmp(&(
                 b.1.ts.unwrap_or(i64::MAX),
@@ -331,7 +358,7 @@ impl QueuesAcc {
                 b.1.loc.offset,
             ))
         });
-        let to_pending = |(id, t): (&Box<str>, &Task)| PendingTask {
+        let to_pending = |(id, t): (&str, &Task)| PendingTask {
             id: id.to_string(),
             from: t.from.to_string(),
             to: t.to.to_string(),

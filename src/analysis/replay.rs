@@ -51,6 +51,9 @@ pub struct ReplayReport {
 /// The `replay` accumulator.
 pub struct ReplayAcc {
     total: u64,
+    /// `--at`: times of every change at or before the instant (the total after the
+    /// snapshot is only known once the snapshot is).
+    times: Vec<Nanos>,
     kept: Kept,
     /// Best snapshot so far for `--at`: (time, location, raw counts).
     snapshot: Option<(Nanos, Loc, SnapshotCounts)>,
@@ -70,6 +73,7 @@ impl Analysis for ReplayQuery {
     fn new_acc(&self) -> ReplayAcc {
         ReplayAcc {
             total: 0,
+            times: Vec::new(),
             // --at keeps the changes closest to the instant.
             kept: Kept::new(
                 self.limit,
@@ -98,6 +102,9 @@ impl Analysis for ReplayQuery {
             return;
         }
         acc.total += 1;
+        if let (Some(_), Some(t)) = (self.at, ev.ts) {
+            acc.times.push(t);
+        }
         if acc.kept.wants(super::errors::key(ev)) {
             acc.kept.push(ev);
         }
@@ -113,8 +120,11 @@ impl Analysis for ReplayQuery {
             ),
             (x, y) => x.or(y),
         };
+        let mut times = a.times;
+        times.extend(b.times);
         ReplayAcc {
             total: a.total + b.total,
+            times,
             kept: a.kept.merge(b.kept),
             snapshot,
         }
@@ -130,7 +140,11 @@ impl ReplayAcc {
             Some(at) => {
                 let since = self.snapshot.as_ref().map(|s| s.0);
                 events.retain(|r| since.is_none_or(|s| r.ts.is_some_and(|t| t > s)));
-                total = events.len() as u64;
+                total = self
+                    .times
+                    .iter()
+                    .filter(|t| since.is_none_or(|s| **t > s))
+                    .count() as u64;
                 (since, Some(at))
             }
             None => (q.window.after, q.window.before),

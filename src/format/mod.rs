@@ -72,7 +72,7 @@ pub struct Prefilter {
 #[derive(Debug, Clone)]
 enum First {
     Nothing,
-    One(memmem::Finder<'static>),
+    One(Box<memmem::Finder<'static>>),
     Many(regex::bytes::Regex),
 }
 
@@ -90,7 +90,7 @@ impl Prefilter {
         let lits: Vec<Vec<u8>> = literals.into_iter().collect();
         let first = match lits.as_slice() {
             [] => First::Nothing,
-            [one] => First::One(memmem::Finder::new(one).into_owned()),
+            [one] => First::One(Box::new(memmem::Finder::new(one).into_owned())),
             _ => {
                 let alt = lits
                     .iter()
@@ -104,7 +104,10 @@ impl Prefilter {
     }
 
     /// Further requires one of `literals`, ASCII case ignored, in the same line.
-    pub fn and_any_ignore_case<I: IntoIterator<Item = Vec<u8>>>(mut self, literals: I) -> Prefilter {
+    pub fn and_any_ignore_case<I: IntoIterator<Item = Vec<u8>>>(
+        mut self,
+        literals: I,
+    ) -> Prefilter {
         let alt = literals
             .into_iter()
             .map(|l| regex::escape(&String::from_utf8_lossy(&l)))
@@ -236,7 +239,12 @@ pub(crate) fn content(line: &[u8]) -> Option<&[u8]> {
 
 /// Parses one record again from its bytes (see [`Event::record`]), as kept by an
 /// analysis for later. `None` only if the bytes no longer parse.
-pub fn reparse<'a>(format: Format, bytes: &'a [u8], loc: Loc, team: Option<&'a str>) -> Option<Event<'a>> {
+pub fn reparse<'a>(
+    format: Format,
+    bytes: &'a [u8],
+    loc: Loc,
+    team: Option<&'a str>,
+) -> Option<Event<'a>> {
     match format {
         Format::Pipe => pipe::parse_line(bytes, loc, team).ok().flatten(),
         Format::Diff => tm::parse_diff(bytes, loc).ok().flatten(),

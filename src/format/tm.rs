@@ -66,7 +66,6 @@ struct Data<'a> {
     root_agent_name: Text<'a>,
     #[serde(borrow)]
     reason: Text<'a>,
-    total_tokens: Num,
     token_usage: Obj<Tokens>,
     #[serde(borrow)]
     payload: Obj<Payload<'a>>,
@@ -97,7 +96,12 @@ pub fn parse_diff(line: &[u8], loc: Loc) -> Result<Option<Event<'_>>, String> {
     if line[0] != b'{' {
         return Err("not a JSON object".into());
     }
-    let env: Envelope = serde_json::from_slice(line).map_err(|e| format!("invalid JSON: {e}"))?;
+    // One UTF-8 check for the whole line (word-at-a-time on ASCII) instead of one per string.
+    let env: Envelope = match std::str::from_utf8(line) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(line),
+    }
+    .map_err(|e| format!("invalid JSON: {e}"))?;
     let ts = env
         .timestamp
         .get()
@@ -149,12 +153,8 @@ pub fn parse_diff(line: &[u8], loc: Loc) -> Result<Option<Event<'_>>, String> {
         .or(d.agent_name.0)
         .or(d.source_agent_name.0)
         .or(d.root_agent_name.0);
-    let tokens = d
-        .token_usage
-        .0
-        .total_tokens
-        .count()
-        .or(d.total_tokens.count());
+    // Span `token_usage` only: a trace's `total_tokens` sums its spans' and would count them twice.
+    let tokens = d.token_usage.0.total_tokens.count();
     Ok(Some(Event {
         ts: Some(ts),
         loc,

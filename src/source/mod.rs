@@ -92,15 +92,8 @@ pub fn detect(head: &[u8]) -> Option<Format> {
     let start = head.iter().position(|b| !b.is_ascii_whitespace())?;
     let head = &head[start..];
     match head[0] {
-        b'#' => return Some(Format::Pipe),
-        b'-' if head.starts_with(b"---") => return Some(Format::Pipe),
+        b'#' | b'-' | b'0'..=b'9' => return detect_pipe(head),
         b'{' | b'[' => {}
-        b'0'..=b'9' => {
-            let line = &head[..memchr::memchr(b'\n', head).unwrap_or(head.len())];
-            let ts_end = memmem::find(line, b" | ")?;
-            return crate::model::time::parse_timestamp(line[..ts_end].trim_ascii())
-                .map(|_| Format::Pipe);
-        }
         _ => return None,
     }
     let has = |k: &[u8]| memmem::find(head, k).is_some();
@@ -117,6 +110,29 @@ pub fn detect(head: &[u8]) -> Option<Format> {
     } else {
         None
     }
+}
+
+/// A pipe log: header lines (`#`, naming the telemetry log) and `---`, then event
+/// lines `timestamp | …`. A Markdown file that merely starts with `#` is not one.
+fn detect_pipe(head: &[u8]) -> Option<Format> {
+    for line in head.split(|&b| b == b'\n') {
+        let line = line.trim_ascii();
+        if line.is_empty() || line == b"---" {
+            continue;
+        }
+        if line[0] == b'#' {
+            if memmem::find(line, b"Telemetry").is_some()
+                || memmem::find(line, b"[timestamp] | [event_type]").is_some()
+            {
+                return Some(Format::Pipe);
+            }
+            continue;
+        }
+        let ts_end = memmem::find(line, b" | ")?;
+        return crate::model::time::parse_timestamp(line[..ts_end].trim_ascii())
+            .map(|_| Format::Pipe);
+    }
+    None
 }
 
 /// Drops a leading UTF-8 byte-order mark.
@@ -451,6 +467,11 @@ mod tests {
             Some(Format::Hook)
         );
         assert_eq!(detect(b"hello world"), None);
+        assert_eq!(detect(b"# A README\n\nSome prose | with a pipe\n"), None);
+        assert_eq!(
+            detect(b"---\n2026-02-13T14:30:01Z | lifecycle | a | spawned | {}\n"),
+            Some(Format::Pipe)
+        );
         assert_eq!(detect(b"2026-02-13 not a pipe"), None);
     }
 
