@@ -35,6 +35,11 @@ pub trait Analysis: Sync {
     fn prefilter(&self, _format: Format) -> Option<Prefilter> {
         None
     }
+    /// True when the analysis reads only `Event::ts`: line formats then read just the
+    /// leading timestamp (see [`format::time_only`]) instead of the whole record.
+    fn times_only(&self) -> bool {
+        false
+    }
 }
 
 /// What was read from one input: the JSON `sources` block's entries.
@@ -148,7 +153,7 @@ fn run_chunk<A: Analysis>(
         bad_count: 0,
         torn: None,
     };
-    let counts = format::parse_chunk(chunk, pre, &mut sink);
+    let counts = format::parse_chunk(chunk, pre, analysis.times_only(), &mut sink);
     ChunkOut {
         acc: sink.acc,
         input: chunk.input,

@@ -219,6 +219,9 @@ impl Analysis for LastTime {
             (x, y) => x.or(y),
         }
     }
+    fn times_only(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

@@ -145,15 +145,49 @@ pub struct ChunkCounts {
 }
 
 /// Parses every record in `chunk`, reporting events and bad records to `sink`.
-pub fn parse_chunk(chunk: &Chunk<'_>, pre: Option<&Prefilter>, sink: &mut dyn Sink) -> ChunkCounts {
+///
+/// With `times_only`, line records yield events that carry only their time (the
+/// other fields empty), read by [`time_only`] where it can.
+pub fn parse_chunk(
+    chunk: &Chunk<'_>,
+    pre: Option<&Prefilter>,
+    times_only: bool,
+    sink: &mut dyn Sink,
+) -> ChunkCounts {
     match chunk.format {
         Format::Hook => hook::parse_stream(chunk, sink),
-        _ => parse_lines(chunk, pre, sink),
+        _ => parse_lines(chunk, pre, times_only, sink),
+    }
+}
+
+/// Reads only a line's timestamp where the writer puts it first: the pipe log's
+/// first field, or `{"timestamp": "…"` opening a time-machine line. `None` when the
+/// line does not have that shape (the caller then parses it whole).
+pub fn time_only(format: Format, line: &[u8]) -> Option<crate::model::Nanos> {
+    let line = content(line)?;
+    match format {
+        Format::Pipe => {
+            let end = memmem::find(line, b" | ")?;
+            crate::model::time::parse_timestamp(line[..end].trim_ascii())
+        }
+        Format::Diff | Format::State => {
+            let rest = line
+                .strip_prefix(b"{\"timestamp\": \"")
+                .or_else(|| line.strip_prefix(b"{\"timestamp\":\""))?;
+            let end = memchr::memchr(b'"', rest)?;
+            crate::model::time::parse_timestamp(&rest[..end])
+        }
+        Format::Hook => None,
     }
 }
 
 /// Line framing for pipe, diff and state files.
-fn parse_lines(chunk: &Chunk<'_>, pre: Option<&Prefilter>, sink: &mut dyn Sink) -> ChunkCounts {
+fn parse_lines(
+    chunk: &Chunk<'_>,
+    pre: Option<&Prefilter>,
+    times_only: bool,
+    sink: &mut dyn Sink,
+) -> ChunkCounts {
     let buf = chunk.bytes;
     let mut counts = ChunkCounts::default();
     let mut pos = 0usize;
@@ -198,6 +232,15 @@ fn parse_lines(chunk: &Chunk<'_>, pre: Option<&Prefilter>, sink: &mut dyn Sink) 
             line_no += 1;
             pos = next;
             continue;
+        }
+        if times_only {
+            if let Some(ts) = time_only(chunk.format, line) {
+                counts.records += 1;
+                sink.event(&Event::bare(ts, loc, chunk.format, line));
+                line_no += 1;
+                pos = next;
+                continue;
+            }
         }
         let res = match chunk.format {
             Format::Pipe => pipe::parse_line(line, loc, chunk.team),
@@ -326,10 +369,10 @@ not json\n\
 {\"timestamp\": \"2026-02-09T11:30:14\", \"change_type\": \"added\", \"entity_type\": \"error\", \"data\": {\"severity\": \"critical\"}}";
         let c = chunk(data, Format::Diff);
         let mut full = Collect::default();
-        let n_full = parse_chunk(&c, None, &mut full);
+        let n_full = parse_chunk(&c, None, false, &mut full);
         let pre = Prefilter::any_of([b"critical".to_vec()]);
         let mut fast = Collect::default();
-        let n_fast = parse_chunk(&c, Some(&pre), &mut fast);
+        let n_fast = parse_chunk(&c, Some(&pre), false, &mut fast);
         assert_eq!(n_full.lines, 4);
         assert_eq!(n_fast.lines, 4);
         let errors: Vec<_> = full
@@ -349,9 +392,42 @@ not json\n\
     fn a_torn_last_line_is_flagged_as_torn() {
         let data = b"{\"timestamp\": \"2026-02-09T11:30:12\", \"change_type\": \"added\", \"entity_type\": \"span\", \"data\": {}}\n{\"timestamp\": \"2026-02";
         let mut c = Collect::default();
-        parse_chunk(&chunk(data, Format::Diff), None, &mut c);
+        parse_chunk(&chunk(data, Format::Diff), None, false, &mut c);
         assert_eq!(c.events.len(), 1);
         assert_eq!(c.bad.len(), 1);
         assert!(c.bad[0].torn);
+    }
+}
+
+#[cfg(test)]
+mod time_only_tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_leading_timestamp_of_each_line_format() {
+        let t = crate::model::time::parse_timestamp(b"2026-02-09T11:30:12.5Z");
+        assert_eq!(
+            time_only(
+                Format::Diff,
+                b"{\"timestamp\": \"2026-02-09T11:30:12.500000\", \"x\": 1}"
+            ),
+            t
+        );
+        assert_eq!(
+            time_only(
+                Format::Pipe,
+                b"2026-02-09T11:30:12.500Z | lifecycle | a | spawned | {}"
+            ),
+            t
+        );
+        // Another shape: the caller parses the line whole.
+        assert_eq!(
+            time_only(Format::Diff, b"{\"change_type\": \"added\"}"),
+            None
+        );
+        assert_eq!(
+            time_only(Format::Hook, b"{\"timestamp\": \"2026-02-09T11:30:12Z\"}"),
+            None
+        );
     }
 }

@@ -191,6 +191,31 @@ pub struct Event<'a> {
     pub record: &'a [u8],
 }
 
+impl<'a> Event<'a> {
+    /// An event carrying only its time and location (other fields empty), for
+    /// analyses that read nothing else.
+    pub fn bare(ts: Nanos, loc: Loc, format: Format, record: &'a [u8]) -> Event<'a> {
+        Event {
+            ts: Some(ts),
+            loc,
+            format,
+            kind: Cow::Borrowed(""),
+            status: Cow::Borrowed(""),
+            agent: None,
+            target: None,
+            severity: None,
+            category: None,
+            message: None,
+            session: None,
+            id: None,
+            parent_id: None,
+            metrics: Metrics::default(),
+            raw: record,
+            record,
+        }
+    }
+}
+
 /// An event an analysis keeps: owned, with its file line resolved. This is the
 /// JSON contract for one event (`schema/*.json`, `$defs/Record`).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
