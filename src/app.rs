@@ -223,7 +223,15 @@ impl Ctx<'_> {
             sources,
             data,
         };
-        render::emit(&env, self.cfg.output, &self.cfg.style, self.out)?;
+        if self.cfg.redact {
+            let mut buf = Vec::new();
+            render::emit(&env, self.cfg.output, &self.cfg.style, &mut buf)?;
+            let (clean, masked) = render::redact::redact(&buf);
+            self.out.write_all(&clean)?;
+            writeln!(self.err, "oracle: --redact masked {masked} secret(s)")?;
+        } else {
+            render::emit(&env, self.cfg.output, &self.cfg.style, self.out)?;
+        }
         Ok(ExitStatus::Success)
     }
 }

@@ -36,6 +36,9 @@ pub struct Cli {
     /// Count durations in time flags back from the wall clock, not the data's last event.
     #[arg(long, global = true)]
     pub now: bool,
+    /// Mask API keys, tokens and passwords in the output (any format); the count goes to stderr.
+    #[arg(long, global = true)]
+    pub redact: bool,
     /// The subcommand.
     #[command(subcommand)]
     pub command: Command,
@@ -386,6 +389,8 @@ pub struct Config {
     pub strict: bool,
     /// Anchor durations on the wall clock.
     pub now: bool,
+    /// Mask secrets in the output.
+    pub redact: bool,
 }
 
 impl Cli {
@@ -532,6 +537,7 @@ impl Cli {
             threads: self.threads,
             strict: self.strict,
             now: self.now,
+            redact: self.redact,
         })
     }
 }

@@ -286,10 +286,12 @@ fn walk_dir(root: &Path, forced: Option<Format>, found: &mut Inputs) {
         .sort_by_file_name();
     for entry in walker {
         match entry {
-            Ok(e) if e.file_type().is_file() || e.file_type().is_symlink() => {
-                if e.file_type().is_symlink() && e.path().is_dir() {
-                    continue;
-                }
+            // Only regular files (or links to them): a FIFO or device met in a walk
+            // would block or never end; name one explicitly to read it.
+            Ok(e)
+                if e.file_type().is_file()
+                    || (e.file_type().is_symlink() && e.path().is_file()) =>
+            {
                 open_reported(e.path(), forced, false, found);
             }
             Ok(_) => {}
