@@ -326,34 +326,30 @@ impl Analysis for ErrorsQuery {
         }
     }
 
-    /// Error-like records always contain one of these literals, so others are not
-    /// parsed: time-machine errors carry `"error"` (entity type or message type),
-    /// critical ones also `crit…`/`fatal` (any case, as [`Severity::parse`] reads them);
-    /// critical pipe events are `team_failed` or carry such a word.
+    /// Error-like records always contain these literals, so others are not parsed:
+    /// time-machine errors carry `"error"` (entity type or message type); a critical
+    /// one also carries a JSON string value that [`Severity::parse`] reads as critical
+    /// (ending `critical"`, `crit"` or `fatal"`, in lower, upper or capitalised case), or
+    /// priority `"critical"`; a critical pipe event is `team_failed` or carries such a
+    /// value. (A severity padded with spaces or spelled with JSON escapes inside the
+    /// quotes is not recognised here.)
     fn prefilter(&self, format: Format) -> Option<Prefilter> {
         let only_critical = self.severities == [Severity::Critical];
-        let critical_words = || [b"crit".to_vec(), b"fatal".to_vec()];
+        let critical_values = || {
+            ["critical", "crit", "fatal"].into_iter().flat_map(|w| {
+                let cap = format!("{}{}", w[..1].to_ascii_uppercase(), &w[1..]);
+                // The closing quote only: an opening one would make every `"` a candidate.
+                [w.to_string(), w.to_ascii_uppercase(), cap].map(|v| format!("{v}\"").into_bytes())
+            })
+        };
         match format {
-            Format::Diff if only_critical => Some(
-                Prefilter::any_of([b"\"error\"".to_vec()]).and_any_ignore_case(critical_words()),
-            ),
-            Format::Diff => Some(Prefilter::any_of([b"\"error\"".to_vec()])),
-            Format::Pipe if only_critical => {
-                let mut lits = vec![b"team_failed".to_vec()];
-                for w in critical_words() {
-                    lits.push(w.to_ascii_uppercase());
-                    lits.push(w.clone());
-                    let mut cap = w.clone();
-                    cap[0] = cap[0].to_ascii_uppercase();
-                    lits.push(cap);
-                }
-                // Each line must still hold one of the words in any case.
-                Some(Prefilter::any_of(lits).and_any_ignore_case([
-                    b"team_failed".to_vec(),
-                    b"crit".to_vec(),
-                    b"fatal".to_vec(),
-                ]))
+            Format::Diff if only_critical => {
+                Some(Prefilter::any_of([b"\"error\"".to_vec()]).and_any_of(critical_values()))
             }
+            Format::Diff => Some(Prefilter::any_of([b"\"error\"".to_vec()])),
+            Format::Pipe if only_critical => Some(Prefilter::any_of(
+                critical_values().chain([b"team_failed".to_vec()]),
+            )),
             Format::State => Some(Prefilter::nothing()),
             _ => None,
         }

@@ -66,7 +66,7 @@ pub trait Sink {
 #[derive(Debug, Clone)]
 pub struct Prefilter {
     first: First,
-    also: Option<regex::bytes::Regex>,
+    also: Option<First>,
 }
 
 #[derive(Debug, Clone)]
@@ -103,23 +103,19 @@ impl Prefilter {
         Prefilter { first, also: None }
     }
 
-    /// Further requires one of `literals`, ASCII case ignored, in the same line.
-    pub fn and_any_ignore_case<I: IntoIterator<Item = Vec<u8>>>(
-        mut self,
-        literals: I,
-    ) -> Prefilter {
-        let alt = literals
-            .into_iter()
-            .map(|l| regex::escape(&String::from_utf8_lossy(&l)))
-            .collect::<Vec<_>>()
-            .join("|");
-        self.also = regex::bytes::Regex::new(&format!("(?i-u:{alt})")).ok();
+    /// Further requires one of `literals` (case-sensitive) in the same line.
+    pub fn and_any_of<I: IntoIterator<Item = Vec<u8>>>(mut self, literals: I) -> Prefilter {
+        self.also = Some(Prefilter::any_of(literals).first);
         self
     }
 
     /// Finds the first candidate position at or after `from` in `hay`, if any.
     fn next(&self, hay: &[u8], from: usize) -> Option<usize> {
-        match &self.first {
+        Self::find(&self.first, hay, from)
+    }
+
+    fn find(first: &First, hay: &[u8], from: usize) -> Option<usize> {
+        match first {
             First::Nothing => None,
             First::One(f) => f.find(&hay[from..]).map(|i| from + i),
             First::Many(re) => re.find_at(hay, from).map(|m| m.start()),
@@ -128,7 +124,9 @@ impl Prefilter {
 
     /// The second stage on one line.
     fn line_passes(&self, line: &[u8]) -> bool {
-        self.also.as_ref().is_none_or(|re| re.is_match(line))
+        self.also
+            .as_ref()
+            .is_none_or(|m| Self::find(m, line, 0).is_some())
     }
 }
 
