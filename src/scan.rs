@@ -14,6 +14,9 @@ use crate::source::{chunk_ranges, Data, Input, CHUNK_BYTES};
 use rayon::prelude::*;
 use std::io::Read;
 
+/// Block size in bytes for streamed inputs (stdin, FIFOs).
+pub const STREAM_BLOCK_BYTES: usize = 1 << 20;
+
 /// How many bad-record locations are kept per input for the report.
 pub const FIRST_BAD: usize = 5;
 
@@ -251,8 +254,10 @@ pub fn scan_with_chunk_size<A: Analysis>(
         acc = absorb(acc, out, &mut sources);
     }
 
-    // Streams: bounded batches of blocks.
+    // Streams: bounded batches of blocks; smaller blocks than for mapped files keep
+    // resident memory low (`cat big.jsonl | oracle queues -`).
     let batch = rayon::current_num_threads().max(1) * 2;
+    let stream_block = chunk_bytes.min(STREAM_BLOCK_BYTES);
     for (n, input) in inputs.iter_mut().enumerate() {
         let Data::Stream { head, rest } = &mut input.data else {
             continue;
@@ -265,7 +270,7 @@ pub fn scan_with_chunk_size<A: Analysis>(
         while !eof {
             let mut blocks: Vec<(u64, Vec<u8>, bool)> = Vec::with_capacity(batch);
             while blocks.len() < batch && !eof {
-                let (block, at_eof) = next_block(rest.as_mut(), &mut carry, chunk_bytes, format);
+                let (block, at_eof) = next_block(rest.as_mut(), &mut carry, stream_block, format);
                 eof = at_eof;
                 if block.is_empty() && !at_eof {
                     continue;
