@@ -16,7 +16,7 @@ use crate::model::{time::format_rfc3339, Nanos};
 use crate::render::{self, Envelope, QueryEcho, Sources, View, SCHEMA_VERSION};
 use crate::scan::{scan, ScanOutput};
 use crate::source::{self, Data, Inputs};
-use std::io::Write;
+use std::io::{Read, Write};
 
 /// Runs one command, writing the report to `out` and diagnostics to `err`.
 ///
@@ -251,8 +251,6 @@ fn spool_streams(found: &mut Inputs) -> Result<()> {
     }
     Ok(())
 }
-
-use std::io::Read;
 
 fn shell_quote(s: &str) -> String {
     if !s.is_empty()

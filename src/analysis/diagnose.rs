@@ -516,7 +516,8 @@ impl DiagnoseAcc {
                 1,
             );
         }
-        for g in finish_groups(self.messages.clone(), 3) {
+        let top_messages = finish_groups(self.messages, 5);
+        for g in top_messages.iter().take(3) {
             if g.count >= 5 {
                 add(
                     Severity::Warning,
@@ -635,7 +636,7 @@ impl DiagnoseAcc {
                 by_severity: sev,
                 by_category: top(self.by_category, 10),
                 by_agent: top(self.by_agent, 10),
-                top_messages: finish_groups(self.messages, 5),
+                top_messages,
             },
             queues: QueueSummary {
                 total_pending: queues.total_pending,

@@ -417,7 +417,6 @@ impl Cli {
             .map(|(w, _)| w.0 as usize)
             .or_else(|| std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()))
             .unwrap_or(120);
-        let limit_check = |l: usize| -> Result<usize> { Ok(l) };
         let (job, paths) = match self.command {
             Command::Diagnose(a) => {
                 let stuck =
@@ -471,7 +470,7 @@ impl Cli {
                         category: a.category,
                         grep,
                         window: TimeWindow::parse(&a.time)?,
-                        limit: limit_check(a.limit)?,
+                        limit: a.limit,
                         by: a.by.map(|b| match b {
                             ByArg::Agent => GroupBy::Agent,
                             ByArg::Category => GroupBy::Category,

@@ -61,8 +61,8 @@ pub trait Sink {
 ///
 /// Two stages: `first` finds candidate records across the whole chunk (one literal
 /// with `memchr::memmem`, several with one `regex` alternation, a SIMD multi-literal
-/// search); `also` then requires one of its literals (ASCII case ignored) within
-/// the candidate's own line.
+/// search); `also`, when set, then requires one of its own literals within the
+/// candidate's line.
 #[derive(Debug, Clone)]
 pub struct Prefilter {
     first: First,
