@@ -97,11 +97,26 @@ pub fn parse_diff(line: &[u8], loc: Loc) -> Result<Option<Event<'_>>, String> {
         return Err("not a JSON object".into());
     }
     // One UTF-8 check for the whole line (word-at-a-time on ASCII) instead of one per string.
-    let env: Envelope = match std::str::from_utf8(line) {
+    let parsed: Result<Envelope, _> = match std::str::from_utf8(line) {
         Ok(text) => serde_json::from_str(text),
         Err(_) => serde_json::from_slice(line),
+    };
+    match parsed {
+        Ok(env) => from_envelope(env, line, loc).map(Some),
+        Err(e) if e.to_string().contains("duplicate field") => {
+            // Duplicate keys: read it as JSON does (the last value wins) through a
+            // `Value`, which holds each key once, then own the strings.
+            let v: serde_json::Value =
+                serde_json::from_slice(line).map_err(|e| format!("invalid JSON: {e}"))?;
+            let env = Envelope::deserialize(&v).map_err(|e| format!("invalid JSON: {e}"))?;
+            from_envelope(env, line, loc).map(|ev| Some(ev.detach(line)))
+        }
+        Err(e) => Err(format!("invalid JSON: {e}")),
     }
-    .map_err(|e| format!("invalid JSON: {e}"))?;
+}
+
+/// Builds the event of a decoded diff envelope.
+fn from_envelope<'a>(env: Envelope<'a>, line: &'a [u8], loc: Loc) -> Result<Event<'a>, String> {
     let ts = env
         .timestamp
         .get()
@@ -155,7 +170,7 @@ pub fn parse_diff(line: &[u8], loc: Loc) -> Result<Option<Event<'_>>, String> {
         .or(d.root_agent_name.0);
     // Span `token_usage` only: a trace's `total_tokens` sums its spans' and would count them twice.
     let tokens = d.token_usage.0.total_tokens.count();
-    Ok(Some(Event {
+    Ok(Event {
         ts: Some(ts),
         loc,
         format: Format::Diff,
@@ -175,7 +190,7 @@ pub fn parse_diff(line: &[u8], loc: Loc) -> Result<Option<Event<'_>>, String> {
         },
         raw: line,
         record: line,
-    }))
+    })
 }
 
 /// The counts a snapshot carries (formats.md 1a): in-memory totals of the
@@ -196,12 +211,21 @@ pub fn parse_state(line: &[u8], loc: Loc) -> Result<Option<Event<'_>>, String> {
     if line[0] != b'{' {
         return Err("not a JSON object".into());
     }
-    let snap: Snapshot = serde_json::from_slice(line).map_err(|e| format!("invalid JSON: {e}"))?;
-    let ts = snap
-        .timestamp
-        .get()
-        .and_then(|t| parse_timestamp(t.as_bytes()))
-        .ok_or_else(|| "missing or unreadable timestamp".to_string())?;
+    let ts = match serde_json::from_slice::<Snapshot>(line) {
+        Ok(snap) => snap
+            .timestamp
+            .get()
+            .and_then(|t| parse_timestamp(t.as_bytes())),
+        Err(e) if e.to_string().contains("duplicate field") => {
+            let v: serde_json::Value =
+                serde_json::from_slice(line).map_err(|e| format!("invalid JSON: {e}"))?;
+            v.get("timestamp")
+                .and_then(|t| t.as_str())
+                .and_then(|t| parse_timestamp(t.as_bytes()))
+        }
+        Err(e) => return Err(format!("invalid JSON: {e}")),
+    }
+    .ok_or_else(|| "missing or unreadable timestamp".to_string())?;
     Ok(Some(Event {
         ts: Some(ts),
         loc,
@@ -293,6 +317,17 @@ mod tests {
         assert_eq!(ev.severity, Some(Severity::Critical));
         assert_eq!(ev.category.as_deref(), Some("llm_error"));
         assert_eq!(ev.agent.as_deref(), Some("Coder"));
+    }
+
+    #[test]
+    fn duplicate_keys_read_as_json_does_last_wins() {
+        let l = br#"{"timestamp": "2026-02-09T11:30:12", "change_type": "added", "entity_type": "span", "entity_type": "error", "data": {"severity": "warning", "severity": "critical", "agent_name": "Coder"}}"#;
+        let ev = parse_diff(l, Loc::default()).unwrap().unwrap();
+        assert_eq!(ev.kind, "error");
+        assert_eq!(ev.severity, Some(Severity::Critical));
+        assert_eq!(ev.agent.as_deref(), Some("Coder"));
+        let s = br#"{"timestamp": "x", "timestamp": "2026-02-09T11:41:02", "traces_count": 1}"#;
+        assert!(parse_state(s, Loc::default()).unwrap().is_some());
     }
 
     #[test]

@@ -192,6 +192,33 @@ pub struct Event<'a> {
 }
 
 impl<'a> Event<'a> {
+    /// The same event with every string owned and `raw`/`record` set to `record`:
+    /// for events parsed from a temporary (e.g. a JSON value built to resolve
+    /// duplicate keys) that must outlive it.
+    pub fn detach<'b>(self, record: &'b [u8]) -> Event<'b> {
+        fn own<'b>(c: Cow<'_, str>) -> Cow<'b, str> {
+            Cow::Owned(c.into_owned())
+        }
+        Event {
+            ts: self.ts,
+            loc: self.loc,
+            format: self.format,
+            kind: own(self.kind),
+            status: own(self.status),
+            agent: self.agent.map(own),
+            target: self.target.map(own),
+            severity: self.severity,
+            category: self.category.map(own),
+            message: self.message.map(own),
+            session: self.session.map(own),
+            id: self.id.map(own),
+            parent_id: self.parent_id.map(own),
+            metrics: self.metrics,
+            raw: record,
+            record,
+        }
+    }
+
     /// An event carrying only its time and location (other fields empty), for
     /// analyses that read nothing else.
     pub fn bare(ts: Nanos, loc: Loc, format: Format, record: &'a [u8]) -> Event<'a> {
