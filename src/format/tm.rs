@@ -96,6 +96,9 @@ pub fn parse_diff(line: &[u8], loc: Loc) -> Result<Option<Event<'_>>, String> {
     if line[0] != b'{' {
         return Err("not a JSON object".into());
     }
+    if let Some(ev) = fast::agent_message(line, loc) {
+        return Ok(Some(ev));
+    }
     // One UTF-8 check for the whole line (word-at-a-time on ASCII) instead of one per string.
     let parsed: Result<Envelope, _> = match std::str::from_utf8(line) {
         Ok(text) => serde_json::from_str(text),
@@ -191,6 +194,152 @@ fn from_envelope<'a>(env: Envelope<'a>, line: &'a [u8], loc: Loc) -> Result<Even
         raw: line,
         record: line,
     })
+}
+
+/// The fast path for the observer's own layout of agent messages.
+///
+/// `TelemetryStore` writes every agent message as `json.dumps` of a fixed dict
+/// (formats.md 1a): envelope keys `timestamp, change_type, entity_type, data`, and
+/// data keys `message_id, source_agent, target_agent, message_type, priority,
+/// payload, trace_id, span_id, parent_message_id, reason, timestamp, ttl_seconds`,
+/// separators `", "` and `": "`. A line that matches that layout exactly, up to
+/// `payload` from the front and from `trace_id` to the end from the back, is read
+/// without scanning the payload. The back is found with the *last* `, "trace_id": `;
+/// since the tail must then run to the end of the line through exactly those keys
+/// and close with `}}`, that key belongs to `data`, not to something nested in the
+/// payload. Anything else (escapes in the strings read, `error` messages, which need
+/// the payload, other layouts) returns `None` and takes the general path. The
+/// payload itself is not validated.
+mod fast {
+    use crate::model::{time::parse_timestamp, Event, Format, Loc, Metrics};
+    use std::borrow::Cow;
+
+    struct Cur<'a> {
+        b: &'a [u8],
+        /// The same line, checked as UTF-8 once.
+        s: &'a str,
+        i: usize,
+    }
+
+    impl<'a> Cur<'a> {
+        fn lit(&mut self, l: &[u8]) -> Option<()> {
+            if self.b[self.i..].starts_with(l) {
+                self.i += l.len();
+                Some(())
+            } else {
+                None
+            }
+        }
+
+        /// A JSON string without escapes: its text.
+        fn string(&mut self) -> Option<&'a str> {
+            if self.b.get(self.i) != Some(&b'"') {
+                return None;
+            }
+            let start = self.i + 1;
+            let end = start + memchr::memchr2(b'"', b'\\', &self.b[start..])?;
+            if self.b[end] != b'"' {
+                return None;
+            }
+            self.i = end + 1;
+            self.s.get(start..end)
+        }
+
+        /// A string without escapes, or `null`.
+        fn string_or_null(&mut self) -> Option<Option<&'a str>> {
+            if self.lit(b"null").is_some() {
+                Some(None)
+            } else {
+                self.string().map(Some)
+            }
+        }
+
+        /// `null` or a plain number.
+        fn number_or_null(&mut self) -> Option<()> {
+            if self.lit(b"null").is_some() {
+                return Some(());
+            }
+            let n = self.b[self.i..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E'))
+                .count();
+            (n > 0).then(|| self.i += n)
+        }
+    }
+
+    pub(super) fn agent_message(line: &[u8], loc: Loc) -> Option<Event<'_>> {
+        static TAIL: std::sync::OnceLock<memchr::memmem::FinderRev<'static>> =
+            std::sync::OnceLock::new();
+        let tail_finder = TAIL.get_or_init(|| memchr::memmem::FinderRev::new(b", \"trace_id\": "));
+        let text = std::str::from_utf8(line).ok()?;
+        let mut c = Cur {
+            b: line,
+            s: text,
+            i: 0,
+        };
+        c.lit(b"{\"timestamp\": ")?;
+        let ts = parse_timestamp(c.string()?.as_bytes())?;
+        c.lit(b", \"change_type\": ")?;
+        c.string()?;
+        c.lit(b", \"entity_type\": \"agent_message\", \"data\": {\"message_id\": ")?;
+        let id = c.string_or_null()?;
+        c.lit(b", \"source_agent\": ")?;
+        let from = c.string()?;
+        c.lit(b", \"target_agent\": ")?;
+        let to = c.string()?;
+        c.lit(b", \"message_type\": ")?;
+        let kind = c.string()?;
+        if kind == "error" {
+            return None;
+        }
+        c.lit(b", \"priority\": ")?;
+        c.string_or_null()?;
+        c.lit(b", \"payload\": {")?;
+        let payload_start = c.i - 1;
+        let tail = payload_start + tail_finder.rfind(&line[payload_start..])?;
+        if tail == payload_start || line[tail - 1] != b'}' {
+            return None;
+        }
+        let mut t = Cur {
+            b: line,
+            s: text,
+            i: tail,
+        };
+        t.lit(b", \"trace_id\": ")?;
+        let trace = t.string_or_null()?;
+        t.lit(b", \"span_id\": ")?;
+        t.string_or_null()?;
+        t.lit(b", \"parent_message_id\": ")?;
+        let parent = t.string_or_null()?;
+        t.lit(b", \"reason\": ")?;
+        t.string_or_null()?;
+        t.lit(b", \"timestamp\": ")?;
+        t.string_or_null()?;
+        t.lit(b", \"ttl_seconds\": ")?;
+        t.number_or_null()?;
+        t.lit(b"}}")?;
+        if t.i != line.len() {
+            return None;
+        }
+        Some(Event {
+            ts: Some(ts),
+            loc,
+            format: Format::Diff,
+            kind: Cow::Borrowed("agent_message"),
+            status: Cow::Borrowed(kind),
+            agent: Some(Cow::Borrowed(from)),
+            target: Some(Cow::Borrowed(to)),
+            severity: None,
+            category: None,
+            message: None,
+            session: trace.map(Cow::Borrowed),
+            id: id.map(Cow::Borrowed),
+            parent_id: parent.map(Cow::Borrowed),
+            metrics: Metrics::default(),
+            raw: line,
+            record: line,
+        })
+    }
 }
 
 /// The counts a snapshot carries (formats.md 1a): in-memory totals of the
@@ -317,6 +466,47 @@ mod tests {
         assert_eq!(ev.severity, Some(Severity::Critical));
         assert_eq!(ev.category.as_deref(), Some("llm_error"));
         assert_eq!(ev.agent.as_deref(), Some("Coder"));
+    }
+
+    /// The general path, bypassing the fast one.
+    fn general(line: &[u8]) -> Option<String> {
+        let env: Envelope = serde_json::from_slice(line).ok()?;
+        from_envelope(env, line, Loc::default())
+            .ok()
+            .map(|e| format!("{e:?}"))
+    }
+
+    #[test]
+    fn the_fast_path_reads_what_the_general_path_reads() {
+        let fixture = include_str!("../../fixtures/timemachine/diff_time_machine.jsonl");
+        let mut fast_hits = 0;
+        let tricky = [
+            // A payload that nests the tail keys must not fool the back search.
+            r#"{"timestamp": "2026-02-09T11:30:12.000001", "change_type": "added", "entity_type": "agent_message", "data": {"message_id": "m1", "source_agent": "A", "target_agent": "B", "message_type": "result", "priority": "normal", "payload": {"x": {"trace_id": "t0", "span_id": null, "parent_message_id": "WRONG", "reason": "r", "timestamp": "t", "ttl_seconds": 1}}, "trace_id": "t1", "span_id": null, "parent_message_id": "RIGHT", "reason": "r", "timestamp": "2026", "ttl_seconds": null}}"#,
+            // Escapes and other layouts go the general way.
+            r#"{"timestamp": "2026-02-09T11:30:12", "change_type": "added", "entity_type": "agent_message", "data": {"message_id": "m\u0032", "source_agent": "A", "target_agent": "B", "message_type": "task", "priority": "normal", "payload": {}, "trace_id": null, "span_id": null, "parent_message_id": null, "reason": "", "timestamp": "x", "ttl_seconds": 5}}"#,
+            r#"{"timestamp": "2026-02-09T11:30:12", "change_type": "added", "entity_type": "agent_message", "data": {"message_id": "m3", "source_agent": "A", "target_agent": "B", "message_type": "task", "priority": "normal", "payload": {}, "trace_id": null, "span_id": null, "parent_message_id": null, "reason": "", "timestamp": "x", "ttl_seconds": 5, "extra": {"parent_message_id": "p"}}}"#,
+        ];
+        for line in fixture.lines().chain(tricky) {
+            let b = line.as_bytes();
+            if let Some(ev) = fast::agent_message(b, Loc::default()) {
+                fast_hits += 1;
+                assert_eq!(Some(format!("{ev:?}")), general(b), "{line}");
+            }
+            let full = parse_diff(b, Loc::default())
+                .ok()
+                .flatten()
+                .map(|e| format!("{e:?}"));
+            assert_eq!(full, general(b), "{line}");
+        }
+        assert!(
+            fast_hits >= 40,
+            "the fixture's agent messages take the fast path ({fast_hits})"
+        );
+        let ev = parse_diff(tricky[0].as_bytes(), Loc::default())
+            .unwrap()
+            .unwrap();
+        assert_eq!(ev.parent_id.as_deref(), Some("RIGHT"));
     }
 
     #[test]

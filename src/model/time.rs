@@ -41,7 +41,8 @@ pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 /// Accepts every form in formats.md: naive ISO with 0 or 6 fraction digits
 /// (time machine), `…123Z` and `…123+00:00` (teamsters), `…-04:00` (hook
 /// schema A). A leap second (`:60`) is folded onto `:59.999999999`.
-/// Returns `None` for anything else (out-of-range fields included); the caller
+/// Returns `None` for anything else (out-of-range fields, and instants outside
+/// 1677-09-21..2262-04-11 that nanoseconds in an `i64` cannot hold); the caller
 /// counts the line as malformed.
 pub fn parse_timestamp(s: &[u8]) -> Option<Nanos> {
     if s.len() < 19 || s[4] != b'-' || s[7] != b'-' || s[13] != b':' || s[16] != b':' {
@@ -99,7 +100,9 @@ pub fn parse_timestamp(s: &[u8]) -> Option<Nanos> {
     };
     let days = days_from_civil(year, month, day);
     let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_secs;
-    Some(secs * NANOS_PER_SEC + frac)
+    // Nanoseconds in an i64 span 1677-09-21 to 2262-04-11; outside that the record
+    // is counted as malformed rather than overflowing.
+    secs.checked_mul(NANOS_PER_SEC)?.checked_add(frac)
 }
 
 fn days_in_month(y: i64, m: i64) -> i64 {
@@ -173,6 +176,8 @@ mod tests {
             b"2026-02-01T00:00:00+25:00",
             b"2026-02-01T00:00:00.Z",
             b"2026-02-01 junk",
+            b"0026-02-13T10:00:22.700Z",
+            b"9999-12-31T23:59:59Z",
             b"",
         ] {
             assert_eq!(
