@@ -268,9 +268,9 @@ mod fast {
     }
 
     pub(super) fn agent_message(line: &[u8], loc: Loc) -> Option<Event<'_>> {
-        static TAIL: std::sync::OnceLock<memchr::memmem::FinderRev<'static>> =
+        static TAIL: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
             std::sync::OnceLock::new();
-        let tail_finder = TAIL.get_or_init(|| memchr::memmem::FinderRev::new(b", \"trace_id\": "));
+        let tail_finder = TAIL.get_or_init(|| memchr::memmem::Finder::new(b", \"trace_id\": "));
         let text = std::str::from_utf8(line).ok()?;
         let mut c = Cur {
             b: line,
@@ -296,7 +296,11 @@ mod fast {
         c.string_or_null()?;
         c.lit(b", \"payload\": {")?;
         let payload_start = c.i - 1;
-        let tail = payload_start + tail_finder.rfind(&line[payload_start..])?;
+        // The last occurrence, found forwards (the SIMD searcher; payloads rarely hold one).
+        let mut tail = payload_start + tail_finder.find(&line[payload_start..])?;
+        while let Some(k) = tail_finder.find(&line[tail + 1..]) {
+            tail += 1 + k;
+        }
         if tail == payload_start || line[tail - 1] != b'}' {
             return None;
         }
