@@ -17,6 +17,11 @@ use std::io::Read;
 /// Block size in bytes for streamed inputs (stdin, FIFOs).
 pub const STREAM_BLOCK_BYTES: usize = 1 << 20;
 
+thread_local! {
+    /// Each scan thread's private copy of the chunk it parses.
+    static COPY: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// How many bad-record locations are kept per input for the report.
 pub const FIRST_BAD: usize = 5;
 
@@ -227,7 +232,20 @@ pub fn scan_with_chunk_size<A: Analysis>(
     }
     let outs: Vec<ChunkOut<A::Acc>> = chunks
         .par_iter()
-        .map(|c| run_chunk(analysis, c, pre_for(c.format)))
+        .map(|c| {
+            // Parse a private copy of each mapped chunk: another process may rewrite
+            // the file while we read it, and parsers read some bytes twice (validate,
+            // then slice), which must see the same bytes both times. A truncation
+            // during the copy is caught by the SIGBUS guard (source::mmap). The copy
+            // runs at memory speed and reuses one buffer per thread.
+            COPY.with(|buf| {
+                let mut buf = buf.borrow_mut();
+                buf.clear();
+                buf.extend_from_slice(c.bytes);
+                let private = Chunk { bytes: &buf, ..*c };
+                run_chunk(analysis, &private, pre_for(c.format))
+            })
+        })
         .collect();
     let mut next_index = chunks.len() as u32;
     drop(chunks);

@@ -101,7 +101,7 @@ fn snake(s: &str) -> String {
 
 /// Parses one hook object.
 pub fn parse_object(obj: &[u8], loc: Loc) -> Result<Event<'_>, String> {
-    let h: Hook = serde_json::from_slice(obj).map_err(|e| format!("invalid JSON: {e}"))?;
+    let h: Hook = super::lax::from_slice(obj).map_err(|e| format!("invalid JSON: {e}"))?;
     let ts = match h.timestamp.get() {
         Some(t) => Some(parse_timestamp(t.as_bytes()).ok_or("unreadable timestamp")?),
         None => None,
@@ -150,10 +150,13 @@ pub fn parse_object(obj: &[u8], loc: Loc) -> Result<Event<'_>, String> {
 /// Frames and parses every top-level object of a hook chunk.
 ///
 /// Between objects, whitespace, `,`, `[` and `]` are skipped (so a JSON array of
-/// objects reads as its elements). Anything else is garbage, reported once per run
-/// of bad lines. A `{` at the start of a line while an object is still open means
-/// the open object was cut short (a torn record): it is reported and framing
-/// restarts there, so one torn record never swallows the next.
+/// objects reads as its elements). Anything else is garbage, reported once per
+/// line; a run of NUL bytes (what a crash leaves in a file) is reported once and
+/// framing resumes right after it, so a record written just after the NULs is
+/// read. A `{` at the start of a line while an object is still open (even inside
+/// one of its strings, which cannot hold a raw newline) means the open object was
+/// cut short (a torn record): it is reported and framing restarts there, so one
+/// torn record never swallows the next.
 pub fn parse_stream(chunk: &Chunk<'_>, sink: &mut dyn Sink) -> ChunkCounts {
     let buf = chunk.bytes;
     let mut counts = ChunkCounts::default();
@@ -174,72 +177,32 @@ pub fn parse_stream(chunk: &Chunk<'_>, sink: &mut dyn Sink) -> ChunkCounts {
             b' ' | b'\t' | b'\r' | b',' | b'[' | b']' => i += 1,
             0xEF if buf[i..].starts_with(b"\xEF\xBB\xBF") => i += 3,
             b'{' => {
-                let (start, start_line) = (i, line);
-                let mut depth = 0usize;
-                let mut in_str = false;
-                let mut end = None;
-                let mut torn_at = None;
-                while i < buf.len() {
-                    let c = buf[i];
-                    if in_str {
-                        match c {
-                            b'\\' => i += 1,
-                            b'"' => in_str = false,
-                            b'\n' => {
-                                // Raw newline inside a string: invalid JSON; let the parser say so.
-                                line += 1;
-                            }
-                            _ => {}
-                        }
-                    } else {
-                        match c {
-                            b'"' => in_str = true,
-                            b'{' | b'[' => {
-                                if c == b'{' && depth > 0 && i > 0 && buf[i - 1] == b'\n' {
-                                    torn_at = Some(i);
-                                    break;
-                                }
-                                depth += 1;
-                            }
-                            b'}' | b']' => {
-                                depth = depth.saturating_sub(1);
-                                if depth == 0 {
-                                    end = Some(i + 1);
-                                    i += 1;
-                                    break;
-                                }
-                            }
-                            b'\n' => line += 1,
-                            _ => {}
-                        }
+                // Compact JSONL (schema B, `jq -c`): a whole object on its own line
+                // parses as is, without the byte-by-byte framing.
+                if i == 0 || buf[i - 1] == b'\n' {
+                    let end = memchr::memchr(b'\n', &buf[i..]).map_or(buf.len(), |n| i + n);
+                    if let Some(Ok(ev)) =
+                        compact_object(&buf[i..end]).map(|o| parse_object(o, loc_at(i, line)))
+                    {
+                        counts.records += 1;
+                        sink.event(&ev);
+                        i = end;
+                        continue;
                     }
+                }
+                i = frame(buf, i, &mut line, chunk, sink, &mut counts, &loc_at);
+            }
+            0 => {
+                // A run of NULs: one bad record; framing resumes after it.
+                let start = i;
+                while i < buf.len() && buf[i] == 0 {
                     i += 1;
                 }
-                let loc = loc_at(start, start_line);
-                match end {
-                    Some(end) => match parse_object(&buf[start..end], loc) {
-                        Ok(ev) => {
-                            counts.records += 1;
-                            sink.event(&ev);
-                        }
-                        Err(reason) => sink.bad(Bad {
-                            loc,
-                            reason,
-                            torn: false,
-                        }),
-                    },
-                    None => {
-                        let at_end = torn_at.is_none();
-                        if let Some(t) = torn_at {
-                            i = t;
-                        }
-                        sink.bad(Bad {
-                            loc,
-                            reason: "object cut short".into(),
-                            torn: at_end && chunk.at_eof,
-                        });
-                    }
-                }
+                sink.bad(Bad {
+                    loc: loc_at(start, line),
+                    reason: format!("{} NUL bytes", i - start),
+                    torn: false,
+                });
             }
             _ => {
                 // Garbage: report it and skip to the next line.
@@ -257,6 +220,99 @@ pub fn parse_stream(chunk: &Chunk<'_>, sink: &mut dyn Sink) -> ChunkCounts {
     }
     counts.lines = line + u32::from(!buf.is_empty() && !buf.ends_with(b"\n"));
     counts
+}
+
+/// Frames one object starting at `buf[i] == b'{'` with the brace scanner (strings
+/// and escapes aware, no recursion), parses it, and returns where framing goes on.
+fn frame(
+    buf: &[u8],
+    mut i: usize,
+    line: &mut u32,
+    chunk: &Chunk<'_>,
+    sink: &mut dyn Sink,
+    counts: &mut ChunkCounts,
+    loc_at: &dyn Fn(usize, u32) -> Loc,
+) -> usize {
+    let (start, start_line) = (i, *line);
+    let mut depth = 0usize;
+    let mut in_str = false;
+    let mut end = None;
+    let mut torn_at = None;
+    while i < buf.len() {
+        let c = buf[i];
+        if in_str {
+            match c {
+                b'\\' => i += 1,
+                b'"' => in_str = false,
+                b'\n' => {
+                    // Raw newline inside a string: invalid JSON. A `{` opening
+                    // the next line starts the next record; otherwise let the
+                    // parser say what is wrong.
+                    *line += 1;
+                    if buf.get(i + 1) == Some(&b'{') {
+                        torn_at = Some(i + 1);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        } else {
+            match c {
+                b'"' => in_str = true,
+                b'{' | b'[' => {
+                    if c == b'{' && depth > 0 && i > 0 && buf[i - 1] == b'\n' {
+                        torn_at = Some(i);
+                        break;
+                    }
+                    depth += 1;
+                }
+                b'}' | b']' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        end = Some(i + 1);
+                        i += 1;
+                        break;
+                    }
+                }
+                b'\n' => *line += 1,
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    let loc = loc_at(start, start_line);
+    match end {
+        Some(end) => match parse_object(&buf[start..end], loc) {
+            Ok(ev) => {
+                counts.records += 1;
+                sink.event(&ev);
+            }
+            Err(reason) => sink.bad(Bad {
+                loc,
+                reason,
+                torn: false,
+            }),
+        },
+        None => {
+            let at_end = torn_at.is_none();
+            if let Some(t) = torn_at {
+                i = t;
+            }
+            sink.bad(Bad {
+                loc,
+                reason: "object cut short".into(),
+                torn: at_end && chunk.at_eof,
+            });
+        }
+    }
+    i
+}
+
+/// A line that looks like one whole compact object (`{` … `}`), trailing spaces
+/// and `\r` trimmed.
+fn compact_object(line: &[u8]) -> Option<&[u8]> {
+    let t = line.trim_ascii_end();
+    (t.len() >= 2 && t[0] == b'{' && t[t.len() - 1] == b'}').then_some(t)
 }
 
 #[cfg(test)]
@@ -313,6 +369,25 @@ mod tests {
         assert_eq!(c.events.len(), 2);
         assert_eq!(c.events[0].1, "code_search");
         assert_eq!(c.events[1].1, "subagent_stop");
+    }
+
+    #[test]
+    fn nul_runs_and_unclosed_strings_do_not_swallow_the_next_record() {
+        let mut buf = b"{\"event_type\": \"a\"}\n".to_vec();
+        buf.extend_from_slice(&[0; 100]);
+        buf.extend_from_slice(
+            b"{\"event_type\": \"b\"}\n{\"error\": \"never closed\n{\"event_type\": \"c\"}\n",
+        );
+        let c = run(&buf);
+        let kinds: Vec<&str> = c.events.iter().map(|e| e.1.as_str()).collect();
+        assert_eq!(kinds, ["a", "b", "c"]);
+        assert_eq!(c.bad.len(), 2, "{:?}", c.bad);
+        assert_eq!(c.bad[0].reason, "100 NUL bytes");
+        assert_eq!(
+            (c.bad[0].loc.line_in_chunk, c.bad[1].loc.line_in_chunk),
+            (1, 2)
+        );
+        assert_eq!(c.events[2].0, 3);
     }
 
     #[test]

@@ -10,6 +10,37 @@ use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
+/// Reads one JSON record as `T`, so that a record is malformed only when it is
+/// not JSON in substance.
+///
+/// The typed, borrowing parse runs first. When it fails, the record is read again
+/// through a [`serde_json::Value`], which takes two things the typed parse refuses:
+/// a key given twice (serde's derive rejects duplicate fields; here the last value
+/// wins, as in most JSON readers) and invalid UTF-8 inside strings (replaced by
+/// U+FFFD). Only that rare path allocates.
+///
+/// Errors: the typed parse's error, when the record is not JSON either way.
+pub fn from_slice<'a, T: Deserialize<'a>>(b: &'a [u8]) -> Result<T, serde_json::Error> {
+    let err = match serde_json::from_slice(b) {
+        Ok(t) => return Ok(t),
+        Err(e) => e,
+    };
+    if err.is_eof() {
+        return Err(err);
+    }
+    let value = match serde_json::from_slice::<serde_json::Value>(b) {
+        Ok(v) => v,
+        Err(_) if std::str::from_utf8(b).is_err() => {
+            match serde_json::from_str::<serde_json::Value>(&String::from_utf8_lossy(b)) {
+                Ok(v) => v,
+                Err(_) => return Err(err),
+            }
+        }
+        Err(_) => return Err(err),
+    };
+    T::deserialize(value).map_err(|_| err)
+}
+
 /// A string field: borrowed when it has no escapes; numbers and booleans are
 /// rendered as text; `null`, arrays and objects read as `None`.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -196,6 +227,18 @@ mod tests {
         n: Num,
         #[serde(default)]
         b: Flag,
+    }
+
+    #[test]
+    fn duplicate_keys_and_bad_utf8_are_read_not_refused() {
+        let t: T = from_slice(br#"{"s": "a", "n": 1, "s": "b"}"#).unwrap();
+        assert_eq!(t.s.get(), Some("b"));
+        assert_eq!(t.n.0, Some(1.0));
+        let t: T = from_slice(b"{\"s\": \"x\xffy\", \"n\": 2}").unwrap();
+        assert_eq!(t.s.get(), Some("x\u{fffd}y"));
+        assert!(from_slice::<T>(br#"{"s": "a", "s": "#).is_err());
+        assert!(from_slice::<T>(b"{\"s\": \xff}").is_err());
+        assert!(from_slice::<T>(b"not json").is_err());
     }
 
     #[test]

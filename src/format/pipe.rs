@@ -87,10 +87,12 @@ pub fn parse_line<'a>(
     if line[0] == b'#' || line == b"---" {
         return Ok(None);
     }
+    static DELIM: std::sync::OnceLock<memmem::Finder<'static>> = std::sync::OnceLock::new();
+    let delim = DELIM.get_or_init(|| memmem::Finder::new(b" | "));
     let mut fields: [&[u8]; 4] = [&[]; 4];
     let mut rest = line;
     for f in fields.iter_mut() {
-        let Some(i) = memmem::find(rest, b" | ") else {
+        let Some(i) = delim.find(rest) else {
             return Err("expected 5 fields separated by ' | '".into());
         };
         *f = &rest[..i];
@@ -103,10 +105,10 @@ pub fn parse_line<'a>(
     let status = utf8(fields[3].trim_ascii());
     let raw = rest.trim_ascii();
     let meta: Meta = if raw.first() == Some(&b'{') {
-        serde_json::from_slice(raw).map_err(|e| format!("metadata is not valid JSON: {e}"))?
+        super::lax::from_slice(raw).map_err(|e| format!("metadata is not valid JSON: {e}"))?
     } else {
         // Metadata that is valid JSON but not an object: keep the event, read no fields.
-        serde_json::from_slice::<serde::de::IgnoredAny>(raw)
+        super::lax::from_slice::<serde::de::IgnoredAny>(raw)
             .map_err(|e| format!("metadata is not valid JSON: {e}"))?;
         Meta::default()
     };

@@ -5,8 +5,14 @@
 //! `password=`-style pairs). Each match keeps a short recognisable prefix and
 //! replaces the secret with `[REDACTED]`. The replacement holds no quote or
 //! backslash, so JSON output stays valid JSON.
+//!
+//! JSON output echoes each record as written (`raw`), where a writer may spell a
+//! secret with escapes (`https:\/\/…`, `\u0073k-…`). Before matching, escapes
+//! that merely re-spell printable ASCII are decoded (see [`unescape_ascii`]), so
+//! the masking does not depend on the spelling.
 
 use regex::bytes::{Captures, Regex};
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 /// The text that replaces a secret.
@@ -16,23 +22,78 @@ fn patterns() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         Regex::new(concat!(
-            // 1: token with a known prefix (kept), 2: the secret part.
-            r"(?P<pre>sk-ant-|sk-|ghp_|gho_|ghs_|ghu_|ghr_|github_pat_|xox[abposr]-)(?P<tok>[A-Za-z0-9_\-]{8,})",
-            r"|(?P<aws>AKIA)(?P<awstok>[0-9A-Z]{16})",
-            r"|(?P<bearer>(?i:bearer)\s+)(?P<btok>[A-Za-z0-9_\-\.=:/+~]{8,})",
+            // 1: token with a known prefix (kept), 2: the secret part. Each secret
+            // may also end early in a table cell cut with `…` (the cut is kept).
+            r"(?P<pre>sk-ant-|sk-|ghp_|gho_|ghs_|ghu_|ghr_|github_pat_|xox[abposr]-)(?P<tok>[A-Za-z0-9_\-]{8,}|[A-Za-z0-9_\-]{1,7}…)",
+            r"|(?P<aws>AKIA)(?P<awstok>[0-9A-Z]{16}|[0-9A-Z]{1,15}…)",
+            r"|(?P<bearer>(?i:bearer)\s+)(?P<btok>[A-Za-z0-9_\-\.=:/+~]{8,}|[A-Za-z0-9_\-\.=:/+~]{1,7}…)",
             // scheme://user:PASSWORD@host
-            r"|(?P<url>[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s/:@\x22']+:)(?P<upw>[^\s@/\x22']+)@",
+            r"|(?P<url>[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s/:@\x22']+:)(?P<upw>[^\s@/\x22'…]+)(?:@|…)",
             // password=..., "password": "...", api_key: ...
-            r#"|(?P<key>(?i:password|passwd|pwd|secret|api_key|apikey|access_token|auth_token|client_secret)\\?"?\s*[:=]\s*\\?"?)(?P<kval>[^\s"'&,;\\]{3,})"#,
+            r#"|(?P<key>(?i:password|passwd|pwd|secret|api_key|apikey|access_token|auth_token|client_secret)\\?"?\s*[:=]\s*\\?"?)(?P<kval>[^\s"'&,;\\…]{3,}|[^\s"'&,;\\…]{1,2}…)"#,
         ))
         .expect("the redaction patterns compile")
     })
 }
 
+/// Decodes the JSON string escapes that only re-spell printable ASCII: `\/`, and
+/// `\u0020`–`\u007e` except the quote and the backslash. Other escapes (`\\`,
+/// `\"`, `\n`, control characters, non-ASCII) are kept, so JSON stays valid JSON
+/// with the same meaning.
+pub fn unescape_ascii(text: &[u8]) -> Cow<'_, [u8]> {
+    if memchr::memchr(b'\\', text).is_none() {
+        return Cow::Borrowed(text);
+    }
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        if text[i] != b'\\' {
+            out.push(text[i]);
+            i += 1;
+            continue;
+        }
+        match text.get(i + 1) {
+            Some(b'/') => {
+                out.push(b'/');
+                i += 2;
+            }
+            Some(b'u') => {
+                let ascii = text
+                    .get(i + 2..i + 6)
+                    .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+                    .and_then(|h| u16::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok())
+                    .and_then(|v| u8::try_from(v).ok())
+                    .filter(|v| (0x20..=0x7e).contains(v) && *v != b'"' && *v != b'\\');
+                match ascii {
+                    Some(v) => {
+                        out.push(v);
+                        i += 6;
+                    }
+                    None => {
+                        out.extend_from_slice(b"\\u");
+                        i += 2;
+                    }
+                }
+            }
+            // Any other escape, `\\` included, is kept whole.
+            Some(&n) => {
+                out.extend_from_slice(&[b'\\', n]);
+                i += 2;
+            }
+            None => {
+                out.push(b'\\');
+                i += 1;
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// Masks every secret in `text`; returns the new text and how many were masked.
 pub fn redact(text: &[u8]) -> (Vec<u8>, u64) {
+    let text = unescape_ascii(text);
     let mut count = 0u64;
-    let out = patterns().replace_all(text, |c: &Captures<'_>| {
+    let out = patterns().replace_all(&text, |c: &Captures<'_>| {
         count += 1;
         let keep = ["pre", "aws", "bearer", "url", "key"]
             .iter()
@@ -40,7 +101,10 @@ pub fn redact(text: &[u8]) -> (Vec<u8>, u64) {
             .map_or(&b""[..], |m| m.as_bytes());
         let mut v = keep.to_vec();
         v.extend_from_slice(MASK.as_bytes());
-        if c.name("upw").is_some() {
+        let whole = c.get(0).map_or(&b""[..], |m| m.as_bytes());
+        if whole.ends_with("…".as_bytes()) {
+            v.extend_from_slice("…".as_bytes());
+        } else if c.name("upw").is_some() {
             v.push(b'@');
         }
         v
@@ -97,6 +161,34 @@ mod tests {
         assert_eq!(n, 4, "{}", String::from_utf8_lossy(&out));
         assert!(!String::from_utf8_lossy(&out).contains("s3cr3t"));
         assert!(v["cmd"].as_str().unwrap().contains("[REDACTED]"));
+    }
+
+    #[test]
+    fn masks_secrets_cut_short_by_a_table_cell() {
+        for (input, want) in [
+            ("x AKIAIOSFODNN7EXAMPL…", "x AKIA[REDACTED]…"),
+            ("https://deploy:hunt…", "https://deploy:[REDACTED]…"),
+            ("use sk-ant-api…", "use sk-ant-[REDACTED]…"),
+            ("Bearer eyJ…", "Bearer [REDACTED]…"),
+            ("password=co…", "password=[REDACTED]…"),
+            ("sk-ant-api03-abcdefgh…", "sk-ant-[REDACTED]…"),
+        ] {
+            assert_eq!(r(input), (want.to_string(), 1), "{input}");
+        }
+        assert_eq!(r("and so on…").1, 0);
+    }
+
+    #[test]
+    fn sees_through_json_escapes_and_keeps_json_valid() {
+        let doc = r#"{"u": "https:\/\/u:pw123456@h\/x", "k": "\u0073k-ant-abcdefghijkl", "q": "\\u0041 \u0022 \n \u001b \\\/"}"#;
+        let (out, n) = redact(doc.as_bytes());
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(n, 2, "{text}");
+        let v: serde_json::Value = serde_json::from_str(&text).expect("still JSON");
+        assert_eq!(v["u"], "https://u:[REDACTED]@h/x");
+        assert_eq!(v["k"], "sk-ant-[REDACTED]");
+        let q: serde_json::Value = serde_json::from_str(doc).unwrap();
+        assert_eq!(v["q"], q["q"], "other escapes keep their meaning");
     }
 
     #[test]

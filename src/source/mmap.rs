@@ -10,9 +10,14 @@
 //! SIGBUS handler replaces the faulting page with a zero page (the read goes on and
 //! sees NUL bytes, which parse as a malformed line) and raises a flag; after the
 //! scan, the file's size is checked again and a note says the file changed.
+//!
+//! A [`Map`] holds no file descriptor (the mapping keeps the file alive by
+//! itself), so any number of inputs can be open at once without meeting the
+//! process's descriptor limit; the size check after the scan goes through the path.
 
 use std::fs::File;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
 /// Set by the SIGBUS handler when a page of some mapping had to be replaced.
 static FAULTED: AtomicBool = AtomicBool::new(false);
@@ -21,29 +26,53 @@ static FAULTED: AtomicBool = AtomicBool::new(false);
 pub struct Map {
     map: memmap2::Mmap,
     len_at_open: u64,
-    file: File,
+    /// The path the file was opened by, to look at its size again after the scan.
+    path: PathBuf,
+    /// The file's (device, inode) at open time: the path is only trusted to name
+    /// the same file if these still match.
+    id: Option<(u64, u64)>,
+}
+
+/// (device, inode) of a file, where the platform has them.
+fn file_id(md: &std::fs::Metadata) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((md.dev(), md.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = md;
+        None
+    }
 }
 
 impl Map {
-    /// Maps `file` read-only and advises the kernel that it will be read sequentially.
+    /// Maps `file` (opened from `path`) read-only, as long as it is now, and
+    /// advises the kernel that it will be read sequentially.
     ///
-    /// Errors: the OS error from `mmap` (e.g. `ENODEV` for files that cannot be mapped).
-    pub fn new(file: &File) -> std::io::Result<Map> {
+    /// Errors: the OS error from `mmap` (e.g. `ENODEV` for files that cannot be
+    /// mapped, `ENOMEM` when the process is out of mappings).
+    pub fn new(file: &File, path: &Path) -> std::io::Result<Map> {
         guard::install();
-        let len_at_open = file.metadata()?.len();
+        let md = file.metadata()?;
+        let len_at_open = md.len();
+        let len = usize::try_from(len_at_open)
+            .map_err(|_| std::io::Error::other("file too large to map"))?;
         // SAFETY: the mapping is read-only and we never hand out a `&mut`. The one
         // remaining hazard is another process truncating the file while we read it
         // (SIGBUS on access past the new end); `guard::install` above makes that
         // fault map a zero page instead of killing the process, and `changed()`
         // reports it. Writes by others within the length we mapped are seen as
         // whatever bytes are there at read time, which at worst parse as bad lines.
-        let map = unsafe { memmap2::MmapOptions::new().map(file)? };
+        let map = unsafe { memmap2::MmapOptions::new().len(len).map(file)? };
         #[cfg(unix)]
         let _ = map.advise(memmap2::Advice::Sequential);
         Ok(Map {
             map,
             len_at_open,
-            file: file.try_clone()?,
+            path: path.to_path_buf(),
+            id: file_id(&md),
         })
     }
 
@@ -53,15 +82,23 @@ impl Map {
         &self.map
     }
 
-    /// `Some(note)` when the file shrank or a page fault was caught during the scan.
+    /// `Some(note)` when the file shrank, or a page of this mapping had to be
+    /// replaced by the SIGBUS guard during the scan.
+    ///
+    /// The size is read through the path, and trusted only while the path still
+    /// names the same file (same device and inode): a log rotated away by a
+    /// rename is still read whole through its mapping and needs no note.
     pub fn changed(&self) -> Option<String> {
-        let now = self.file.metadata().map(|m| m.len()).unwrap_or(0);
-        if now < self.len_at_open {
+        let now = std::fs::metadata(&self.path)
+            .ok()
+            .filter(|m| file_id(m) == self.id)
+            .map(|m| m.len());
+        if let Some(now) = now.filter(|n| *n < self.len_at_open) {
             Some(format!(
                 "file shrank from {} to {now} bytes while it was read; bytes past the new end read as NUL",
                 self.len_at_open
             ))
-        } else if FAULTED.load(Ordering::Relaxed) {
+        } else if guard::faulted_in(self.map.as_ptr() as usize, self.map.len()) {
             Some(
                 "a page of a mapped input vanished during the scan (file truncated and rewritten?)"
                     .into(),
@@ -79,6 +116,37 @@ pub mod guard {
     use std::sync::Once;
 
     static INSTALL: Once = Once::new();
+
+    /// True when the guard replaced a page within `[start, start + len)`.
+    ///
+    /// On Linux the answer is exact: a replaced page shows in `/proc/self/maps` as
+    /// an anonymous mapping (inode 0) inside the file mapping's range (no other
+    /// mapping can be there). Elsewhere, or if that file cannot be read, any
+    /// replaced page anywhere counts.
+    pub fn faulted_in(start: usize, len: usize) -> bool {
+        if !FAULTED.load(Ordering::Relaxed) {
+            return false;
+        }
+        #[cfg(target_os = "linux")]
+        if let Ok(maps) = std::fs::read_to_string("/proc/self/maps") {
+            let end = start.saturating_add(len);
+            return maps.lines().any(|line| {
+                let mut f = line.split_ascii_whitespace();
+                let (Some(range), Some(inode)) = (f.next(), f.nth(3)) else {
+                    return false;
+                };
+                let Some((a, b)) = range.split_once('-') else {
+                    return false;
+                };
+                let (Ok(a), Ok(b)) = (usize::from_str_radix(a, 16), usize::from_str_radix(b, 16))
+                else {
+                    return false;
+                };
+                inode == "0" && a < end && b > start
+            });
+        }
+        true
+    }
 
     /// Installs the process-wide SIGBUS handler once. Idempotent.
     pub fn install() {

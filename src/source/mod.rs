@@ -22,6 +22,11 @@ pub const CHUNK_BYTES: usize = 4 << 20;
 /// How many bytes of a file's head are sniffed to detect its format.
 pub const SNIFF_BYTES: usize = 8 << 10;
 
+/// Regular files smaller than this are read into memory rather than mapped: a read
+/// costs no more at that size, and holds neither a descriptor nor a mapping once
+/// done, so a directory of tens of thousands of small files exhausts neither.
+pub const MAP_MIN_BYTES: u64 = 1 << 20;
+
 /// Where the bytes of an input live.
 pub enum Data {
     /// A memory-mapped regular file (see [`mmap::Map`] for the SIGBUS policy).
@@ -325,7 +330,10 @@ fn open_reported(path: &Path, forced: Option<Format>, explicit: bool, found: &mu
     }
 }
 
-/// Opens a path: regular files are memory-mapped, everything else is streamed.
+/// Opens a path: regular files of [`MAP_MIN_BYTES`] or more are memory-mapped
+/// (read into memory if they cannot be mapped), smaller ones are read, and
+/// everything else is streamed. A regular file is read as long as it was when
+/// opened: bytes appended during the scan are not read, so no record is read twice.
 /// Returns `Ok(None)` when the content is not a telemetry format.
 pub fn open_path(path: &Path, forced: Option<Format>) -> Result<Option<Input>> {
     let display = path.display().to_string();
@@ -338,10 +346,18 @@ pub fn open_path(path: &Path, forced: Option<Format>) -> Result<Option<Input>> {
     if !md.is_file() {
         return open_stream(display, Box::new(file), forced);
     }
-    let data = if md.len() == 0 {
-        Data::Owned(Vec::new())
+    let read = |file: &std::fs::File| {
+        let mut v = Vec::with_capacity(md.len().min(MAP_MIN_BYTES) as usize);
+        file.take(md.len()).read_to_end(&mut v).map(|_| v)
+    };
+    let data = if md.len() < MAP_MIN_BYTES {
+        Data::Owned(read(&file).map_err(open_err)?)
     } else {
-        Data::Mapped(mmap::Map::new(&file).map_err(open_err)?)
+        match mmap::Map::new(&file, path) {
+            Ok(m) => Data::Mapped(m),
+            // A file system that cannot map, or no mappings left: read it instead.
+            Err(_) => Data::Owned(read(&file).map_err(open_err)?),
+        }
     };
     finish_open(display, data, forced)
 }

@@ -1,6 +1,7 @@
 //! Integration tests of the `oracle` binary: every subcommand on every fixture,
 //! in table and JSON form, against the numbers in `fixtures/README.md`; plus the
-//! property that chunking never changes a report, and the skill's commands.
+//! property that chunking never changes a report, the skill's commands, hostile
+//! input (`hostile`), and a smoke run of the fuzz targets (`fuzz_smoke`).
 //!
 //! Every JSON output read here is first validated against the schema printed by
 //! `oracle schema COMMAND` (see `common`).
@@ -10,6 +11,8 @@ mod common;
 mod diagnose;
 mod diffs;
 mod errors;
+mod fuzz_smoke;
+mod hostile;
 mod inputs;
 mod queues;
 mod replay;
