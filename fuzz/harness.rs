@@ -1,0 +1,167 @@
+//! The bodies of the fuzz targets, shared with the CI smoke run
+//! (`tests/cli/fuzz_smoke.rs` includes this file with `#[path]`), so that both
+//! exercise exactly the same calls. Each function takes arbitrary bytes and must
+//! never panic; the few `assert!`s are invariants the scan relies on.
+
+#![allow(dead_code)]
+
+use oracle_monitor::format::{self, Bad, Chunk, Prefilter, Sink};
+use oracle_monitor::model::{Event, Format, Loc};
+
+/// Every input format, in `Format` order.
+pub const FORMATS: [Format; 4] = [Format::Pipe, Format::Diff, Format::State, Format::Hook];
+
+/// Checks what a real scan does with an event: it is turned into a record, and an
+/// event kept for printing is re-parsed from its bytes at the end of the scan
+/// (`analysis::Kept::finish`), so that re-parse must succeed or the record is lost.
+fn check_event(ev: &Event<'_>, team: Option<&str>) {
+    let rec = format::to_record(ev);
+    let _ = serde_json::to_string(&rec).expect("a record serialises");
+    let again = format::reparse(ev.format, ev.record, ev.loc, team);
+    assert!(
+        again.is_some(),
+        "a record that parsed once does not re-parse: {:?}",
+        String::from_utf8_lossy(ev.record)
+    );
+}
+
+/// `format::pipe::parse_line`, with and without a team.
+pub fn pipe_line(data: &[u8]) {
+    for team in [None, Some("team")] {
+        if let Ok(Some(ev)) = format::pipe::parse_line(data, Loc::default(), team) {
+            check_event(&ev, team);
+        }
+    }
+}
+
+/// `format::tm::parse_diff` and `parse_state`.
+pub fn diff_line(data: &[u8]) {
+    if let Ok(Some(ev)) = format::tm::parse_diff(data, Loc::default()) {
+        check_event(&ev, None);
+    }
+    if let Ok(Some(ev)) = format::tm::parse_state(data, Loc::default()) {
+        check_event(&ev, None);
+        let _ = format::tm::SnapshotCounts::read(ev.raw);
+    }
+}
+
+/// Collects what a chunk parse reports and checks every event.
+struct Check<'t> {
+    team: Option<&'t str>,
+    times_only: bool,
+    events: u64,
+    bad: u64,
+}
+
+impl Sink for Check<'_> {
+    fn event(&mut self, ev: &Event<'_>) {
+        self.events += 1;
+        if !self.times_only {
+            check_event(ev, self.team);
+        }
+    }
+    fn bad(&mut self, bad: Bad) {
+        assert!(!bad.reason.is_empty(), "a bad record always says why");
+        self.bad += 1;
+    }
+}
+
+fn chunk<'a>(bytes: &'a [u8], format: Format, team: Option<&'a str>) -> Chunk<'a> {
+    Chunk {
+        input: 0,
+        index: 0,
+        base: 0,
+        bytes,
+        format,
+        team,
+        at_eof: true,
+    }
+}
+
+/// `format::hook::parse_stream` over one chunk.
+pub fn hook_stream(data: &[u8]) {
+    let mut sink = Check {
+        team: None,
+        times_only: false,
+        events: 0,
+        bad: 0,
+    };
+    let counts = format::hook::parse_stream(&chunk(data, Format::Hook, None), &mut sink);
+    assert_eq!(counts.records, sink.events);
+}
+
+/// `source::detect`, then `format::parse_chunk` with each format, with and without
+/// `times_only` and a prefilter; also checks that `source::chunk_ranges` covers the
+/// bytes exactly, for a small chunk size derived from the input.
+pub fn chunk_scan(data: &[u8]) {
+    let _ = oracle_monitor::source::detect(data);
+    let _ = oracle_monitor::source::pipe_team(data);
+    let pre = Prefilter::any_of([b"error".to_vec(), b"task".to_vec()]).and_any_of([b"a".to_vec()]);
+    for format in FORMATS {
+        let team = (format == Format::Pipe).then_some("team");
+        for times_only in [false, true] {
+            for prefilter in [None, Some(&pre)] {
+                let mut sink = Check {
+                    team,
+                    times_only,
+                    events: 0,
+                    bad: 0,
+                };
+                let c = chunk(data, format, team);
+                let counts = format::parse_chunk(&c, prefilter, times_only, &mut sink);
+                assert_eq!(counts.records, sink.events, "{format:?}");
+            }
+        }
+        let target = 1 + data.first().map_or(0, |b| usize::from(*b) % 64);
+        let ranges = oracle_monitor::source::chunk_ranges(data, target, format);
+        let mut at = 0;
+        for (s, e) in ranges {
+            assert_eq!(s, at, "chunks are contiguous");
+            assert!(e > s, "chunks are not empty");
+            at = e;
+        }
+        assert_eq!(at, data.len(), "chunks cover the input");
+    }
+}
+
+/// `model::time::parse_timestamp` (and formatting its result back), and
+/// `cli::time::parse` on the same text.
+pub fn time_parse(data: &[u8]) {
+    use oracle_monitor::model::time::{format_duration, format_rfc3339, parse_timestamp};
+    if let Some(t) = parse_timestamp(data) {
+        let s = format_rfc3339(t);
+        // Instants the output format can show (years 0000-9999) read back as
+        // themselves, to the microsecond.
+        if s.len() == 27 {
+            assert_eq!(
+                parse_timestamp(s.as_bytes()),
+                Some(t - t.rem_euclid(1000)),
+                "{s}"
+            );
+        }
+        let _ = format_duration(t);
+    }
+    if let Ok(s) = std::str::from_utf8(data) {
+        if let Ok(arg) = oracle_monitor::cli::time::parse("--after", s) {
+            for anchor in [i64::MIN, 0, i64::MAX] {
+                let _ = arg.resolve(anchor);
+            }
+        }
+    }
+}
+
+/// Arbitrary argument vectors (split on NUL or newline) through clap and
+/// `Cli::into_config`.
+pub fn query_args(data: &[u8]) {
+    use clap::Parser;
+    use std::ffi::OsString;
+    use std::os::unix::ffi::OsStringExt;
+    let mut args: Vec<OsString> = vec!["oracle".into()];
+    args.extend(
+        data.split(|b| *b == 0 || *b == b'\n')
+            .map(|a| OsString::from_vec(a.to_vec())),
+    );
+    if let Ok(cli) = oracle_monitor::cli::Cli::try_parse_from(args) {
+        let _ = cli.into_config();
+    }
+}
