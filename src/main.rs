@@ -30,7 +30,12 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            let _ = writeln!(err, "oracle: {e}");
+            // Errors can carry file names from a walked directory: escape them, line by line.
+            let text = e.to_string();
+            for (n, line) in text.lines().enumerate() {
+                let prefix = if n == 0 { "oracle: " } else { "" };
+                let _ = writeln!(err, "{prefix}{}", oracle_monitor::render::escape(line));
+            }
             ExitCode::from(e.exit_status() as u8)
         }
     }

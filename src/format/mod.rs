@@ -320,11 +320,47 @@ pub fn to_record(ev: &Event<'_>) -> Record {
 
 /// The event's raw bytes as a JSON value (a JSON string of the text when they are
 /// not valid JSON on their own, e.g. a pipe line whose metadata is not an object).
+///
+/// JSON nested deeper than [`MAX_RAW_DEPTH`] is also given as a string, so that
+/// every reader of the output (serde_json stops at 128 levels, Python's `json`
+/// near 1,000) can parse it.
 fn raw_json(ev: &Event<'_>) -> Box<serde_json::value::RawValue> {
     let text = String::from_utf8_lossy(ev.raw);
-    serde_json::value::RawValue::from_string(text.trim().to_string()).unwrap_or_else(|_| {
-        serde_json::value::to_raw_value(&text).expect("a string always serialises")
-    })
+    let as_string = || serde_json::value::to_raw_value(&text).expect("a string always serialises");
+    if nesting_depth(text.as_bytes()) > MAX_RAW_DEPTH {
+        return as_string();
+    }
+    serde_json::value::RawValue::from_string(text.trim().to_string())
+        .unwrap_or_else(|_| as_string())
+}
+
+/// Deepest nesting echoed as JSON in `raw` (serde_json's own recursion limit).
+pub const MAX_RAW_DEPTH: usize = 128;
+
+/// The deepest bracket nesting in a JSON text, strings skipped.
+fn nesting_depth(b: &[u8]) -> usize {
+    let (mut depth, mut max, mut in_str, mut esc) = (0usize, 0usize, false, false);
+    for &c in b {
+        if in_str {
+            match (esc, c) {
+                (true, _) => esc = false,
+                (false, b'\\') => esc = true,
+                (false, b'"') => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            b'"' => in_str = true,
+            b'{' | b'[' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
 }
 
 #[cfg(test)]
