@@ -380,22 +380,9 @@ pub fn parse_state(line: &[u8], loc: Loc) -> Result<Option<Event<'_>>, String> {
     }
     .ok_or_else(|| "missing or unreadable timestamp".to_string())?;
     Ok(Some(Event {
-        ts: Some(ts),
-        loc,
-        format: Format::State,
         kind: Cow::Borrowed("snapshot"),
         status: Cow::Borrowed("snapshot"),
-        agent: None,
-        target: None,
-        severity: None,
-        category: None,
-        message: None,
-        session: None,
-        id: None,
-        parent_id: None,
-        metrics: Metrics::default(),
-        raw: line,
-        record: line,
+        ..Event::bare(ts, loc, Format::State, line)
     }))
 }
 
