@@ -37,7 +37,7 @@ fn chunk(bytes: &[u8], format: Format) -> Chunk<'_> {
         base: 0,
         bytes,
         format,
-        team: None,
+        ctx: format::Ctx::default(),
         at_eof: true,
     }
 }
@@ -121,7 +121,7 @@ fn benches(c: &mut Criterion) {
         limit: 30,
         by: None,
     };
-    let pre = q.prefilter(Format::Diff);
+    let pre = format::prefilter_for(Format::Diff, &q.needs());
     g.bench_function("prefilter errors -s critical (diff)", |b| {
         b.iter(|| {
             let mut s = Count::default();

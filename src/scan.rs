@@ -8,7 +8,7 @@
 //! chunk boundaries depend only on the input and accumulators merge in chunk
 //! order; analyses sort what they print by (time, input, offset).
 
-use crate::format::{self, Bad, Chunk, ChunkCounts, Prefilter, Sink};
+use crate::format::{self, Bad, Chunk, ChunkCounts, Ctx, Needs, Prefilter, Sink};
 use crate::model::{Event, Format, Loc, Record};
 use crate::source::{chunk_ranges, Data, Input, CHUNK_BYTES};
 use rayon::prelude::*;
@@ -38,10 +38,11 @@ pub trait Analysis: Sync {
     fn observe(&self, acc: &mut Self::Acc, ev: &Event<'_>);
     /// Combines `a` (earlier chunks) with `b` (later chunks).
     fn merge(&self, a: Self::Acc, b: Self::Acc) -> Self::Acc;
-    /// A literal prefilter for inputs of `format`: records without any of its
-    /// literals cannot matter to this analysis. `None` parses every record.
-    fn prefilter(&self, _format: Format) -> Option<Prefilter> {
-        None
+    /// What the analysis reads: each input's reader turns it into a prefilter
+    /// that skips records unable to matter ([`format::Reader::prefilter`]).
+    /// Default: every record.
+    fn needs(&self) -> Needs {
+        Needs::everything()
     }
     /// True when the analysis reads only `Event::ts`: line formats then read just the
     /// leading timestamp (see [`format::time_only`]) instead of the whole record.
@@ -78,6 +79,7 @@ pub struct SourceStats {
 pub struct LineIndex {
     bases: Vec<u64>,
     files: Vec<String>,
+    headers: Vec<Option<String>>,
 }
 
 impl LineIndex {
@@ -91,6 +93,17 @@ impl LineIndex {
         self.files
             .get(loc.file as usize)
             .map_or("?", |s| s.as_str())
+    }
+
+    /// What the reader of `loc`'s input knew about it (to parse a kept record again).
+    pub fn ctx(&self, loc: &Loc) -> Ctx<'_> {
+        Ctx {
+            path: self.file(loc),
+            header: self
+                .headers
+                .get(loc.file as usize)
+                .and_then(|h| h.as_deref()),
+        }
     }
 
     /// `file:line` of `loc`.
@@ -205,12 +218,15 @@ pub fn scan_with_chunk_size<A: Analysis>(
             ..SourceStats::default()
         })
         .collect();
-    let prefilters: Vec<Option<Prefilter>> =
-        [Format::Pipe, Format::Diff, Format::State, Format::Hook]
-            .iter()
-            .map(|f| analysis.prefilter(*f).filter(|_| use_prefilter))
-            .collect();
-    let pre_for = |f: Format| prefilters[f as usize].as_ref();
+    let needs = analysis.needs();
+    let prefilters: Vec<Option<Prefilter>> = inputs
+        .iter()
+        .map(|i| {
+            use_prefilter
+                .then(|| format::prefilter_for(i.format, &needs))
+                .flatten()
+        })
+        .collect();
 
     // All chunks of all non-stream inputs, in input order.
     let mut chunks = Vec::new();
@@ -225,7 +241,10 @@ pub fn scan_with_chunk_size<A: Analysis>(
                 base: s as u64,
                 bytes: &bytes[s..e],
                 format: input.format,
-                team: input.team.as_deref(),
+                ctx: Ctx {
+                    path: &input.display,
+                    header: input.header.as_deref(),
+                },
                 at_eof: e == bytes.len(),
             });
         }
@@ -243,7 +262,7 @@ pub fn scan_with_chunk_size<A: Analysis>(
                 buf.clear();
                 buf.extend_from_slice(c.bytes);
                 let private = Chunk { bytes: &buf, ..*c };
-                run_chunk(analysis, &private, pre_for(c.format))
+                run_chunk(analysis, &private, prefilters[c.input as usize].as_ref())
             })
         })
         .collect();
@@ -281,7 +300,8 @@ pub fn scan_with_chunk_size<A: Analysis>(
             continue;
         };
         let format = input.format;
-        let team = input.team.clone();
+        let header = input.header.clone();
+        let display = input.display.clone();
         let mut carry = std::mem::take(head);
         let mut base = 0u64;
         let mut eof = false;
@@ -307,7 +327,10 @@ pub fn scan_with_chunk_size<A: Analysis>(
                         base: *b,
                         bytes,
                         format,
-                        team: team.as_deref(),
+                        ctx: Ctx {
+                            path: &display,
+                            header: header.as_deref(),
+                        },
                         at_eof: *at_eof,
                     };
                     next_index += 1;
@@ -316,7 +339,7 @@ pub fn scan_with_chunk_size<A: Analysis>(
                 .collect();
             let outs: Vec<_> = chunks
                 .par_iter()
-                .map(|c| run_chunk(analysis, c, pre_for(format)))
+                .map(|c| run_chunk(analysis, c, prefilters[n].as_ref()))
                 .collect();
             for out in outs {
                 acc = absorb(acc, out, &mut sources);
@@ -349,6 +372,7 @@ pub fn scan_with_chunk_size<A: Analysis>(
         index: LineIndex {
             bases,
             files: inputs.iter().map(|i| i.display.clone()).collect(),
+            headers: inputs.iter().map(|i| i.header.clone()).collect(),
         },
     }
 }
@@ -380,10 +404,7 @@ fn next_block(
         if eof {
             return (buf, true);
         }
-        let cut = match format {
-            Format::Hook => memchr::memmem::rfind(&buf, b"\n{").map(|i| i + 1),
-            _ => memchr::memrchr(b'\n', &buf).map(|i| i + 1),
-        };
+        let cut = format::framing::last_cut(format::reader(format).framing(), &buf);
         match cut {
             Some(c) if c > 0 => {
                 *carry = buf.split_off(c);

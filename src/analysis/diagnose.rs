@@ -4,11 +4,12 @@
 use super::errors::{
     add_to_group, finish_groups, merge_groups, message_of, ErrorGroup, GroupAcc, SeverityCounts,
 };
-use super::mask_message;
 use super::queues::{Occupancy, QueuesAcc};
 use super::replay::SnapshotRef;
-use crate::format::tm::SnapshotCounts;
-use crate::model::{time::format_rfc3339, Event, Format, Loc, Nanos, Severity};
+use super::{mask_message, UsageAcc};
+use crate::model::{
+    time::format_rfc3339, Action, Event, Loc, Nanos, Severity, SnapshotCounts, TestScope,
+};
 use crate::scan::{Analysis, LineIndex, SourceStats};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use schemars::JsonSchema;
@@ -44,11 +45,8 @@ pub struct DiagnoseAcc {
     tests: TestTotals,
     summary_tests: TestTotals,
     failed_cases: u64,
-    tokens: u64,
-    token_events: u64,
-    cost_usd: f64,
+    usage: UsageAcc,
     scope_violations: u64,
-    telemetry_errors: u64,
     queues: QueuesAcc,
     snapshot: Option<(Nanos, Loc, SnapshotCounts)>,
     /// Hook `tool_use_id`s seen in PreToolUse and PostToolUse records.
@@ -255,14 +253,12 @@ impl Analysis for DiagnoseQuery {
                 acc.agents.insert(name.to_string(), Life::default());
             }
         }
-        if ev.format == Format::Pipe && ev.kind == "lifecycle" {
-            if let Some(life) = ev.agent.as_deref().and_then(|a| acc.agents.get_mut(a)) {
-                match &*ev.status {
-                    "spawned" | "start" => life.spawned = true,
-                    "completed" | "team_complete" => life.completed = true,
-                    "failed" | "team_failed" => life.failed = true,
-                    _ => {}
-                }
+        if let Some(life) = ev.agent.as_deref().and_then(|a| acc.agents.get_mut(a)) {
+            match ev.action {
+                Action::AgentSpawned { .. } => life.spawned = true,
+                Action::AgentFinished { ok: true } => life.completed = true,
+                Action::AgentFinished { ok: false } => life.failed = true,
+                _ => {}
             }
         }
         if let Some(sev) = ev.severity {
@@ -280,57 +276,49 @@ impl Analysis for DiagnoseQuery {
             if sev >= Severity::Warning {
                 add_to_group(&mut acc.messages, &mask_message(&message_of(ev)), ev, sev);
             }
-            if ev.format == Format::Hook {
-                acc.telemetry_errors += 1;
+        }
+        match &ev.action {
+            Action::Tests {
+                scope,
+                passed,
+                failed,
+                skipped,
+            } => {
+                let t = TestTotals {
+                    passed: *passed,
+                    failed: *failed,
+                    skipped: *skipped,
+                };
+                match scope {
+                    TestScope::Run => acc.tests = add_tests(acc.tests, t),
+                    TestScope::Summary => acc.summary_tests = add_tests(acc.summary_tests, t),
+                }
             }
-        }
-        let m = &ev.metrics;
-        if ev.kind == "test" {
-            let t = TestTotals {
-                passed: m.tests_passed.unwrap_or(0),
-                failed: m.tests_failed.unwrap_or(0),
-                skipped: m.tests_skipped.unwrap_or(0),
-            };
-            match &*ev.status {
-                "execution_complete" => acc.tests = add_tests(acc.tests, t),
-                "test_summary" => acc.summary_tests = add_tests(acc.summary_tests, t),
-                "test_case_result" if ev.severity.is_some() => acc.failed_cases += 1,
-                _ => {}
+            Action::TestCase { ok: false } => acc.failed_cases += 1,
+            Action::Usage { .. } => acc.usage.observe(ev),
+            Action::Snapshot(counts) => {
+                if let Some(t) = ev.ts {
+                    if acc.snapshot.as_ref().is_none_or(|s| {
+                        (t, ev.loc.file, ev.loc.offset) > (s.0, s.1.file, s.1.offset)
+                    }) {
+                        acc.snapshot = Some((t, ev.loc, counts.clone()));
+                    }
+                }
             }
+            Action::ToolStarted { .. } => {
+                if let Some(id) = ev.id.as_deref() {
+                    acc.tool_pre.insert(id.into());
+                }
+            }
+            Action::ToolEnded { .. } => {
+                if let Some(id) = ev.id.as_deref() {
+                    acc.tool_post.insert(id.into());
+                }
+            }
+            _ => {}
         }
-        if let Some(t) = m.tokens {
-            acc.tokens += t;
-            acc.token_events += 1;
-        }
-        if let Some(c) = m.cost_usd {
-            acc.cost_usd += c;
-        }
-        if m.scope_violation {
+        if ev.metrics.scope_violation {
             acc.scope_violations += 1;
-        }
-        if ev.format == Format::State {
-            if let Some(t) = ev.ts {
-                if acc
-                    .snapshot
-                    .as_ref()
-                    .is_none_or(|s| (t, ev.loc.file, ev.loc.offset) > (s.0, s.1.file, s.1.offset))
-                {
-                    acc.snapshot = Some((t, ev.loc, SnapshotCounts::read(ev.raw)));
-                }
-            }
-        }
-        if ev.format == Format::Hook {
-            if let Some(id) = ev.id.as_deref() {
-                match &*ev.status {
-                    "PreToolUse" => {
-                        acc.tool_pre.insert(id.into());
-                    }
-                    "PostToolUse" => {
-                        acc.tool_post.insert(id.into());
-                    }
-                    _ => {}
-                }
-            }
         }
         acc.queues.observe(ev);
     }
@@ -368,17 +356,23 @@ impl Analysis for DiagnoseQuery {
             tests: add_tests(a.tests, b.tests),
             summary_tests: add_tests(a.summary_tests, b.summary_tests),
             failed_cases: a.failed_cases + b.failed_cases,
-            tokens: a.tokens + b.tokens,
-            token_events: a.token_events + b.token_events,
-            cost_usd: a.cost_usd + b.cost_usd,
+            usage: a.usage.merge(b.usage),
             scope_violations: a.scope_violations + b.scope_violations,
-            telemetry_errors: a.telemetry_errors + b.telemetry_errors,
             queues: a.queues.merge(b.queues),
             snapshot,
-            tool_pre: a.tool_pre.into_iter().chain(b.tool_pre).collect(),
-            tool_post: a.tool_post.into_iter().chain(b.tool_post).collect(),
+            tool_pre: union(a.tool_pre, b.tool_pre),
+            tool_post: union(a.tool_post, b.tool_post),
         }
     }
+}
+
+/// The union of two sets, inserting the smaller into the larger.
+fn union(mut a: HashSet<Box<str>>, mut b: HashSet<Box<str>>) -> HashSet<Box<str>> {
+    if a.len() < b.len() {
+        std::mem::swap(&mut a, &mut b);
+    }
+    a.extend(b);
+    a
 }
 
 fn add_tests(a: TestTotals, b: TestTotals) -> TestTotals {
@@ -646,10 +640,13 @@ impl DiagnoseAcc {
             },
             tests,
             failed_test_cases: self.failed_cases,
-            usage: Usage {
-                tokens: self.tokens,
-                token_events: self.token_events,
-                cost_usd: (self.cost_usd * 1e6).round() / 1e6,
+            usage: {
+                let u = self.usage.totals();
+                Usage {
+                    tokens: u.tokens.total(),
+                    token_events: u.responses,
+                    cost_usd: (u.cost_usd * 1e6).round() / 1e6,
+                }
             },
             scope_violations: self.scope_violations,
             incomplete_tool_calls: incomplete,

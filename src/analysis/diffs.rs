@@ -1,8 +1,8 @@
 //! `diffs`: every change or event, optionally of one entity/event type, newest first.
 
 use super::{Keep, Kept, Window};
-use crate::format::Prefilter;
-use crate::model::{Event, Format, Record};
+use crate::format::Needs;
+use crate::model::{Event, Record};
 use crate::scan::{Analysis, LineIndex};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -79,21 +79,22 @@ impl Analysis for DiffsQuery {
             kept: a.kept.merge(b.kept),
         }
     }
-    /// With `-e TYPE`, a record of that type contains the word `TYPE`.
-    fn prefilter(&self, _format: Format) -> Option<Prefilter> {
-        self.entity_type
-            .as_ref()
-            .map(|t| Prefilter::any_of([t.as_bytes().to_vec()]))
+    /// With `-e TYPE`, only events of that kind or status.
+    fn needs(&self) -> Needs {
+        match &self.entity_type {
+            Some(t) => Needs {
+                kind: Some(t.clone()),
+                ..Needs::default()
+            },
+            None => Needs::everything(),
+        }
     }
 }
 
 impl DiffsAcc {
     /// The report.
     pub fn finish(self, index: &LineIndex) -> DiffsReport {
-        let mut diffs = self.kept.finish();
-        for r in &mut diffs {
-            index.resolve(r);
-        }
+        let diffs = self.kept.finish(index);
         DiffsReport {
             total: self.total,
             by_kind: self.by_kind,

@@ -2,8 +2,8 @@
 //! for the mapping), filtered, newest first, or grouped with `--by`.
 
 use super::{mask_message, Keep, Kept, Window};
-use crate::format::Prefilter;
-use crate::model::{Event, Format, Nanos, Record, Severity};
+use crate::format::{ErrorNeed, Needs};
+use crate::model::{sort_key, Event, Nanos, Record, Severity, SortKey};
 use crate::scan::Analysis;
 use regex::Regex;
 use rustc_hash::FxHashMap as HashMap;
@@ -130,7 +130,7 @@ pub struct GroupAcc {
     /// Latest time.
     pub last: Option<Nanos>,
     /// Example text and its sort key (the earliest example wins, for determinism).
-    pub example: (String, (i64, u32, u64)),
+    pub example: (String, SortKey),
 }
 
 impl GroupAcc {
@@ -163,9 +163,9 @@ fn min_opt(a: Option<Nanos>, b: Option<Nanos>) -> Option<Nanos> {
     }
 }
 
-/// Sort key of an event: (time, input, offset), missing times last.
-pub fn key(ev: &Event<'_>) -> (i64, u32, u64) {
-    (ev.ts.unwrap_or(i64::MAX), ev.loc.file, ev.loc.offset)
+/// Sort key of an event (see [`SortKey`]).
+pub fn key(ev: &Event<'_>) -> SortKey {
+    sort_key(ev.ts, &ev.loc)
 }
 
 /// Adds an event to a keyed group map.
@@ -326,32 +326,16 @@ impl Analysis for ErrorsQuery {
         }
     }
 
-    /// Error-like records always contain these literals, so others are not parsed:
-    /// time-machine errors carry `"error"` (entity type or message type); a critical
-    /// one also carries a JSON string value that [`Severity::parse`] reads as critical
-    /// (ending `critical"`, `crit"` or `fatal"`, in lower, upper or capitalised case), or
-    /// priority `"critical"`; a critical pipe event is `team_failed` or carries such a
-    /// value. (A severity padded with spaces or spelled with JSON escapes inside the
-    /// quotes is not recognised here.)
-    fn prefilter(&self, format: Format) -> Option<Prefilter> {
-        let only_critical = self.severities == [Severity::Critical];
-        let critical_values = || {
-            ["critical", "crit", "fatal"].into_iter().flat_map(|w| {
-                let cap = format!("{}{}", w[..1].to_ascii_uppercase(), &w[1..]);
-                // The closing quote only: an opening one would make every `"` a candidate.
-                [w.to_string(), w.to_ascii_uppercase(), cap].map(|v| format!("{v}\"").into_bytes())
-            })
-        };
-        match format {
-            Format::Diff if only_critical => {
-                Some(Prefilter::any_of([b"\"error\"".to_vec()]).and_any_of(critical_values()))
-            }
-            Format::Diff => Some(Prefilter::any_of([b"\"error\"".to_vec()])),
-            Format::Pipe if only_critical => Some(Prefilter::any_of(
-                critical_values().chain([b"team_failed".to_vec()]),
-            )),
-            Format::State => Some(Prefilter::nothing()),
-            _ => None,
+    /// Only error-like events: each reader skips records that cannot be one
+    /// (see the `prefilter` of each format's reader).
+    fn needs(&self) -> Needs {
+        Needs {
+            errors: Some(if self.severities == [Severity::Critical] {
+                ErrorNeed::CriticalOnly
+            } else {
+                ErrorNeed::Any
+            }),
+            ..Needs::default()
         }
     }
 }
@@ -359,10 +343,7 @@ impl Analysis for ErrorsQuery {
 impl ErrorsAcc {
     /// The report.
     pub fn finish(self, q: &ErrorsQuery, index: &crate::scan::LineIndex) -> ErrorsReport {
-        let mut errors = self.kept.finish();
-        for r in &mut errors {
-            index.resolve(r);
-        }
+        let errors = self.kept.finish(index);
         ErrorsReport {
             total: self.total,
             by_severity: self.by_severity,

@@ -11,8 +11,8 @@ pub mod errors;
 pub mod queues;
 pub mod replay;
 
-use crate::model::{Event, Format, Loc, Nanos, Record};
-use crate::scan::Analysis;
+use crate::model::{sort_key, Event, Format, Loc, Nanos, Record, SortKey};
+use crate::scan::{Analysis, LineIndex};
 
 /// A closed time interval `[after, before]` in UTC nanoseconds; open ends are `None`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -24,11 +24,11 @@ pub struct Window {
 }
 
 impl Window {
-    /// True when `ts` lies in the window. With any bound set, records without a
-    /// time are outside it; with none set, everything is inside.
+    /// True when `ts` lies in the window. A record without a time (a Claude Code
+    /// hook payload) is never dropped by a window: it is kept, shown as untimed.
     pub fn contains(&self, ts: Option<Nanos>) -> bool {
         match ts {
-            None => self.after.is_none() && self.before.is_none(),
+            None => true,
             Some(t) => self.after.is_none_or(|a| t >= a) && self.before.is_none_or(|b| t <= b),
         }
     }
@@ -47,11 +47,10 @@ pub enum Keep {
 /// survives to the end (building summaries for every candidate would dominate).
 #[derive(Debug, Clone)]
 struct Candidate {
-    key: (i64, u32, u64),
+    key: SortKey,
     format: Format,
     loc: Loc,
     bytes: Box<[u8]>,
-    team: Option<Box<str>>,
 }
 
 /// At most `limit` events, the newest or the oldest by (time, input, offset).
@@ -62,7 +61,7 @@ pub struct Kept {
     limit: usize,
     keep: Keep,
     /// After a compaction that filled the list: the key of its last (worst) record.
-    worst: Option<(i64, u32, u64)>,
+    worst: Option<SortKey>,
 }
 
 impl Kept {
@@ -78,7 +77,7 @@ impl Kept {
 
     /// Whether a record with this key could still make the list (checked before
     /// building the record, so rejected events cost nothing).
-    pub fn wants(&self, key: (i64, u32, u64)) -> bool {
+    pub fn wants(&self, key: SortKey) -> bool {
         match (self.limit, self.worst, self.keep) {
             (0, _, _) => false,
             (_, None, _) => true,
@@ -90,15 +89,10 @@ impl Kept {
     /// Adds an event (check [`Kept::wants`] first).
     pub fn push(&mut self, ev: &Event<'_>) {
         self.records.push(Candidate {
-            key: (ev.ts.unwrap_or(i64::MAX), ev.loc.file, ev.loc.offset),
+            key: sort_key(ev.ts, &ev.loc),
             format: ev.format,
             loc: ev.loc,
             bytes: ev.record.into(),
-            team: ev
-                .session
-                .as_deref()
-                .filter(|_| ev.format == Format::Pipe)
-                .map(Into::into),
         });
         if self.records.len() >= self.limit.saturating_mul(2).max(64) {
             self.compact();
@@ -125,16 +119,125 @@ impl Kept {
         self
     }
 
-    /// The kept records in print order (newest first, or oldest first).
-    pub fn finish(mut self) -> Vec<Record> {
+    /// The kept records in print order (newest first, or oldest first), re-parsed
+    /// with what their input's reader knew (`index`), file and line resolved.
+    pub fn finish(mut self, index: &LineIndex) -> Vec<Record> {
         self.compact();
         self.records
             .iter()
             .filter_map(|c| {
-                crate::format::reparse(c.format, &c.bytes, c.loc, c.team.as_deref())
-                    .map(|ev| crate::format::to_record(&ev))
+                let ctx = index.ctx(&c.loc);
+                crate::format::reparse(c.format, &c.bytes, c.loc, &ctx).map(|ev| {
+                    let mut r = crate::format::to_record(&ev);
+                    index.resolve(&mut r);
+                    r
+                })
             })
             .collect()
+    }
+}
+
+/// Usage totals with one API response counted once.
+///
+/// Usage events that carry a deduplication key (a transcript's `message.id` +
+/// `requestId`) are merged per key with each counter's largest value
+/// (claude-code.md §1: the lines of one streamed response repeat its usage, the
+/// early ones with partial output counts); events without a key are summed.
+/// Merging inserts the smaller key map into the larger.
+#[derive(Debug, Clone, Default)]
+pub struct UsageAcc {
+    keyed: rustc_hash::FxHashMap<Box<str>, (crate::model::Tokens, Option<f64>)>,
+    unkeyed: crate::model::Tokens,
+    unkeyed_cost: f64,
+    unkeyed_events: u64,
+}
+
+/// What [`UsageAcc::totals`] returns.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct UsageTotals {
+    /// Tokens by kind.
+    pub tokens: crate::model::Tokens,
+    /// Responses (distinct keys) plus unkeyed usage events.
+    pub responses: u64,
+    /// Cost written by the sources, USD (not priced by us).
+    pub cost_usd: f64,
+}
+
+impl UsageAcc {
+    /// Adds a usage event (others are ignored).
+    pub fn observe(&mut self, ev: &Event<'_>) {
+        let crate::model::Action::Usage {
+            tokens,
+            cost_usd,
+            key,
+            ..
+        } = &ev.action
+        else {
+            return;
+        };
+        match key {
+            Some(k) => match self.keyed.get_mut(&**k) {
+                Some((t, c)) => {
+                    *t = t.max(tokens);
+                    *c = match (*c, *cost_usd) {
+                        (Some(x), Some(y)) => Some(x.max(y)),
+                        (x, y) => x.or(y),
+                    };
+                }
+                None => {
+                    self.keyed.insert((**k).into(), (*tokens, *cost_usd));
+                }
+            },
+            None => {
+                self.unkeyed = self.unkeyed.add(tokens);
+                self.unkeyed_cost += cost_usd.unwrap_or(0.0);
+                self.unkeyed_events += 1;
+            }
+        }
+    }
+
+    /// Combines two accumulators.
+    pub fn merge(mut self, mut o: UsageAcc) -> UsageAcc {
+        if self.keyed.len() < o.keyed.len() {
+            std::mem::swap(&mut self.keyed, &mut o.keyed);
+        }
+        for (k, (t, c)) in o.keyed {
+            match self.keyed.get_mut(&k) {
+                Some((t0, c0)) => {
+                    *t0 = t0.max(&t);
+                    *c0 = match (*c0, c) {
+                        (Some(x), Some(y)) => Some(x.max(y)),
+                        (x, y) => x.or(y),
+                    };
+                }
+                None => {
+                    self.keyed.insert(k, (t, c));
+                }
+            }
+        }
+        self.unkeyed = self.unkeyed.add(&o.unkeyed);
+        self.unkeyed_cost += o.unkeyed_cost;
+        self.unkeyed_events += o.unkeyed_events;
+        self
+    }
+
+    /// The totals. Keyed costs are summed in key order, so the floating-point
+    /// result does not depend on how the input was chunked.
+    pub fn totals(&self) -> UsageTotals {
+        let mut keys: Vec<&Box<str>> = self.keyed.keys().collect();
+        keys.sort_unstable();
+        let mut tokens = self.unkeyed;
+        let mut cost = self.unkeyed_cost;
+        for k in keys {
+            let (t, c) = &self.keyed[k];
+            tokens = tokens.add(t);
+            cost += c.unwrap_or(0.0);
+        }
+        UsageTotals {
+            tokens,
+            responses: self.keyed.len() as u64 + self.unkeyed_events,
+            cost_usd: cost,
+        }
     }
 }
 
@@ -247,13 +350,14 @@ mod tests {
     }
 
     #[test]
-    fn windows_are_inclusive_and_exclude_timeless_records_when_bounded() {
+    fn windows_are_inclusive_and_never_drop_untimed_records() {
         let w = Window {
             after: Some(10),
             before: Some(20),
         };
         assert!(w.contains(Some(10)) && w.contains(Some(20)));
-        assert!(!w.contains(Some(21)) && !w.contains(None));
+        assert!(!w.contains(Some(21)) && !w.contains(Some(9)));
+        assert!(w.contains(None));
         assert!(Window::default().contains(None));
     }
 }

@@ -11,7 +11,11 @@
 //! input's chunks and files begin (the pending counts do not).
 
 use super::{percentile, Window};
-use crate::model::{time::format_rfc3339, Event, Format, Loc, Nanos, Severity};
+use crate::format::{ActionSet, Needs};
+use crate::model::{
+    sort_key, time::format_rfc3339, Action, Event, Loc, Nanos, QueueChange, QueueReading, Severity,
+    SortKey,
+};
 use crate::scan::{Analysis, LineIndex};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use schemars::JsonSchema;
@@ -33,6 +37,18 @@ struct AgentAcc {
     received: u64,
     errors: u64,
     latencies: Vec<i64>,
+    unread: u64,
+    oldest_unread: Option<Nanos>,
+}
+
+/// A task of a team's task board, as last recorded.
+#[derive(Debug, Clone)]
+struct BoardTask {
+    owner: Option<Box<str>>,
+    done: bool,
+    started: bool,
+    ts: Option<Nanos>,
+    key: SortKey,
 }
 
 #[derive(Debug, Clone)]
@@ -90,6 +106,8 @@ pub struct QueuesAcc {
     answered: HashSet<u64>,
     last_ts: Option<Nanos>,
     occ: OccAcc,
+    /// Team task boards: (team, task id) → latest state.
+    board: HashMap<Box<str>, BoardTask>,
 }
 
 /// One agent's row.
@@ -114,6 +132,14 @@ pub struct AgentQueue {
     pub latency_p50_ms: Option<f64>,
     /// Task-to-reply latency, 95th percentile, in ms.
     pub latency_p95_ms: Option<f64>,
+    /// Mailbox messages to it not yet read (agent teams).
+    pub unread: u64,
+    /// Age of its oldest unread message at the data's last event, in ms.
+    pub oldest_unread_age_ms: Option<i64>,
+    /// Tasks it owns on a team's task board that are not completed.
+    pub open_tasks: u64,
+    /// Of `open_tasks`, those in progress.
+    pub in_progress_tasks: u64,
 }
 
 /// One pending task.
@@ -156,7 +182,16 @@ pub struct QueuesReport {
     pub pending: Vec<PendingTask>,
     /// Pipe-log queue occupancy (null when no pipe queue events were read).
     pub occupancy: Option<Occupancy>,
+    /// Tasks on team task boards not yet completed.
+    pub open_tasks: u64,
+    /// Of `open_tasks`, those without an owner.
+    pub unowned_open_tasks: u64,
 }
+
+/// What makes an input matter to `queues`.
+const COORDINATION: ActionSet = ActionSet::TASKS
+    .or(ActionSet::MESSAGES)
+    .or(ActionSet::QUEUE);
 
 fn agent<'m>(m: &'m mut HashMap<String, AgentAcc>, name: &str) -> &'m mut AgentAcc {
     if !m.contains_key(name) {
@@ -174,35 +209,60 @@ fn latency(task: Option<Nanos>, reply: Option<Nanos>) -> Option<i64> {
 }
 
 impl QueuesAcc {
-    /// Adds one event (all formats; only agent messages and pipe queue events count).
+    /// Adds one event: agent messages, tasks and replies, a team's mailbox
+    /// messages and task board, queue samples, and errors of error severity or
+    /// worse (counted per agent).
+    ///
+    /// Only inputs that carry coordination (a reader producing tasks, messages
+    /// or queue samples) are read; ages are measured to their last event
+    /// (snapshots aside), and errors are counted from inputs carrying messages.
     pub fn observe(&mut self, ev: &Event<'_>) {
-        // Ages are measured to the last event of the inputs queues reads (agent
-        // messages and pipe logs), so skipping snapshots and hooks changes nothing.
-        if let (Some(t), Format::Diff | Format::Pipe) = (ev.ts, ev.format) {
+        let caps = crate::format::reader(ev.format).produces();
+        if !caps.any(COORDINATION) {
+            return;
+        }
+        if let (Some(t), false) = (ev.ts, matches!(ev.action, Action::Snapshot(_))) {
             self.last_ts = Some(self.last_ts.map_or(t, |l| l.max(t)));
         }
-        match ev.format {
-            Format::Diff => self.observe_diff(ev),
-            Format::Pipe if ev.kind == "resource" => self.observe_occupancy(ev),
-            _ => {}
-        }
-    }
-
-    fn observe_diff(&mut self, ev: &Event<'_>) {
-        if ev.severity.is_some_and(|s| s >= Severity::Error) {
+        if caps.any(ActionSet::TASKS.or(ActionSet::MESSAGES))
+            && ev.severity.is_some_and(|s| s >= Severity::Error)
+        {
             if let Some(a) = ev.agent.as_deref() {
                 agent(&mut self.agents, a).errors += 1;
             }
         }
-        if ev.kind != "agent_message" {
+        let coordination = matches!(
+            ev.action,
+            Action::TaskSent
+                | Action::TaskReplied { .. }
+                | Action::Message { .. }
+                | Action::TaskState { .. }
+                | Action::Queue(_)
+        );
+        if !coordination {
             return;
         }
-        let from = ev.agent.as_deref().unwrap_or("?");
-        let to = ev.target.as_deref().unwrap_or("?");
+        match &ev.action {
+            Action::Queue(r) => self.observe_occupancy(ev, r),
+            Action::TaskState { done, started } => self.observe_board(ev, *done, *started),
+            _ => self.observe_message(ev),
+        }
+    }
+
+    fn observe_message(&mut self, ev: &Event<'_>) {
+        let from = ev.agent.as_deref().unwrap_or("(unknown)");
+        let to = ev.target.as_deref().unwrap_or("(unknown)");
         agent(&mut self.agents, from).sent += 1;
-        agent(&mut self.agents, to).received += 1;
-        match &*ev.status {
-            "task" => {
+        let rx = agent(&mut self.agents, to);
+        rx.received += 1;
+        match ev.action {
+            Action::Message { read: Some(false) } => {
+                rx.unread += 1;
+                if let Some(t) = ev.ts {
+                    rx.oldest_unread = Some(rx.oldest_unread.map_or(t, |o| o.min(t)));
+                }
+            }
+            Action::TaskSent => {
                 if let Some(id) = ev.id.as_deref() {
                     if let Some(reply_ts) = self.orphans.remove(id) {
                         if let Some(l) = latency(ev.ts, reply_ts) {
@@ -221,7 +281,7 @@ impl QueuesAcc {
                     }
                 }
             }
-            "result" | "error" => {
+            Action::TaskReplied { .. } => {
                 if let Some(parent) = ev.parent_id.as_deref() {
                     self.answered.insert(id_hash(parent));
                     match self.tasks.remove(parent) {
@@ -241,21 +301,36 @@ impl QueuesAcc {
         }
     }
 
-    fn observe_occupancy(&mut self, ev: &Event<'_>) {
-        let m = &ev.metrics;
-        let status = &*ev.status;
-        if !matches!(status, "queue_status" | "agent_queued" | "agent_dequeued") {
-            return;
+    /// A task on a team's board: the latest record of each (team, id) wins.
+    fn observe_board(&mut self, ev: &Event<'_>, done: bool, started: bool) {
+        let Some(id) = ev.id.as_deref() else { return };
+        let key: Box<str> = format!("{}\u{1f}{id}", ev.session.as_deref().unwrap_or("")).into();
+        let entry = BoardTask {
+            owner: ev.target.as_deref().map(Into::into),
+            done,
+            started,
+            ts: ev.ts,
+            key: sort_key(ev.ts, &ev.loc),
+        };
+        match self.board.get_mut(&key) {
+            Some(old) if old.key >= entry.key => {}
+            Some(old) => *old = entry,
+            None => {
+                self.board.insert(key, entry);
+            }
         }
+    }
+
+    fn observe_occupancy(&mut self, ev: &Event<'_>, r: &QueueReading) {
         let o = &mut self.occ;
         o.events += 1;
-        match status {
-            "agent_queued" => o.queued += 1,
-            "agent_dequeued" => o.dequeued += 1,
-            _ => {}
+        match r.change {
+            QueueChange::Queued => o.queued += 1,
+            QueueChange::Dequeued => o.dequeued += 1,
+            QueueChange::Status => {}
         }
         let Some(t) = ev.ts else { return };
-        if let Some(q) = m.queued {
+        if let Some(q) = r.queued {
             if o.peak.is_none_or(|(p, pt)| q > p || (q == p && t < pt)) {
                 o.peak = Some((q, t));
             }
@@ -264,7 +339,7 @@ impl QueuesAcc {
             .as_ref()
             .is_none_or(|l| (t, ev.loc.file, ev.loc.offset) > (l.0, l.1.file, l.1.offset))
         {
-            o.last = Some((t, ev.loc, m.active, m.queued, m.max_agents));
+            o.last = Some((t, ev.loc, r.active, r.queued, r.max_agents));
         }
     }
 
@@ -276,6 +351,23 @@ impl QueuesAcc {
             a.received += x.received;
             a.errors += x.errors;
             a.latencies.extend(x.latencies);
+            a.unread += x.unread;
+            a.oldest_unread = match (a.oldest_unread, x.oldest_unread) {
+                (Some(p), Some(q)) => Some(p.min(q)),
+                (p, q) => p.or(q),
+            };
+        }
+        if self.board.len() < b.board.len() {
+            std::mem::swap(&mut self.board, &mut b.board);
+        }
+        for (k, t) in b.board.drain() {
+            match self.board.get_mut(&k) {
+                Some(old) if old.key >= t.key => {}
+                Some(old) => *old = t,
+                None => {
+                    self.board.insert(k, t);
+                }
+            }
         }
         // Replies in b to tasks in a.
         for (parent, reply_ts) in b.orphans.drain() {
@@ -342,6 +434,21 @@ impl QueuesAcc {
     pub fn finish(self, list_pending: bool, index: &LineIndex) -> QueuesReport {
         let as_of = self.last_ts;
         let age = |ts: Option<Nanos>| Some((as_of? - ts?) / 1_000_000);
+        let mut board_per: HashMap<&str, (u64, u64)> = HashMap::default();
+        let mut open_tasks = 0u64;
+        let mut unowned = 0u64;
+        for t in self.board.values().filter(|t| !t.done) {
+            open_tasks += 1;
+            match t.owner.as_deref() {
+                Some(o) => {
+                    let e = board_per.entry(o).or_default();
+                    e.0 += 1;
+                    e.1 += u64::from(t.started);
+                }
+                None => unowned += 1,
+            }
+            let _ = t.ts;
+        }
         let mut pending_per: HashMap<&str, (u64, Option<Nanos>)> = HashMap::default();
         for t in self.tasks.values() {
             let e = pending_per.entry(&t.to).or_default();
@@ -374,14 +481,28 @@ impl QueuesAcc {
         };
         let ms = |v: Option<i64>| v.map(|n| (n as f64 / 1e6 * 1000.0).round() / 1000.0);
         let mut all: Vec<i64> = Vec::new();
-        let mut agents: Vec<AgentQueue> = self
-            .agents
+        let mut names: Vec<String> = board_per
+            .keys()
+            .filter(|k| !self.agents.contains_key(**k))
+            .map(|k| k.to_string())
+            .collect();
+        names.sort();
+        let mut rows = self.agents;
+        for n in names {
+            rows.insert(n, AgentAcc::default());
+        }
+        let mut agents: Vec<AgentQueue> = rows
             .into_iter()
             .map(|(name, mut a)| {
                 a.latencies.sort_unstable();
                 all.extend_from_slice(&a.latencies);
                 let (p, oldest) = pending_per.get(name.as_str()).copied().unwrap_or_default();
+                let (open, started) = board_per.get(name.as_str()).copied().unwrap_or_default();
                 AgentQueue {
+                    unread: a.unread,
+                    oldest_unread_age_ms: age(a.oldest_unread),
+                    open_tasks: open,
+                    in_progress_tasks: started,
                     sent: a.sent,
                     received: a.received,
                     pending: p,
@@ -409,6 +530,8 @@ impl QueuesAcc {
             dequeued_events: o.dequeued,
         });
         QueuesReport {
+            open_tasks,
+            unowned_open_tasks: unowned,
             as_of: as_of.map(format_rfc3339),
             total_pending: self.tasks.len() as u64,
             oldest_pending,
@@ -435,8 +558,11 @@ impl Analysis for QueuesQuery {
     fn merge(&self, a: QueuesAcc, b: QueuesAcc) -> QueuesAcc {
         a.merge(b)
     }
-    /// Hook records and snapshots never matter to queues.
-    fn prefilter(&self, format: Format) -> Option<crate::format::Prefilter> {
-        matches!(format, Format::Hook | Format::State).then(crate::format::Prefilter::nothing)
+    /// Inputs that carry messages, tasks or queue samples.
+    fn needs(&self) -> Needs {
+        Needs {
+            actions: COORDINATION,
+            ..Needs::default()
+        }
     }
 }

@@ -3,8 +3,8 @@
 //! after the snapshot up to the instant).
 
 use super::{Keep, Kept, Window};
-use crate::format::tm::SnapshotCounts;
-use crate::model::{time::format_rfc3339, Event, Format, Loc, Nanos, Record};
+
+use crate::model::{time::format_rfc3339, Action, Event, Loc, Nanos, Record, SnapshotCounts};
 use crate::scan::{Analysis, LineIndex};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -62,7 +62,7 @@ pub struct ReplayAcc {
 impl ReplayQuery {
     fn in_scope(&self, ev: &Event<'_>) -> bool {
         match self.at {
-            Some(at) => ev.format != Format::State && ev.ts.is_some_and(|t| t <= at),
+            Some(at) => !matches!(ev.action, Action::Snapshot(_)) && ev.ts.is_some_and(|t| t <= at),
             None => self.window.contains(ev.ts),
         }
     }
@@ -87,14 +87,14 @@ impl Analysis for ReplayQuery {
         }
     }
     fn observe(&self, acc: &mut ReplayAcc, ev: &Event<'_>) {
-        if let (Some(at), Format::State, Some(t)) = (self.at, ev.format, ev.ts) {
+        if let (Some(at), Action::Snapshot(counts), Some(t)) = (self.at, &ev.action, ev.ts) {
             if t <= at
                 && acc
                     .snapshot
                     .as_ref()
                     .is_none_or(|s| (t, ev.loc.file, ev.loc.offset) > (s.0, s.1.file, s.1.offset))
             {
-                acc.snapshot = Some((t, ev.loc, SnapshotCounts::read(ev.raw)));
+                acc.snapshot = Some((t, ev.loc, counts.clone()));
             }
             return;
         }
@@ -134,7 +134,7 @@ impl Analysis for ReplayQuery {
 impl ReplayAcc {
     /// The report: the timeline oldest first.
     pub fn finish(self, q: &ReplayQuery, index: &LineIndex) -> ReplayReport {
-        let mut events = self.kept.finish();
+        let mut events = self.kept.finish(index);
         let mut total = self.total;
         let (from, to) = match q.at {
             Some(at) => {
@@ -150,9 +150,6 @@ impl ReplayAcc {
             None => (q.window.after, q.window.before),
         };
         events.sort_by_key(Record::key);
-        for r in &mut events {
-            index.resolve(r);
-        }
         ReplayReport {
             from: from.map(format_rfc3339),
             to: to.map(format_rfc3339),

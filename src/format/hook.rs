@@ -11,14 +11,18 @@
 //! `tool_usage`, schema B's `file_search` for Grep → `code_search`.
 
 use super::lax::{Flag, Obj, Text};
-use super::{Bad, Chunk, ChunkCounts, Sink};
-use crate::model::{time::parse_timestamp, Event, Format, Loc, Metrics, Severity};
+use super::summary::{or_q, text};
+use super::{ActionSet, Ctx, Framing, Reader};
+use crate::model::{
+    time::parse_timestamp, Action, AgentKind, Event, Format, Loc, Metrics, Severity,
+};
 use serde::Deserialize;
+use serde_json::{Map, Value};
 use std::borrow::Cow;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct Hook<'a> {
+struct HookRecord<'a> {
     #[serde(borrow)]
     timestamp: Text<'a>,
     #[serde(borrow)]
@@ -41,8 +45,17 @@ struct Hook<'a> {
     error: Text<'a>,
     #[serde(borrow)]
     message: Text<'a>,
+    #[serde(borrow)]
+    agent_type: Text<'a>,
     action_details: Obj<Scope>,
     security_flags: Obj<Scope>,
+    tool_response: Obj<Response>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Response {
+    is_error: Flag,
 }
 
 #[derive(Deserialize, Default)]
@@ -101,7 +114,7 @@ fn snake(s: &str) -> String {
 
 /// Parses one hook object.
 pub fn parse_object(obj: &[u8], loc: Loc) -> Result<Event<'_>, String> {
-    let h: Hook = super::lax::from_slice(obj).map_err(|e| format!("invalid JSON: {e}"))?;
+    let h: HookRecord = super::lax::from_slice(obj).map_err(|e| format!("invalid JSON: {e}"))?;
     let ts = match h.timestamp.get() {
         Some(t) => Some(parse_timestamp(t.as_bytes()).ok_or("unreadable timestamp")?),
         None => None,
@@ -120,10 +133,30 @@ pub fn parse_object(obj: &[u8], loc: Loc) -> Result<Event<'_>, String> {
             .is_some_and(|l| l.eq_ignore_ascii_case("error"));
     let scope =
         h.action_details.0.outside_project_scope.0 || h.security_flags.0.outside_project_scope.0;
+    let action = match hook_event.as_deref() {
+        Some("PreToolUse") => Action::ToolStarted {
+            tool: h.tool_name.0.clone().unwrap_or(Cow::Borrowed("?")),
+        },
+        Some("PostToolUse" | "PostToolUseFailure") => Action::ToolEnded {
+            tool: h.tool_name.0.clone(),
+            error: hook_event.as_deref() == Some("PostToolUseFailure")
+                || h.tool_response.0.is_error.0,
+        },
+        Some("UserPromptSubmit") => Action::Prompt,
+        Some("SubagentStop") if h.agent_id.0.is_some() => Action::AgentFinished { ok: true },
+        Some("SubagentStart") if h.agent_id.0.is_some() => Action::AgentSpawned {
+            kind: AgentKind::Subagent,
+            parent: h.session_id.0.clone(),
+            role: h.agent_type.0.clone(),
+            via: None,
+        },
+        _ => Action::Other,
+    };
     Ok(Event {
         ts,
         loc,
         format: Format::Hook,
+        action,
         kind,
         status: hook_event.unwrap_or(Cow::Borrowed("")),
         agent: h.agent_id.0,
@@ -140,184 +173,94 @@ pub fn parse_object(obj: &[u8], loc: Loc) -> Result<Event<'_>, String> {
         parent_id: None,
         metrics: Metrics {
             scope_violation: scope,
-            ..Metrics::default()
         },
         raw: obj,
         record: obj,
     })
 }
 
-/// Frames and parses every top-level object of a hook chunk.
-///
-/// Between objects, whitespace, `,`, `[` and `]` are skipped (so a JSON array of
-/// objects reads as its elements). Anything else is garbage, reported once per
-/// line; a run of NUL bytes (what a crash leaves in a file) is reported once and
-/// framing resumes right after it, so a record written just after the NULs is
-/// read. A `{` at the start of a line while an object is still open (even inside
-/// one of its strings, which cannot hold a raw newline) means the open object was
-/// cut short (a torn record): it is reported and framing restarts there, so one
-/// torn record never swallows the next.
-pub fn parse_stream(chunk: &Chunk<'_>, sink: &mut dyn Sink) -> ChunkCounts {
-    let buf = chunk.bytes;
-    let mut counts = ChunkCounts::default();
-    let mut i = 0usize;
-    let mut line = 0u32;
-    let loc_at = |pos: usize, line: u32| Loc {
-        file: chunk.input,
-        chunk: chunk.index,
-        line_in_chunk: line,
-        offset: chunk.base + pos as u64,
+/// The hook JSON reader.
+pub struct Hook;
+
+impl Reader for Hook {
+    fn format(&self) -> Format {
+        Format::Hook
+    }
+    /// A JSON object (or array of them) with `hook_event`, `hook_event_name`,
+    /// `action_details` or `tool_name`.
+    fn sniff(&self, head: &[u8]) -> bool {
+        let has = |k: &[u8]| memchr::memmem::find(head, k).is_some();
+        matches!(head.first(), Some(b'{' | b'['))
+            && (has(b"\"hook_event\"")
+                || has(b"\"hook_event_name\"")
+                || has(b"\"action_details\"")
+                || has(b"\"tool_name\""))
+    }
+    fn framing(&self) -> Framing {
+        Framing::Objects
+    }
+    fn produces(&self) -> ActionSet {
+        ActionSet::TOOLS
+            .or(ActionSet::AGENTS)
+            .or(ActionSet::CONVERSATION)
+    }
+    fn parse<'a>(
+        &self,
+        record: &'a [u8],
+        loc: Loc,
+        _ctx: &Ctx<'a>,
+        out: &mut dyn FnMut(Event<'a>),
+    ) -> Result<(), String> {
+        out(parse_object(record, loc)?);
+        Ok(())
+    }
+    fn summarize(&self, ev: &Event<'_>) -> String {
+        hook(ev, &super::summary::raw_object(ev))
+    }
+}
+
+fn hook(ev: &Event<'_>, o: &Map<String, Value>) -> String {
+    if ev.severity.is_some() {
+        return format!(
+            "{} ({})",
+            ev.message.as_deref().unwrap_or("telemetry error"),
+            or_q(o, "tool_name")
+        );
+    }
+    let empty = Map::new();
+    let ad = o
+        .get("action_details")
+        .or_else(|| o.get("tool_input"))
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let what = [
+        "command",
+        "file_path",
+        "search_pattern",
+        "pattern",
+        "url",
+        "description",
+        "path",
+    ]
+    .iter()
+    .find_map(|k| text(ad, k).filter(|s| !s.is_empty()))
+    .or_else(|| text(o, "message"))
+    .unwrap_or_default();
+    let scope = if ev.metrics.scope_violation {
+        " [outside project scope]"
+    } else {
+        ""
     };
-    while i < buf.len() {
-        match buf[i] {
-            b'\n' => {
-                line += 1;
-                i += 1;
-            }
-            b' ' | b'\t' | b'\r' | b',' | b'[' | b']' => i += 1,
-            0xEF if buf[i..].starts_with(b"\xEF\xBB\xBF") => i += 3,
-            b'{' => {
-                // Compact JSONL (schema B, `jq -c`): a whole object on its own line
-                // parses as is, without the byte-by-byte framing.
-                if i == 0 || buf[i - 1] == b'\n' {
-                    let end = memchr::memchr(b'\n', &buf[i..]).map_or(buf.len(), |n| i + n);
-                    if let Some(Ok(ev)) =
-                        compact_object(&buf[i..end]).map(|o| parse_object(o, loc_at(i, line)))
-                    {
-                        counts.records += 1;
-                        sink.event(&ev);
-                        i = end;
-                        continue;
-                    }
-                }
-                i = frame(buf, i, &mut line, chunk, sink, &mut counts, &loc_at);
-            }
-            0 => {
-                // A run of NULs: one bad record; framing resumes after it.
-                let start = i;
-                while i < buf.len() && buf[i] == 0 {
-                    i += 1;
-                }
-                sink.bad(Bad {
-                    loc: loc_at(start, line),
-                    reason: format!("{} NUL bytes", i - start),
-                    torn: false,
-                });
-            }
-            _ => {
-                // Garbage: report it and skip to the next line.
-                sink.bad(Bad {
-                    loc: loc_at(i, line),
-                    reason: "not a JSON object".into(),
-                    torn: false,
-                });
-                match memchr::memchr(b'\n', &buf[i..]) {
-                    Some(n) => i += n,
-                    None => i = buf.len(),
-                }
-            }
-        }
+    match text(o, "tool_name") {
+        Some(tool) => format!("{} {tool}: {what}{scope}", ev.status),
+        None => format!("{} {what}{scope}", ev.status),
     }
-    counts.lines = line + u32::from(!buf.is_empty() && !buf.ends_with(b"\n"));
-    counts
-}
-
-/// Frames one object starting at `buf[i] == b'{'` with the brace scanner (strings
-/// and escapes aware, no recursion), parses it, and returns where framing goes on.
-fn frame(
-    buf: &[u8],
-    mut i: usize,
-    line: &mut u32,
-    chunk: &Chunk<'_>,
-    sink: &mut dyn Sink,
-    counts: &mut ChunkCounts,
-    loc_at: &dyn Fn(usize, u32) -> Loc,
-) -> usize {
-    let (start, start_line) = (i, *line);
-    let mut depth = 0usize;
-    let mut in_str = false;
-    let mut end = None;
-    let mut torn_at = None;
-    while i < buf.len() {
-        let c = buf[i];
-        if in_str {
-            match c {
-                b'\\' => i += 1,
-                b'"' => in_str = false,
-                b'\n' => {
-                    // Raw newline inside a string: invalid JSON. A `{` opening
-                    // the next line starts the next record; otherwise let the
-                    // parser say what is wrong.
-                    *line += 1;
-                    if buf.get(i + 1) == Some(&b'{') {
-                        torn_at = Some(i + 1);
-                        break;
-                    }
-                }
-                _ => {}
-            }
-        } else {
-            match c {
-                b'"' => in_str = true,
-                b'{' | b'[' => {
-                    if c == b'{' && depth > 0 && i > 0 && buf[i - 1] == b'\n' {
-                        torn_at = Some(i);
-                        break;
-                    }
-                    depth += 1;
-                }
-                b'}' | b']' => {
-                    depth = depth.saturating_sub(1);
-                    if depth == 0 {
-                        end = Some(i + 1);
-                        i += 1;
-                        break;
-                    }
-                }
-                b'\n' => *line += 1,
-                _ => {}
-            }
-        }
-        i += 1;
-    }
-    let loc = loc_at(start, start_line);
-    match end {
-        Some(end) => match parse_object(&buf[start..end], loc) {
-            Ok(ev) => {
-                counts.records += 1;
-                sink.event(&ev);
-            }
-            Err(reason) => sink.bad(Bad {
-                loc,
-                reason,
-                torn: false,
-            }),
-        },
-        None => {
-            let at_end = torn_at.is_none();
-            if let Some(t) = torn_at {
-                i = t;
-            }
-            sink.bad(Bad {
-                loc,
-                reason: "object cut short".into(),
-                torn: at_end && chunk.at_eof,
-            });
-        }
-    }
-    i
-}
-
-/// A line that looks like one whole compact object (`{` … `}`), trailing spaces
-/// and `\r` trimmed.
-fn compact_object(line: &[u8]) -> Option<&[u8]> {
-    let t = line.trim_ascii_end();
-    (t.len() >= 2 && t[0] == b'{' && t[t.len() - 1] == b'}').then_some(t)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::{Bad, Chunk, Sink};
 
     #[derive(Default)]
     struct Collect {
@@ -339,16 +282,18 @@ mod tests {
 
     fn run(buf: &[u8]) -> Collect {
         let mut c = Collect::default();
-        parse_stream(
+        crate::format::parse_chunk(
             &Chunk {
                 input: 0,
                 index: 0,
                 base: 0,
                 bytes: buf,
                 format: Format::Hook,
-                team: None,
+                ctx: Ctx::default(),
                 at_eof: true,
             },
+            None,
+            false,
             &mut c,
         );
         c

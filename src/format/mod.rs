@@ -1,20 +1,203 @@
-//! Parsers: one per input format, all producing [`Event`]s.
+//! Readers: one per input format, each in its own module behind [`Reader`].
 //!
-//! Owns: record framing inside a chunk (lines, or top-level JSON objects for hook
-//! files), per-record parsing, the per-format one-line summaries, and the
-//! conversion of kept events to owned [`Record`]s. Must not: do I/O, or decide
-//! what an analysis keeps.
+//! Owns: the [`Reader`] trait (sniff, framing, parse a record into zero or more
+//! events, a timestamp-only read, a one-line summary, a prefilter for a query's
+//! [`Needs`]), the one place a reader is chosen ([`reader`]), the two record
+//! framings every format uses ([`framing`]), and the conversion of kept events to
+//! owned [`Record`]s. Must not: do I/O, or decide what an analysis keeps.
 //! Invariant: a record that cannot be read is reported to the [`Sink`] with its
 //! location and never stops the chunk.
 
+pub mod agent_team;
+pub mod framing;
 pub mod hook;
 pub mod lax;
+pub mod otlp;
 pub mod pipe;
 pub mod summary;
 pub mod tm;
+pub mod transcript;
 
-use crate::model::{Event, Format, Loc, Record};
+use crate::model::{Event, Format, Loc, Nanos, Record};
 use memchr::memmem;
+
+/// How a format's records are laid out in a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// One record a line (`\n`, an optional `\r` dropped).
+    Lines,
+    /// Top-level JSON values: compact or pretty-printed objects, concatenated, or
+    /// the elements of a top-level JSON array.
+    Objects,
+}
+
+/// What the reader of a record knows about the input it came from.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ctx<'a> {
+    /// The input as named (`-` for stdin); some formats take meaning from their
+    /// path (a mailbox's owner is its file name).
+    pub path: &'a str,
+    /// What [`Reader::header`] read from the input's head (a pipe log's team).
+    pub header: Option<&'a str>,
+}
+
+/// One input format: everything `oracle` knows about it lives behind this trait.
+///
+/// A new format is one module implementing it plus one arm in [`reader`] and one
+/// place in [`SNIFF_ORDER`].
+pub trait Reader: Sync {
+    /// The format this reader reads.
+    fn format(&self) -> Format;
+    /// True when `head` (an input's first [`crate::source::SNIFF_BYTES`] bytes, BOM
+    /// and leading whitespace removed) is this format. Content only, never the name.
+    fn sniff(&self, head: &[u8]) -> bool;
+    /// How records are laid out.
+    fn framing(&self) -> Framing;
+    /// The actions this format's events can carry. An input whose reader
+    /// produces none of what a query needs (and no errors it needs) is not parsed.
+    fn produces(&self) -> ActionSet;
+    /// Reads what the whole input shares from its head (a pipe log's `# Team:`).
+    fn header(&self, _head: &[u8]) -> Option<String> {
+        None
+    }
+    /// Parses one framed record, giving each of its events to `out` (zero events
+    /// for a blank or header line). `Err(reason)` when the record cannot be read.
+    fn parse<'a>(
+        &self,
+        record: &'a [u8],
+        loc: Loc,
+        ctx: &Ctx<'a>,
+        out: &mut dyn FnMut(Event<'a>),
+    ) -> Result<(), String>;
+    /// Reads only a record's time, where the writer puts it first; `None` when the
+    /// record does not have that shape (the caller then parses it whole).
+    fn time_only(&self, _record: &[u8]) -> Option<Nanos> {
+        None
+    }
+    /// The event's one-line summary (no newline; clipped with [`summary::clip`]).
+    fn summarize(&self, ev: &Event<'_>) -> String;
+    /// A literal prefilter that passes every record able to produce an event the
+    /// query needs. `None`: parse every record.
+    fn prefilter(&self, _needs: &Needs) -> Option<Prefilter> {
+        None
+    }
+}
+
+/// The reader of a format: the one exhaustive match over formats.
+pub fn reader(format: Format) -> &'static dyn Reader {
+    match format {
+        Format::Pipe => &pipe::Pipe,
+        Format::Diff => &tm::Diff,
+        Format::State => &tm::State,
+        Format::Hook => &hook::Hook,
+        Format::Transcript => &transcript::Transcript,
+        Format::Team => &agent_team::Team,
+        Format::Otlp => &otlp::Otlp,
+    }
+}
+
+/// The order in which readers sniff an input: the most specific shapes first (a
+/// transcript line mentions `tool_name`, which alone would look like a hook record).
+pub const SNIFF_ORDER: [Format; 7] = [
+    Format::Pipe,
+    Format::Diff,
+    Format::State,
+    Format::Otlp,
+    Format::Team,
+    Format::Transcript,
+    Format::Hook,
+];
+
+/// Detects a format from the first bytes of an input (never from its name): the
+/// first reader in [`SNIFF_ORDER`] that recognises it. A UTF-8 BOM and leading
+/// whitespace are ignored. `None` when no reader does.
+pub fn sniff(head: &[u8]) -> Option<Format> {
+    let head = crate::source::strip_bom(head);
+    let start = head.iter().position(|b| !b.is_ascii_whitespace())?;
+    let head = &head[start..];
+    SNIFF_ORDER.into_iter().find(|f| reader(*f).sniff(head))
+}
+
+/// Error-like events a query needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorNeed {
+    /// Every severity.
+    Any,
+    /// Only critical ones.
+    CriticalOnly,
+}
+
+/// One bit per [`crate::model::Action`] variant, for [`Needs::actions`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ActionSet(pub u32);
+
+impl ActionSet {
+    /// Agent spawned or finished.
+    pub const AGENTS: ActionSet = ActionSet(1);
+    /// Tasks sent, replied, or on a task board.
+    pub const TASKS: ActionSet = ActionSet(1 << 1);
+    /// Messages between agents.
+    pub const MESSAGES: ActionSet = ActionSet(1 << 2);
+    /// Tool calls.
+    pub const TOOLS: ActionSet = ActionSet(1 << 3);
+    /// Usage (tokens, cost).
+    pub const USAGE: ActionSet = ActionSet(1 << 4);
+    /// Tests.
+    pub const TESTS: ActionSet = ActionSet(1 << 5);
+    /// Queue samples.
+    pub const QUEUE: ActionSet = ActionSet(1 << 6);
+    /// Snapshots.
+    pub const SNAPSHOTS: ActionSet = ActionSet(1 << 7);
+    /// Prompts and compactions.
+    pub const CONVERSATION: ActionSet = ActionSet(1 << 8);
+
+    /// Both sets.
+    pub const fn or(self, o: ActionSet) -> ActionSet {
+        ActionSet(self.0 | o.0)
+    }
+    /// True when the sets share an action.
+    pub const fn any(self, o: ActionSet) -> bool {
+        self.0 & o.0 != 0
+    }
+    /// True when empty.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+/// What a query reads, so that each reader can build a prefilter that skips only
+/// records unable to matter ([`Reader::prefilter`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Needs {
+    /// Every record (no prefilter).
+    pub all: bool,
+    /// Error-like events.
+    pub errors: Option<ErrorNeed>,
+    /// Actions.
+    pub actions: ActionSet,
+    /// Events whose kind or status equals this text (`diffs -e`).
+    pub kind: Option<String>,
+}
+
+impl Needs {
+    /// Every record.
+    pub fn everything() -> Needs {
+        Needs {
+            all: true,
+            ..Needs::default()
+        }
+    }
+}
+
+/// Literals a record naming a critical severity holds: `critical`, `crit` and
+/// `fatal` in three casings, each with the closing quote of a JSON string value
+/// (an opening quote would make every `"` a candidate).
+pub(crate) fn critical_words() -> impl Iterator<Item = Vec<u8>> {
+    ["critical", "crit", "fatal"].into_iter().flat_map(|w| {
+        let cap = format!("{}{}", w[..1].to_ascii_uppercase(), &w[1..]);
+        [w.to_string(), w.to_ascii_uppercase(), cap].map(|v| format!("{v}\"").into_bytes())
+    })
+}
 
 /// A record-aligned slice of one input, ready to parse.
 #[derive(Clone, Copy)]
@@ -29,8 +212,8 @@ pub struct Chunk<'a> {
     pub bytes: &'a [u8],
     /// The input's format.
     pub format: Format,
-    /// Pipe logs: the `# Team:` header value.
-    pub team: Option<&'a str>,
+    /// What the reader knows about the input.
+    pub ctx: Ctx<'a>,
     /// True when the chunk ends at the end of its input (a torn last line is possible).
     pub at_eof: bool,
 }
@@ -142,127 +325,35 @@ pub struct ChunkCounts {
     pub prefiltered: u64,
 }
 
+/// The prefilter for an input of `format` under `needs`: nothing at all when the
+/// reader can produce nothing needed, else the reader's own.
+pub fn prefilter_for(format: Format, needs: &Needs) -> Option<Prefilter> {
+    let r = reader(format);
+    if !needs.all
+        && needs.errors.is_none()
+        && needs.kind.is_none()
+        && !r.produces().any(needs.actions)
+    {
+        return Some(Prefilter::nothing());
+    }
+    r.prefilter(needs)
+}
+
 /// Parses every record in `chunk`, reporting events and bad records to `sink`.
 ///
-/// With `times_only`, line records yield events that carry only their time (the
-/// other fields empty), read by [`time_only`] where it can.
+/// With `times_only`, records whose time the reader can read alone
+/// ([`Reader::time_only`]) yield events that carry only their time.
 pub fn parse_chunk(
     chunk: &Chunk<'_>,
     pre: Option<&Prefilter>,
     times_only: bool,
     sink: &mut dyn Sink,
 ) -> ChunkCounts {
-    match chunk.format {
-        Format::Hook => hook::parse_stream(chunk, sink),
-        _ => parse_lines(chunk, pre, times_only, sink),
+    let r = reader(chunk.format);
+    match r.framing() {
+        Framing::Lines => framing::lines(r, chunk, pre, times_only, sink),
+        Framing::Objects => framing::objects(r, chunk, sink),
     }
-}
-
-/// Reads only a line's timestamp where the writer puts it first: the pipe log's
-/// first field, or `{"timestamp": "…"` opening a time-machine line. `None` when the
-/// line does not have that shape (the caller then parses it whole).
-pub fn time_only(format: Format, line: &[u8]) -> Option<crate::model::Nanos> {
-    let line = content(line)?;
-    match format {
-        Format::Pipe => {
-            let end = memmem::find(line, b" | ")?;
-            crate::model::time::parse_timestamp(line[..end].trim_ascii())
-        }
-        Format::Diff | Format::State => {
-            let rest = line
-                .strip_prefix(b"{\"timestamp\": \"")
-                .or_else(|| line.strip_prefix(b"{\"timestamp\":\""))?;
-            let end = memchr::memchr(b'"', rest)?;
-            crate::model::time::parse_timestamp(&rest[..end])
-        }
-        Format::Hook => None,
-    }
-}
-
-/// Line framing for pipe, diff and state files.
-fn parse_lines(
-    chunk: &Chunk<'_>,
-    pre: Option<&Prefilter>,
-    times_only: bool,
-    sink: &mut dyn Sink,
-) -> ChunkCounts {
-    let buf = chunk.bytes;
-    let mut counts = ChunkCounts::default();
-    let mut pos = 0usize;
-    let mut line_no = 0u32;
-    while pos < buf.len() {
-        if let Some(pre) = pre {
-            // Jump to the line holding the next candidate, counting the lines skipped.
-            match pre.next(buf, pos) {
-                None => {
-                    let skipped = count_lines(&buf[pos..]);
-                    counts.prefiltered += u64::from(skipped);
-                    line_no += skipped;
-                    break;
-                }
-                Some(hit) => {
-                    let line_start =
-                        memchr::memrchr(b'\n', &buf[pos..hit]).map_or(pos, |i| pos + i + 1);
-                    let skipped = memchr::memchr_iter(b'\n', &buf[pos..line_start]).count() as u32;
-                    counts.prefiltered += u64::from(skipped);
-                    line_no += skipped;
-                    pos = line_start;
-                }
-            }
-        }
-        let (end, next) = match memchr::memchr(b'\n', &buf[pos..]) {
-            Some(i) => (pos + i, pos + i + 1),
-            None => (buf.len(), buf.len()),
-        };
-        let has_newline = next > end;
-        let mut line = &buf[pos..end];
-        if let Some(l) = line.strip_suffix(b"\r") {
-            line = l;
-        }
-        let loc = Loc {
-            file: chunk.input,
-            chunk: chunk.index,
-            line_in_chunk: line_no,
-            offset: chunk.base + pos as u64,
-        };
-        if pre.is_some_and(|p| !p.line_passes(line)) {
-            counts.prefiltered += 1;
-            line_no += 1;
-            pos = next;
-            continue;
-        }
-        if times_only {
-            if let Some(ts) = time_only(chunk.format, line) {
-                counts.records += 1;
-                sink.event(&Event::bare(ts, loc, chunk.format, line));
-                line_no += 1;
-                pos = next;
-                continue;
-            }
-        }
-        let res = match chunk.format {
-            Format::Pipe => pipe::parse_line(line, loc, chunk.team),
-            Format::Diff => tm::parse_diff(line, loc),
-            Format::State => tm::parse_state(line, loc),
-            Format::Hook => unreachable!("hook files are framed by objects"),
-        };
-        match res {
-            Ok(Some(ev)) => {
-                counts.records += 1;
-                sink.event(&ev);
-            }
-            Ok(None) => {}
-            Err(reason) => sink.bad(Bad {
-                loc,
-                reason,
-                torn: chunk.at_eof && !has_newline,
-            }),
-        }
-        line_no += 1;
-        pos = next;
-    }
-    counts.lines = line_no;
-    counts
 }
 
 /// Lines in `b`, counting a final line without `\n`.
@@ -279,19 +370,19 @@ pub(crate) fn content(line: &[u8]) -> Option<&[u8]> {
 }
 
 /// Parses one record again from its bytes (see [`Event::record`]), as kept by an
-/// analysis for later. `None` only if the bytes no longer parse.
-pub fn reparse<'a>(
-    format: Format,
-    bytes: &'a [u8],
-    loc: Loc,
-    team: Option<&'a str>,
-) -> Option<Event<'a>> {
-    match format {
-        Format::Pipe => pipe::parse_line(bytes, loc, team).ok().flatten(),
-        Format::Diff => tm::parse_diff(bytes, loc).ok().flatten(),
-        Format::State => tm::parse_state(bytes, loc).ok().flatten(),
-        Format::Hook => hook::parse_object(bytes, loc).ok(),
-    }
+/// analysis for later, and returns its event number `loc.sub`. `None` only if the
+/// bytes no longer parse.
+pub fn reparse<'a>(format: Format, bytes: &'a [u8], loc: Loc, ctx: &Ctx<'a>) -> Option<Event<'a>> {
+    let mut found = None;
+    let mut n = 0u32;
+    let _ = reader(format).parse(bytes, loc, ctx, &mut |mut ev| {
+        if n == loc.sub {
+            ev.loc.sub = n;
+            found = Some(ev);
+        }
+        n += 1;
+    });
+    found
 }
 
 /// Converts a kept event into an owned [`Record`] (file and line are resolved later).
@@ -311,7 +402,7 @@ pub fn to_record(ev: &Event<'_>) -> Record {
         severity: ev.severity,
         category: own(&ev.category),
         session: own(&ev.session),
-        summary: summary::summarize(ev),
+        summary: summary::one_line(&reader(ev.format).summarize(ev)),
         raw,
         ts: ev.ts,
         loc: ev.loc,
@@ -366,102 +457,15 @@ fn nesting_depth(b: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Event;
-
-    #[derive(Default)]
-    struct Collect {
-        events: Vec<(u32, String)>,
-        bad: Vec<Bad>,
-    }
-    impl Sink for Collect {
-        fn event(&mut self, ev: &Event<'_>) {
-            self.events
-                .push((ev.loc.line_in_chunk, ev.kind.to_string()));
-        }
-        fn bad(&mut self, bad: Bad) {
-            self.bad.push(bad);
-        }
-    }
-
-    fn chunk(bytes: &[u8], format: Format) -> Chunk<'_> {
-        Chunk {
-            input: 0,
-            index: 0,
-            base: 0,
-            bytes,
-            format,
-            team: None,
-            at_eof: true,
-        }
-    }
 
     #[test]
-    fn prefilter_finds_the_same_matching_lines_as_a_full_parse() {
-        let data = b"{\"timestamp\": \"2026-02-09T11:30:12\", \"change_type\": \"added\", \"entity_type\": \"span\", \"data\": {}}\n\
-{\"timestamp\": \"2026-02-09T11:30:13\", \"change_type\": \"added\", \"entity_type\": \"error\", \"data\": {\"severity\": \"critical\"}}\n\
-not json\n\
-{\"timestamp\": \"2026-02-09T11:30:14\", \"change_type\": \"added\", \"entity_type\": \"error\", \"data\": {\"severity\": \"critical\"}}";
-        let c = chunk(data, Format::Diff);
-        let mut full = Collect::default();
-        let n_full = parse_chunk(&c, None, false, &mut full);
-        let pre = Prefilter::any_of([b"critical".to_vec()]);
-        let mut fast = Collect::default();
-        let n_fast = parse_chunk(&c, Some(&pre), false, &mut fast);
-        assert_eq!(n_full.lines, 4);
-        assert_eq!(n_fast.lines, 4);
-        let errors: Vec<_> = full
-            .events
-            .iter()
-            .filter(|e| e.1 == "error")
-            .cloned()
-            .collect();
-        assert_eq!(fast.events, errors);
-        assert_eq!(full.bad.len(), 1);
-        assert_eq!(full.bad[0].loc.line_in_chunk, 2);
-        assert!(fast.bad.is_empty());
-        assert_eq!(n_fast.prefiltered, 2);
-    }
-
-    #[test]
-    fn a_torn_last_line_is_flagged_as_torn() {
-        let data = b"{\"timestamp\": \"2026-02-09T11:30:12\", \"change_type\": \"added\", \"entity_type\": \"span\", \"data\": {}}\n{\"timestamp\": \"2026-02";
-        let mut c = Collect::default();
-        parse_chunk(&chunk(data, Format::Diff), None, false, &mut c);
-        assert_eq!(c.events.len(), 1);
-        assert_eq!(c.bad.len(), 1);
-        assert!(c.bad[0].torn);
-    }
-}
-
-#[cfg(test)]
-mod time_only_tests {
-    use super::*;
-
-    #[test]
-    fn reads_the_leading_timestamp_of_each_line_format() {
-        let t = crate::model::time::parse_timestamp(b"2026-02-09T11:30:12.5Z");
-        assert_eq!(
-            time_only(
-                Format::Diff,
-                b"{\"timestamp\": \"2026-02-09T11:30:12.500000\", \"x\": 1}"
-            ),
-            t
-        );
-        assert_eq!(
-            time_only(
-                Format::Pipe,
-                b"2026-02-09T11:30:12.500Z | lifecycle | a | spawned | {}"
-            ),
-            t
-        );
-        // Another shape: the caller parses the line whole.
-        assert_eq!(
-            time_only(Format::Diff, b"{\"change_type\": \"added\"}"),
-            None
-        );
-        assert_eq!(
-            time_only(Format::Hook, b"{\"timestamp\": \"2026-02-09T11:30:12Z\"}"),
-            None
-        );
+    fn every_format_has_a_reader_and_a_place_in_the_sniff_order() {
+        for f in SNIFF_ORDER {
+            assert_eq!(reader(f).format(), f);
+        }
+        let mut all = SNIFF_ORDER.to_vec();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), SNIFF_ORDER.len());
     }
 }

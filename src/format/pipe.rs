@@ -6,9 +6,15 @@
 //! Timestamps take `Z` or any offset. Unknown event types and statuses are kept.
 
 use super::lax::{Flag, Num, Text};
-use crate::model::{time::parse_timestamp, Event, Format, Loc, Metrics, Severity};
+use super::summary::{or_q, text};
+use super::{Ctx, ErrorNeed, Needs, Prefilter, Reader};
+use crate::model::{
+    time::parse_timestamp, Action, AgentKind, Event, Format, Loc, Metrics, Nanos, QueueChange,
+    QueueReading, Severity, TestScope, Tokens,
+};
 use memchr::memmem;
 use serde::Deserialize;
+use serde_json::{Map, Value};
 use std::borrow::Cow;
 
 /// The 14 event types of the teamsters spec (the 5 Dante types are a subset).
@@ -58,6 +64,14 @@ pub(crate) struct Meta<'a> {
     #[serde(borrow)]
     pub to_agent: Text<'a>,
     #[serde(borrow)]
+    pub parent: Text<'a>,
+    #[serde(borrow)]
+    pub agent_type: Text<'a>,
+    #[serde(borrow)]
+    pub model: Text<'a>,
+    #[serde(borrow)]
+    pub model_used: Text<'a>,
+    #[serde(borrow)]
     pub result: Text<'a>,
     pub passed: Num,
     pub failed: Num,
@@ -104,7 +118,7 @@ pub fn parse_line<'a>(
     let agent = utf8(fields[2].trim_ascii());
     let status = utf8(fields[3].trim_ascii());
     let raw = rest.trim_ascii();
-    let meta: Meta = if raw.first() == Some(&b'{') {
+    let mut meta: Meta = if raw.first() == Some(&b'{') {
         super::lax::from_slice(raw).map_err(|e| format!("metadata is not valid JSON: {e}"))?
     } else {
         // Metadata that is valid JSON but not an object: keep the event, read no fields.
@@ -119,33 +133,13 @@ pub fn parse_line<'a>(
         .clone()
         .or_else(|| meta.failure_category.0.clone())
         .or_else(|| severity.map(|_| kind.clone()));
-    let tokens = meta.total_tokens.count().or_else(|| {
-        match (meta.input_tokens.count(), meta.output_tokens.count()) {
-            (None, None) => None,
-            (i, o) => Some(i.unwrap_or(0) + o.unwrap_or(0)),
-        }
-    });
-    let is_resource = kind == "resource" || kind == "cost";
-    let metrics = Metrics {
-        tokens: (kind == "resource" && status == "token_usage")
-            .then_some(tokens)
-            .flatten(),
-        cost_usd: (kind == "resource" && status == "token_usage")
-            .then_some(meta.cost_estimate_usd.0)
-            .flatten(),
-        tests_passed: (kind == "test").then(|| meta.passed.count()).flatten(),
-        tests_failed: (kind == "test").then(|| meta.failed.count()).flatten(),
-        tests_skipped: (kind == "test").then(|| meta.skipped.count()).flatten(),
-        active: is_resource.then(|| meta.active_agents.count()).flatten(),
-        queued: is_resource.then(|| meta.queued_agents.count()).flatten(),
-        max_agents: is_resource.then(|| meta.max_agents.count()).flatten(),
-        ..Metrics::default()
-    };
+    let action = action_of(&kind, &status, &mut meta);
     let target = meta.agent.0.or(meta.to_agent.0);
     Ok(Some(Event {
         ts: Some(ts),
         loc,
         format: Format::Pipe,
+        action,
         kind,
         status,
         agent: Some(agent),
@@ -156,10 +150,187 @@ pub fn parse_line<'a>(
         session: team.map(Cow::Borrowed),
         id: None,
         parent_id: None,
-        metrics,
+        metrics: Metrics::default(),
         raw,
         record: line,
     }))
+}
+
+/// The meaning of a pipe event: lifecycle → agent spawned / finished, resource
+/// token usage → usage, tests, and the agent pool's queue events.
+fn action_of<'a>(kind: &str, status: &str, m: &mut Meta<'a>) -> Action<'a> {
+    match (kind, status) {
+        ("lifecycle", "spawned" | "start") => Action::AgentSpawned {
+            kind: AgentKind::Worker,
+            parent: m.parent.0.take(),
+            role: m.agent_type.0.take(),
+            via: None,
+        },
+        ("lifecycle", "completed" | "team_complete") => Action::AgentFinished { ok: true },
+        ("lifecycle", "failed" | "team_failed") => Action::AgentFinished { ok: false },
+        ("resource", "token_usage") => {
+            let (input, output) = (m.input_tokens.count(), m.output_tokens.count());
+            let total = m.total_tokens.count();
+            if input.is_none() && output.is_none() && total.is_none() {
+                return Action::Other;
+            }
+            let (i, o) = (input.unwrap_or(0), output.unwrap_or(0));
+            Action::Usage {
+                model: m.model.0.take().or(m.model_used.0.take()),
+                tokens: Tokens {
+                    input: i,
+                    output: o,
+                    other: total.map_or(0, |t| t.saturating_sub(i.saturating_add(o))),
+                    ..Tokens::default()
+                },
+                cost_usd: m.cost_estimate_usd.0,
+                key: None,
+            }
+        }
+        ("resource", "queue_status" | "agent_queued" | "agent_dequeued") => {
+            Action::Queue(QueueReading {
+                change: match status {
+                    "agent_queued" => QueueChange::Queued,
+                    "agent_dequeued" => QueueChange::Dequeued,
+                    _ => QueueChange::Status,
+                },
+                active: m.active_agents.count(),
+                queued: m.queued_agents.count(),
+                max_agents: m.max_agents.count(),
+            })
+        }
+        ("test", "execution_complete" | "test_summary") => Action::Tests {
+            scope: if status == "execution_complete" {
+                TestScope::Run
+            } else {
+                TestScope::Summary
+            },
+            passed: m.passed.count().unwrap_or(0),
+            failed: m.failed.count().unwrap_or(0),
+            skipped: m.skipped.count().unwrap_or(0),
+        },
+        ("test", "test_case_result") => Action::TestCase {
+            ok: !matches!(
+                m.status.get(),
+                Some("failed" | "error" | "FAILED" | "ERROR")
+            ),
+        },
+        _ => Action::Other,
+    }
+}
+
+/// The pipe-log reader.
+pub struct Pipe;
+
+impl Reader for Pipe {
+    fn format(&self) -> Format {
+        Format::Pipe
+    }
+
+    /// Header lines (`#`, naming the telemetry log) and `---`, then event lines
+    /// `timestamp | …`. A Markdown file that merely starts with `#` is not one.
+    fn sniff(&self, head: &[u8]) -> bool {
+        if !matches!(head.first(), Some(b'#' | b'-' | b'0'..=b'9')) {
+            return false;
+        }
+        for line in head.split(|&b| b == b'\n') {
+            let line = line.trim_ascii();
+            if line.is_empty() || line == b"---" {
+                continue;
+            }
+            if line[0] == b'#' {
+                if memmem::find(line, b"Telemetry").is_some()
+                    || memmem::find(line, b"[timestamp] | [event_type]").is_some()
+                {
+                    return true;
+                }
+                continue;
+            }
+            let Some(ts_end) = memmem::find(line, b" | ") else {
+                return false;
+            };
+            return parse_timestamp(line[..ts_end].trim_ascii()).is_some();
+        }
+        false
+    }
+
+    fn framing(&self) -> super::Framing {
+        super::Framing::Lines
+    }
+    fn produces(&self) -> super::ActionSet {
+        super::ActionSet::AGENTS
+            .or(super::ActionSet::USAGE)
+            .or(super::ActionSet::TESTS)
+            .or(super::ActionSet::QUEUE)
+    }
+
+    /// The `# Team: NAME` header (first 32 lines).
+    fn header(&self, head: &[u8]) -> Option<String> {
+        team_header(head)
+    }
+
+    fn parse<'a>(
+        &self,
+        record: &'a [u8],
+        loc: Loc,
+        ctx: &Ctx<'a>,
+        out: &mut dyn FnMut(Event<'a>),
+    ) -> Result<(), String> {
+        if let Some(ev) = parse_line(record, loc, ctx.header)? {
+            out(ev);
+        }
+        Ok(())
+    }
+
+    /// The first field, before ` | `.
+    fn time_only(&self, line: &[u8]) -> Option<Nanos> {
+        let line = super::content(line)?;
+        let end = memmem::find(line, b" | ")?;
+        parse_timestamp(line[..end].trim_ascii())
+    }
+
+    fn summarize(&self, ev: &Event<'_>) -> String {
+        pipe(ev, &super::summary::raw_object(ev))
+    }
+
+    /// `errors -s critical`: a critical event names a critical severity or is a
+    /// `team_failed`.
+    fn prefilter(&self, needs: &Needs) -> Option<Prefilter> {
+        if needs.all || !needs.actions.is_empty() {
+            return None;
+        }
+        if let Some(k) = &needs.kind {
+            return needs
+                .errors
+                .is_none()
+                .then(|| Prefilter::any_of([k.as_bytes().to_vec()]));
+        }
+        match needs.errors {
+            Some(ErrorNeed::CriticalOnly) => Some(Prefilter::any_of(
+                super::critical_words().chain([b"team_failed".to_vec()]),
+            )),
+            Some(ErrorNeed::Any) => None,
+            None => Some(Prefilter::nothing()),
+        }
+    }
+}
+
+/// Reads the `# Team: NAME` header of a pipe log (first 32 lines).
+pub fn team_header(head: &[u8]) -> Option<String> {
+    for line in crate::source::strip_bom(head)
+        .split(|&b| b == b'\n')
+        .take(32)
+    {
+        let line = line.trim_ascii();
+        if let Some(rest) = line.strip_prefix(b"# Team:") {
+            let t = String::from_utf8_lossy(rest.trim_ascii()).into_owned();
+            return (!t.is_empty()).then_some(t);
+        }
+        if !line.starts_with(b"#") && !line.is_empty() && line != b"---" {
+            break;
+        }
+    }
+    None
 }
 
 /// The severity mapping for pipe events (see [`Severity`]) and the failure text.
@@ -242,6 +413,110 @@ pub(crate) fn utf8(b: &[u8]) -> Cow<'_, str> {
     String::from_utf8_lossy(b)
 }
 
+fn pipe(ev: &Event<'_>, m: &Map<String, Value>) -> String {
+    let t = |k: &str| text(m, k);
+    let q = |k: &str| or_q(m, k);
+    match (&*ev.kind, &*ev.status) {
+        ("lifecycle", "completed") => match t("model_used") {
+            Some(model) => format!("{}s, model={model}", q("duration_seconds")),
+            None => format!("{}s", q("duration_seconds")),
+        },
+        ("lifecycle", "spawned") => format!("{}, depth={}", q("agent_type"), q("depth")),
+        ("lifecycle", "failed") => format!("{} (retries={})", q("reason"), q("retries")),
+        ("lifecycle", "team_failed") => format!(
+            "{} [{}]",
+            t("failure_reason").unwrap_or_else(|| q("reason")),
+            q("failure_category")
+        ),
+        ("timing", "phase_transition") => format!(
+            "phase {}→{}  {}s",
+            q("from_phase"),
+            q("to_phase"),
+            q("transition_duration_seconds")
+        ),
+        ("timing", "overhead_summary") => format!(
+            "{}s wall, {}s work, {}% tax",
+            q("total_wall_clock_seconds"),
+            q("total_agent_work_seconds"),
+            q("framework_tax_percent")
+        ),
+        ("cost", "cumulative_cost") => {
+            let done = m
+                .get("agents_completed")
+                .and_then(Value::as_u64)
+                .unwrap_or(0);
+            let rem = m
+                .get("agents_remaining")
+                .and_then(Value::as_u64)
+                .unwrap_or(0);
+            format!(
+                "${} ({done}/{} agents)",
+                q("estimated_cost_usd"),
+                done + rem
+            )
+        }
+        ("agent_io", "prompt_constructed") => {
+            format!("{} chars → {}", q("prompt_length_chars"), q("model"))
+        }
+        ("agent_io", "output_received") => {
+            format!(
+                "{} chars, {}s",
+                q("output_length_chars"),
+                q("duration_seconds")
+            )
+        }
+        ("config", "config_loaded") => format!("{} ({})", q("team_name"), q("file_path")),
+        ("dependency", "graph_constructed") => {
+            let cyc = m
+                .get("has_cycles")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            format!(
+                "{} nodes, {} edges, {}",
+                q("total_nodes"),
+                q("total_edges"),
+                if cyc { "CYCLES!" } else { "no cycles" }
+            )
+        }
+        ("approval", "user_response_received") => match t("response_time_seconds") {
+            Some(rt) => format!("{} {} ({rt}s)", q("decision"), q("gate_type")),
+            None => format!("{} {}", q("decision"), q("gate_type")),
+        },
+        ("environment", "session_start") => match t("git_branch") {
+            Some(b) => format!("platform={} branch={b}", q("platform")),
+            None => format!("platform={}", q("platform")),
+        },
+        ("environment", "session_end") => match t("total_estimated_cost_usd") {
+            Some(c) => format!("{}, ${c} total", q("exit_status")),
+            None => q("exit_status"),
+        },
+        ("test", "test_case_result") => format!(
+            "{} {} ({}s)",
+            q("test_name"),
+            q("status"),
+            q("duration_seconds")
+        ),
+        ("error", "error_classified") => {
+            format!("{} [{}]", q("error_category"), q("classified_severity"))
+        }
+        ("data_flow", "data_passed") => format!(
+            "{} chars phase {}→{}",
+            q("data_size_chars"),
+            q("from_phase"),
+            q("to_phase")
+        ),
+        _ => m
+            .iter()
+            .take(3)
+            .map(|(k, v)| match v {
+                Value::String(s) => format!("{k}={s}"),
+                other => format!("{k}={other}"),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,9 +550,15 @@ mod tests {
     #[test]
     fn reads_tokens_tests_and_unknown_types() {
         let ev = parse(r#"2026-02-13T14:30:30.100Z | resource | w | token_usage | {"input_tokens":1500,"output_tokens":800,"total_tokens":2300}"#).unwrap().unwrap();
-        assert_eq!(ev.metrics.tokens, Some(2300));
+        let Action::Usage { tokens, .. } = ev.action else {
+            panic!("token_usage is usage");
+        };
+        assert_eq!(
+            (tokens.input, tokens.output, tokens.total()),
+            (1500, 800, 2300)
+        );
         let ev = parse(r#"2026-02-13T14:30:48.500Z | test | e | execution_complete | {"passed":12,"failed":3}"#).unwrap().unwrap();
-        assert_eq!(ev.metrics.tests_failed, Some(3));
+        assert!(matches!(ev.action, Action::Tests { failed: 3, .. }));
         assert_eq!(ev.severity, Some(Severity::Error));
         let ev = parse(r#"2026-02-13T14:30:48.500Z | mystery | e | whatever | "not an object""#)
             .unwrap()

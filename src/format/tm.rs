@@ -6,8 +6,14 @@
 //! analyses use are decoded, borrowed from the line; the rest is skipped.
 
 use super::lax::{Num, Obj, Text};
-use crate::model::{time::parse_timestamp, Event, Format, Loc, Metrics, Severity};
+use super::summary::{clip, or_q};
+use super::{ActionSet, Ctx, ErrorNeed, Framing, Needs, Prefilter, Reader};
+use crate::model::{
+    time::parse_timestamp, Action, Event, Format, Loc, Metrics, Nanos, Severity, SnapshotCounts,
+    Tokens,
+};
 use serde::Deserialize;
+use serde_json::{Map, Value};
 use std::borrow::Cow;
 
 #[derive(Deserialize, Default)]
@@ -66,14 +72,14 @@ struct Data<'a> {
     root_agent_name: Text<'a>,
     #[serde(borrow)]
     reason: Text<'a>,
-    token_usage: Obj<Tokens>,
+    token_usage: Obj<SpanTokens>,
     #[serde(borrow)]
     payload: Obj<Payload<'a>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct Tokens {
+struct SpanTokens {
     total_tokens: Num,
 }
 
@@ -173,10 +179,24 @@ fn from_envelope<'a>(env: Envelope<'a>, line: &'a [u8], loc: Loc) -> Result<Even
         .or(d.root_agent_name.0);
     // Span `token_usage` only: a trace's `total_tokens` sums its spans' and would count them twice.
     let tokens = d.token_usage.0.total_tokens.count();
+    let action = match (&*kind, tokens) {
+        ("agent_message", _) => message_action(&status, d.parent_message_id.0.is_some()),
+        (_, Some(t)) => Action::Usage {
+            model: None,
+            tokens: Tokens {
+                other: t,
+                ..Tokens::default()
+            },
+            cost_usd: None,
+            key: None,
+        },
+        _ => Action::Other,
+    };
     Ok(Event {
         ts: Some(ts),
         loc,
         format: Format::Diff,
+        action,
         kind,
         status,
         agent,
@@ -187,13 +207,22 @@ fn from_envelope<'a>(env: Envelope<'a>, line: &'a [u8], loc: Loc) -> Result<Even
         session: d.trace_id.0,
         id: d.message_id.0.or(d.error_id.0).or(d.span_id.0),
         parent_id: d.parent_message_id.0,
-        metrics: Metrics {
-            tokens,
-            ..Metrics::default()
-        },
+        metrics: Metrics::default(),
         raw: line,
         record: line,
     })
+}
+
+/// An agent message's meaning: a `task`, a reply (`result` or `error` naming its
+/// task in `parent_message_id`), or another message.
+fn message_action<'a>(message_type: &str, has_parent: bool) -> Action<'a> {
+    match message_type {
+        "task" => Action::TaskSent,
+        "result" | "error" if has_parent => Action::TaskReplied {
+            ok: message_type == "result",
+        },
+        _ => Action::Message { read: None },
+    }
 }
 
 /// The fast path for the observer's own layout of agent messages.
@@ -329,6 +358,7 @@ mod fast {
             ts: Some(ts),
             loc,
             format: Format::Diff,
+            action: super::message_action(kind, parent.is_some()),
             kind: Cow::Borrowed("agent_message"),
             status: Cow::Borrowed(kind),
             agent: Some(Cow::Borrowed(from)),
@@ -346,17 +376,39 @@ mod fast {
     }
 }
 
-/// The counts a snapshot carries (formats.md 1a): in-memory totals of the
-/// observer since its start.
+/// The fields of a snapshot line that are read (formats.md 1a): its time and the
+/// observer's in-memory totals since its start.
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct Snapshot<'a> {
     #[serde(borrow)]
     timestamp: Text<'a>,
+    traces_count: Num,
+    spans_count: Num,
+    events_count: Num,
+    handoffs_count: Num,
+    errors_count: Num,
+    metrics_count: Num,
+    agent_messages_count: Num,
 }
 
-/// Parses one `state_time_machine.jsonl` line into a `snapshot` event (the
-/// counts are read from `raw` by the analyses that need them).
+impl Snapshot<'_> {
+    fn counts(&self) -> SnapshotCounts {
+        let n = |x: &Num| x.count().unwrap_or(0);
+        SnapshotCounts {
+            traces_count: n(&self.traces_count),
+            spans_count: n(&self.spans_count),
+            events_count: n(&self.events_count),
+            handoffs_count: n(&self.handoffs_count),
+            errors_count: n(&self.errors_count),
+            metrics_count: n(&self.metrics_count),
+            agent_messages_count: n(&self.agent_messages_count),
+        }
+    }
+}
+
+/// Parses one `state_time_machine.jsonl` line into a `snapshot` event carrying its
+/// counts (fields of other types read as 0).
 pub fn parse_state(line: &[u8], loc: Loc) -> Result<Option<Event<'_>>, String> {
     let Some(line) = super::content(line) else {
         return Ok(None);
@@ -364,74 +416,208 @@ pub fn parse_state(line: &[u8], loc: Loc) -> Result<Option<Event<'_>>, String> {
     if line[0] != b'{' {
         return Err("not a JSON object".into());
     }
-    let ts = match serde_json::from_slice::<Snapshot>(line) {
-        Ok(snap) => snap
-            .timestamp
-            .get()
-            .and_then(|t| parse_timestamp(t.as_bytes())),
+    let (ts, counts) = match serde_json::from_slice::<Snapshot>(line) {
+        Ok(snap) => (
+            snap.timestamp
+                .get()
+                .and_then(|t| parse_timestamp(t.as_bytes())),
+            snap.counts(),
+        ),
         Err(e) if e.to_string().contains("duplicate field") => {
             let v: serde_json::Value =
                 serde_json::from_slice(line).map_err(|e| format!("invalid JSON: {e}"))?;
-            v.get("timestamp")
-                .and_then(|t| t.as_str())
-                .and_then(|t| parse_timestamp(t.as_bytes()))
+            let snap = Snapshot::deserialize(&v).unwrap_or_default();
+            (
+                snap.timestamp
+                    .get()
+                    .and_then(|t| parse_timestamp(t.as_bytes())),
+                snap.counts(),
+            )
         }
         Err(e) => return Err(format!("invalid JSON: {e}")),
-    }
-    .ok_or_else(|| "missing or unreadable timestamp".to_string())?;
+    };
+    let ts = ts.ok_or_else(|| "missing or unreadable timestamp".to_string())?;
     Ok(Some(Event {
+        action: Action::Snapshot(counts),
         kind: Cow::Borrowed("snapshot"),
         status: Cow::Borrowed("snapshot"),
         ..Event::bare(ts, loc, Format::State, line)
     }))
 }
 
-/// Counts read from a snapshot's JSON (`*_count` fields; lists are not kept).
-#[derive(Deserialize, Default, Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
-#[serde(default, deny_unknown_fields)]
-pub struct SnapshotCounts {
-    /// `traces_count`.
-    pub traces_count: u64,
-    /// `spans_count`.
-    pub spans_count: u64,
-    /// `events_count`.
-    pub events_count: u64,
-    /// `handoffs_count`.
-    pub handoffs_count: u64,
-    /// `errors_count`.
-    pub errors_count: u64,
-    /// `metrics_count`.
-    pub metrics_count: u64,
-    /// `agent_messages_count`.
-    pub agent_messages_count: u64,
+/// `{"timestamp": "…"` opening a time-machine line: its time.
+fn leading_timestamp(line: &[u8]) -> Option<Nanos> {
+    let line = super::content(line)?;
+    let rest = line
+        .strip_prefix(b"{\"timestamp\": \"")
+        .or_else(|| line.strip_prefix(b"{\"timestamp\":\""))?;
+    let end = memchr::memchr(b'"', rest)?;
+    parse_timestamp(&rest[..end])
 }
 
-impl SnapshotCounts {
-    /// Reads the counts of a snapshot line (fields of other types read as 0).
-    pub fn read(raw: &[u8]) -> SnapshotCounts {
-        #[derive(Deserialize, Default)]
-        #[serde(default)]
-        struct C {
-            traces_count: Num,
-            spans_count: Num,
-            events_count: Num,
-            handoffs_count: Num,
-            errors_count: Num,
-            metrics_count: Num,
-            agent_messages_count: Num,
+/// The `diff_time_machine.jsonl` reader.
+pub struct Diff;
+
+impl Reader for Diff {
+    fn format(&self) -> Format {
+        Format::Diff
+    }
+    /// A JSON object (or array of them) with `entity_type` and `change_type`.
+    fn sniff(&self, head: &[u8]) -> bool {
+        matches!(head.first(), Some(b'{' | b'['))
+            && memchr::memmem::find(head, b"\"entity_type\"").is_some()
+            && memchr::memmem::find(head, b"\"change_type\"").is_some()
+    }
+    fn framing(&self) -> Framing {
+        Framing::Lines
+    }
+    fn produces(&self) -> ActionSet {
+        ActionSet::TASKS
+            .or(ActionSet::MESSAGES)
+            .or(ActionSet::USAGE)
+    }
+    fn parse<'a>(
+        &self,
+        record: &'a [u8],
+        loc: Loc,
+        _ctx: &Ctx<'a>,
+        out: &mut dyn FnMut(Event<'a>),
+    ) -> Result<(), String> {
+        if let Some(ev) = parse_diff(record, loc)? {
+            out(ev);
         }
-        let c: C = serde_json::from_slice(raw).unwrap_or_default();
-        let n = |x: Num| x.count().unwrap_or(0);
-        SnapshotCounts {
-            traces_count: n(c.traces_count),
-            spans_count: n(c.spans_count),
-            events_count: n(c.events_count),
-            handoffs_count: n(c.handoffs_count),
-            errors_count: n(c.errors_count),
-            metrics_count: n(c.metrics_count),
-            agent_messages_count: n(c.agent_messages_count),
+        Ok(())
+    }
+    fn time_only(&self, line: &[u8]) -> Option<Nanos> {
+        leading_timestamp(line)
+    }
+    fn summarize(&self, ev: &Event<'_>) -> String {
+        diff(ev, &super::summary::raw_object(ev))
+    }
+    /// Error-like records are `error` entities or `error` messages: both hold the
+    /// literal `"error"`; critical ones also a critical word.
+    fn prefilter(&self, needs: &Needs) -> Option<Prefilter> {
+        if needs.all || !needs.actions.is_empty() {
+            return None;
+        }
+        if let Some(k) = &needs.kind {
+            return needs
+                .errors
+                .is_none()
+                .then(|| Prefilter::any_of([k.as_bytes().to_vec()]));
+        }
+        match needs.errors {
+            Some(ErrorNeed::CriticalOnly) => {
+                Some(Prefilter::any_of([b"\"error\"".to_vec()]).and_any_of(super::critical_words()))
+            }
+            Some(ErrorNeed::Any) => Some(Prefilter::any_of([b"\"error\"".to_vec()])),
+            None => Some(Prefilter::nothing()),
         }
     }
+}
+
+/// The `state_time_machine.jsonl` reader.
+pub struct State;
+
+impl Reader for State {
+    fn format(&self) -> Format {
+        Format::State
+    }
+    /// A JSON object with `agent_messages_count` or `traces_count`.
+    fn sniff(&self, head: &[u8]) -> bool {
+        matches!(head.first(), Some(b'{' | b'['))
+            && (memchr::memmem::find(head, b"\"agent_messages_count\"").is_some()
+                || memchr::memmem::find(head, b"\"traces_count\"").is_some())
+    }
+    fn framing(&self) -> Framing {
+        Framing::Lines
+    }
+    fn produces(&self) -> ActionSet {
+        ActionSet::SNAPSHOTS
+    }
+    fn parse<'a>(
+        &self,
+        record: &'a [u8],
+        loc: Loc,
+        _ctx: &Ctx<'a>,
+        out: &mut dyn FnMut(Event<'a>),
+    ) -> Result<(), String> {
+        if let Some(ev) = parse_state(record, loc)? {
+            out(ev);
+        }
+        Ok(())
+    }
+    fn time_only(&self, line: &[u8]) -> Option<Nanos> {
+        leading_timestamp(line)
+    }
+    fn summarize(&self, ev: &Event<'_>) -> String {
+        state(&super::summary::raw_object(ev))
+    }
+    /// Snapshots carry no errors and no other action.
+    fn prefilter(&self, needs: &Needs) -> Option<Prefilter> {
+        let wanted = needs.all || needs.kind.is_some() || needs.actions.any(ActionSet::SNAPSHOTS);
+        (!wanted).then(Prefilter::nothing)
+    }
+}
+
+fn diff(ev: &Event<'_>, env: &Map<String, Value>) -> String {
+    let empty = Map::new();
+    let d = env.get("data").and_then(Value::as_object).unwrap_or(&empty);
+    match &*ev.kind {
+        "error" => format!(
+            "[{}] {}: {}",
+            or_q(d, "severity"),
+            or_q(d, "agent_name"),
+            clip(&or_q(d, "error_message"), 80)
+        ),
+        "agent_message" => {
+            let base = format!(
+                "[{}] {} -> {}",
+                or_q(d, "message_type"),
+                or_q(d, "source_agent"),
+                or_q(d, "target_agent")
+            );
+            match ev.message.as_deref() {
+                Some(m) if ev.severity.is_some() => format!("{base}: {}", clip(m, 80)),
+                _ => base,
+            }
+        }
+        "trace" => format!(
+            "trace {} {} {}",
+            clip(&or_q(d, "trace_id"), 12),
+            or_q(d, "root_agent_name"),
+            or_q(d, "status")
+        ),
+        "span" => format!(
+            "span {} by {} ({})",
+            or_q(d, "span_kind"),
+            or_q(d, "agent_name"),
+            or_q(d, "status")
+        ),
+        "handoff" => format!(
+            "handoff {} -> {}: {}",
+            or_q(d, "source_agent_name"),
+            or_q(d, "target_agent_name"),
+            or_q(d, "reason")
+        ),
+        "event" => format!(
+            "{} by {}: {}",
+            or_q(d, "event_type"),
+            or_q(d, "agent_name"),
+            or_q(d, "message")
+        ),
+        _ => clip(&Value::Object(d.clone()).to_string(), 100),
+    }
+}
+
+fn state(o: &Map<String, Value>) -> String {
+    format!(
+        "snapshot: {} messages, {} errors, {} traces, {} spans",
+        or_q(o, "agent_messages_count"),
+        or_q(o, "errors_count"),
+        or_q(o, "traces_count"),
+        or_q(o, "spans_count")
+    )
 }
 
 #[cfg(test)]
@@ -521,8 +707,10 @@ mod tests {
     #[test]
     fn snapshot_counts() {
         let l = br#"{"timestamp": "2026-02-09T11:41:02.551210", "traces_count": 1, "errors_count": 2, "agent_messages_count": 50, "errors": [], "agent_messages": []}"#;
-        assert!(parse_state(l, Loc::default()).unwrap().is_some());
-        let c = SnapshotCounts::read(l);
+        let ev = parse_state(l, Loc::default()).unwrap().unwrap();
+        let Action::Snapshot(c) = ev.action else {
+            panic!("a snapshot line is a snapshot");
+        };
         assert_eq!(c.agent_messages_count, 50);
         assert_eq!(c.errors_count, 2);
     }

@@ -7,12 +7,16 @@
 //! Invariant: times are UTC nanoseconds; `None` means the record carried no
 //! readable time (Claude Code hook payloads carry none).
 
+pub mod action;
 pub mod time;
 
 use schemars::JsonSchema;
 use serde::Serialize;
 use std::borrow::Cow;
 
+pub use self::action::{
+    Action, AgentKind, QueueChange, QueueReading, SnapshotCounts, TestScope, Tokens,
+};
 pub use self::time::Nanos;
 
 /// The telemetry formats `oracle` reads (formats.md sections 1a, 2a, 3a/3b).
@@ -28,6 +32,15 @@ pub enum Format {
     /// Hook JSON: one object per tool call (schema A, schema B, or Claude Code's
     /// own hook payloads), compact or pretty-printed, or a JSON array of them.
     Hook,
+    /// Claude Code session transcript (`projects/<slug>/<session>.jsonl` and its
+    /// `subagents/agent-<id>.jsonl`): one JSON object a line (claude-code.md §1).
+    Transcript,
+    /// Claude Code agent-team files: team `config.json`, `inboxes/<agent>.json`
+    /// mailboxes, `tasks/<team>/<n>.json` task files (claude-code.md §3).
+    Team,
+    /// OpenTelemetry OTLP JSON: traces, logs and metrics export requests, one a
+    /// line (the collector's file exporter) or one document (claude-code.md §4).
+    Otlp,
 }
 
 impl Format {
@@ -38,6 +51,9 @@ impl Format {
             Format::Diff => "diff",
             Format::State => "state",
             Format::Hook => "hook",
+            Format::Transcript => "transcript",
+            Format::Team => "team",
+            Format::Otlp => "otlp",
         }
     }
 }
@@ -119,28 +135,16 @@ pub struct Loc {
     pub line_in_chunk: u32,
     /// Byte offset of the record's first byte within its input.
     pub offset: u64,
+    /// Which of the record's events this is (0-based; a transcript line with
+    /// three tool calls gives three events).
+    pub sub: u32,
 }
 
-/// Numbers a record may carry, read once on the scan path. All optional; units in names.
+/// Flags a record may carry, read once on the scan path.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Metrics {
-    /// Tokens consumed (total; input + output when only those are given).
-    pub tokens: Option<u64>,
-    /// Estimated cost in US dollars.
-    pub cost_usd: Option<f64>,
-    /// Tests passed, failed and skipped in a test result event.
-    pub tests_passed: Option<u64>,
-    /// See `tests_passed`.
-    pub tests_failed: Option<u64>,
-    /// See `tests_passed`.
-    pub tests_skipped: Option<u64>,
-    /// Queue occupancy from pipe `resource/*` events: active agents.
-    pub active: Option<u64>,
-    /// Queue occupancy: agents waiting for a slot.
-    pub queued: Option<u64>,
-    /// Queue occupancy: slot limit.
-    pub max_agents: Option<u64>,
-    /// Hook record flagged `outside_project_scope: true`.
+    /// The writer flagged the action as outside the project (seed 003's
+    /// `outside_project_scope: true`).
     pub scope_violation: bool,
 }
 
@@ -148,21 +152,19 @@ pub struct Metrics {
 ///
 /// Field meaning per format:
 ///
-/// | field | pipe log | diff JSONL | state JSONL | hook JSON |
-/// |---|---|---|---|---|
-/// | `kind` | event_type | entity_type | `snapshot` | event_type (schema A words) |
-/// | `status` | status | message_type / status / event_type | `snapshot` | hook_event |
-/// | `agent` | agent_id | source_agent / agent_name | — | agent_id |
-/// | `target` | metadata agent / to_agent | target_agent | — | — |
-/// | `session` | `# Team:` header | trace_id | — | session_id |
+/// `kind` and `status` are the writer's own words, for display and `diffs -e`;
+/// what the record means is `action` (and `severity` for error-like events).
+/// Each format's module documents how its fields map.
 #[derive(Debug, Clone)]
 pub struct Event<'a> {
     /// UTC nanoseconds, `None` when the record has no readable time.
     pub ts: Option<Nanos>,
     /// Where it was read.
     pub loc: Loc,
-    /// Which parser produced it.
+    /// Which parser produced it (for output only: analyses read `action`).
     pub format: Format,
+    /// What the record means.
+    pub action: Action<'a>,
     /// Event or entity type.
     pub kind: Cow<'a, str>,
     /// Status, message type or hook event.
@@ -203,6 +205,7 @@ impl<'a> Event<'a> {
             ts: self.ts,
             loc: self.loc,
             format: self.format,
+            action: own_action(self.action),
             kind: own(self.kind),
             status: own(self.status),
             agent: self.agent.map(own),
@@ -226,6 +229,7 @@ impl<'a> Event<'a> {
             ts: Some(ts),
             loc,
             format,
+            action: Action::Other,
             kind: Cow::Borrowed(""),
             status: Cow::Borrowed(""),
             agent: None,
@@ -240,6 +244,66 @@ impl<'a> Event<'a> {
             raw: record,
             record,
         }
+    }
+}
+
+/// The same action with every string owned.
+fn own_action<'b>(a: Action<'_>) -> Action<'b> {
+    fn o<'b>(c: Option<Cow<'_, str>>) -> Option<Cow<'b, str>> {
+        c.map(|c| Cow::Owned(c.into_owned()))
+    }
+    match a {
+        Action::Other => Action::Other,
+        Action::AgentSpawned {
+            kind,
+            parent,
+            role,
+            via,
+        } => Action::AgentSpawned {
+            kind,
+            parent: o(parent),
+            role: o(role),
+            via: o(via),
+        },
+        Action::AgentFinished { ok } => Action::AgentFinished { ok },
+        Action::TaskSent => Action::TaskSent,
+        Action::TaskReplied { ok } => Action::TaskReplied { ok },
+        Action::TaskState { done, started } => Action::TaskState { done, started },
+        Action::Message { read } => Action::Message { read },
+        Action::ToolStarted { tool } => Action::ToolStarted {
+            tool: Cow::Owned(tool.into_owned()),
+        },
+        Action::ToolEnded { tool, error } => Action::ToolEnded {
+            tool: o(tool),
+            error,
+        },
+        Action::Prompt => Action::Prompt,
+        Action::Usage {
+            model,
+            tokens,
+            cost_usd,
+            key,
+        } => Action::Usage {
+            model: o(model),
+            tokens,
+            cost_usd,
+            key: o(key),
+        },
+        Action::Tests {
+            scope,
+            passed,
+            failed,
+            skipped,
+        } => Action::Tests {
+            scope,
+            passed,
+            failed,
+            skipped,
+        },
+        Action::TestCase { ok } => Action::TestCase { ok },
+        Action::Queue(q) => Action::Queue(q),
+        Action::Snapshot(c) => Action::Snapshot(c),
+        Action::Compaction { pre_tokens } => Action::Compaction { pre_tokens },
     }
 }
 
@@ -288,11 +352,20 @@ pub struct Record {
 }
 
 impl Record {
-    /// Ordering key: time (missing times last), then input, then offset. Total and
-    /// independent of the thread count.
-    pub fn key(&self) -> (i64, u32, u64) {
-        (self.ts.unwrap_or(i64::MAX), self.loc.file, self.loc.offset)
+    /// Ordering key: time (missing times last, in input order), then input,
+    /// offset and event within the record. Total and independent of the thread count.
+    pub fn key(&self) -> SortKey {
+        sort_key(self.ts, &self.loc)
     }
+}
+
+/// A total order over events: (time with missing times last, input, offset, event
+/// within the record).
+pub type SortKey = (i64, u32, u64, u32);
+
+/// The [`SortKey`] of a time and a location.
+pub fn sort_key(ts: Option<Nanos>, loc: &Loc) -> SortKey {
+    (ts.unwrap_or(i64::MAX), loc.file, loc.offset, loc.sub)
 }
 
 /// Turns an optional borrowed string into an owned one.

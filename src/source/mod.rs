@@ -11,7 +11,6 @@ pub mod mmap;
 
 use crate::error::{Error, Result};
 use crate::model::Format;
-use memchr::memmem;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -62,8 +61,9 @@ pub struct Input {
     pub format: Format,
     /// The bytes.
     pub data: Data,
-    /// Pipe logs: the `# Team:` header value, given to every event of the file.
-    pub team: Option<String>,
+    /// What the format's reader read from the head, given to every record
+    /// ([`crate::format::Reader::header`]; a pipe log's `# Team:`).
+    pub header: Option<String>,
     /// Something to tell the user about this input (e.g. a truncated archive).
     pub note: Option<String>,
 }
@@ -85,59 +85,10 @@ pub struct Inputs {
     pub skipped: Vec<Skipped>,
 }
 
-/// Detects a format from the first bytes of an input (never from its name).
-///
-/// Rules: a UTF-8 BOM and leading whitespace are ignored; `#`, `---` or a
-/// `timestamp | ` first line is a pipe log; a JSON object (or array of objects)
-/// with `entity_type` and `change_type` is a diff file, with `agent_messages_count`
-/// or `traces_count` a state file, with `hook_event`, `hook_event_name`,
-/// `action_details` or `tool_name` a hook file. Returns `None` otherwise.
+/// Detects a format from the first bytes of an input (never from its name); see
+/// [`crate::format::sniff`]. Returns `None` when no reader recognises it.
 pub fn detect(head: &[u8]) -> Option<Format> {
-    let head = strip_bom(head);
-    let start = head.iter().position(|b| !b.is_ascii_whitespace())?;
-    let head = &head[start..];
-    match head[0] {
-        b'#' | b'-' | b'0'..=b'9' => return detect_pipe(head),
-        b'{' | b'[' => {}
-        _ => return None,
-    }
-    let has = |k: &[u8]| memmem::find(head, k).is_some();
-    if has(b"\"entity_type\"") && has(b"\"change_type\"") {
-        Some(Format::Diff)
-    } else if has(b"\"agent_messages_count\"") || has(b"\"traces_count\"") {
-        Some(Format::State)
-    } else if has(b"\"hook_event\"")
-        || has(b"\"hook_event_name\"")
-        || has(b"\"action_details\"")
-        || has(b"\"tool_name\"")
-    {
-        Some(Format::Hook)
-    } else {
-        None
-    }
-}
-
-/// A pipe log: header lines (`#`, naming the telemetry log) and `---`, then event
-/// lines `timestamp | …`. A Markdown file that merely starts with `#` is not one.
-fn detect_pipe(head: &[u8]) -> Option<Format> {
-    for line in head.split(|&b| b == b'\n') {
-        let line = line.trim_ascii();
-        if line.is_empty() || line == b"---" {
-            continue;
-        }
-        if line[0] == b'#' {
-            if memmem::find(line, b"Telemetry").is_some()
-                || memmem::find(line, b"[timestamp] | [event_type]").is_some()
-            {
-                return Some(Format::Pipe);
-            }
-            continue;
-        }
-        let ts_end = memmem::find(line, b" | ")?;
-        return crate::model::time::parse_timestamp(line[..ts_end].trim_ascii())
-            .map(|_| Format::Pipe);
-    }
-    None
+    crate::format::sniff(head)
 }
 
 /// Drops a leading UTF-8 byte-order mark.
@@ -145,26 +96,12 @@ pub fn strip_bom(b: &[u8]) -> &[u8] {
     b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b)
 }
 
-/// Reads the `# Team: NAME` header of a pipe log (first 32 lines).
-pub fn pipe_team(head: &[u8]) -> Option<String> {
-    for line in strip_bom(head).split(|&b| b == b'\n').take(32) {
-        let line = line.trim_ascii();
-        if let Some(rest) = line.strip_prefix(b"# Team:") {
-            let t = String::from_utf8_lossy(rest.trim_ascii()).into_owned();
-            return (!t.is_empty()).then_some(t);
-        }
-        if !line.starts_with(b"#") && !line.is_empty() && line != b"---" {
-            break;
-        }
-    }
-    None
-}
-
 /// Cuts `buf` into record-aligned chunks of about `target` bytes.
 ///
-/// Line formats cut after a `\n`; hook JSON cuts before a `{` that starts a line
-/// (jq's pretty printer puts only top-level objects at column 0), so a pretty-printed
-/// object is never split. Returns `(start, end)` byte ranges covering `buf` exactly.
+/// Cuts fall where the format's framing allows ([`crate::format::framing::cut_at_or_after`]):
+/// after a `\n` for line formats, before a `{` that starts a line for JSON object
+/// streams (pretty printers put only top-level objects at column 0), so a record is
+/// never split. Returns `(start, end)` byte ranges covering `buf` exactly.
 pub fn chunk_ranges(buf: &[u8], target: usize, format: Format) -> Vec<(usize, usize)> {
     let target = target.max(1);
     let mut out = Vec::with_capacity(buf.len() / target + 1);
@@ -175,11 +112,8 @@ pub fn chunk_ranges(buf: &[u8], target: usize, format: Format) -> Vec<(usize, us
             out.push((start, buf.len()));
             break;
         }
-        let end = match format {
-            Format::Hook => memmem::find(&buf[want..], b"\n{").map(|i| want + i + 1),
-            _ => memchr::memchr(b'\n', &buf[want..]).map(|i| want + i + 1),
-        }
-        .unwrap_or(buf.len());
+        let framing = crate::format::reader(format).framing();
+        let end = crate::format::framing::cut_at_or_after(framing, buf, want).unwrap_or(buf.len());
         out.push((start, end));
         start = end;
     }
@@ -386,12 +320,12 @@ fn open_stream(
     let Some(format) = forced.or_else(|| detect(&head)) else {
         return Ok(None);
     };
-    let team = (format == Format::Pipe).then(|| pipe_team(&head)).flatten();
+    let header = crate::format::reader(format).header(&head);
     Ok(Some(Input {
         display,
         format,
         data: Data::Stream { head, rest: rd },
-        team,
+        header,
         note: None,
     }))
 }
@@ -417,18 +351,18 @@ fn finish_open(display: String, data: Data, forced: Option<Format>) -> Result<Op
                 display,
                 format: Format::Pipe,
                 data,
-                team: None,
+                header: None,
                 note: Some("empty file".into()),
             }));
         }
         return Ok(None);
     };
-    let team = (format == Format::Pipe).then(|| pipe_team(head)).flatten();
+    let header = crate::format::reader(format).header(head);
     Ok(Some(Input {
         display,
         format,
         data,
-        team,
+        header,
         note,
     }))
 }
@@ -512,6 +446,9 @@ mod tests {
     #[test]
     fn reads_the_team_header() {
         let head = b"# Dante Team Orchestration Telemetry Log\n# Team: testing-parallel\n---\n";
-        assert_eq!(pipe_team(head).as_deref(), Some("testing-parallel"));
+        assert_eq!(
+            crate::format::reader(Format::Pipe).header(head).as_deref(),
+            Some("testing-parallel")
+        );
     }
 }
