@@ -136,6 +136,7 @@ pub fn parse_object(obj: &[u8], loc: Loc) -> Result<Event<'_>, String> {
     let action = match hook_event.as_deref() {
         Some("PreToolUse") => Action::ToolStarted {
             tool: h.tool_name.0.clone().unwrap_or(Cow::Borrowed("?")),
+            subject: None,
         },
         Some("PostToolUse" | "PostToolUseFailure") => Action::ToolEnded {
             tool: h.tool_name.0.clone(),

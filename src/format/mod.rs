@@ -150,6 +150,8 @@ impl ActionSet {
     pub const SNAPSHOTS: ActionSet = ActionSet(1 << 7);
     /// Prompts and compactions.
     pub const CONVERSATION: ActionSet = ActionSet(1 << 8);
+    /// Trace spans.
+    pub const SPANS: ActionSet = ActionSet(1 << 9);
 
     /// Both sets.
     pub const fn or(self, o: ActionSet) -> ActionSet {

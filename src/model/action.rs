@@ -192,6 +192,10 @@ pub enum Action<'a> {
     ToolStarted {
         /// Tool name.
         tool: Cow<'a, str>,
+        /// Its main argument, when it has one: a Bash `command`, a file tool's
+        /// `file_path`, a search `pattern`, a `url`; for a Task/Agent call, the
+        /// `subagent_type` it launches.
+        subject: Option<Cow<'a, str>>,
     },
     /// A tool call ended (`Event::id` the tool-use id).
     ToolEnded {
@@ -234,6 +238,12 @@ pub enum Action<'a> {
     Queue(QueueReading),
     /// A state snapshot.
     Snapshot(SnapshotCounts),
+    /// A trace span (`Event::id` its span id, `Event::parent_id` its parent span,
+    /// `Event::session` its trace id, `Event::ts` its start).
+    Span {
+        /// End time, UTC ns.
+        end: Option<crate::model::Nanos>,
+    },
     /// The conversation was compacted (`pre_tokens`: context size before, tokens).
     Compaction {
         /// Context tokens before compaction.

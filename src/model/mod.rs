@@ -270,8 +270,9 @@ fn own_action<'b>(a: Action<'_>) -> Action<'b> {
         Action::TaskReplied { ok } => Action::TaskReplied { ok },
         Action::TaskState { done, started } => Action::TaskState { done, started },
         Action::Message { read } => Action::Message { read },
-        Action::ToolStarted { tool } => Action::ToolStarted {
+        Action::ToolStarted { tool, subject } => Action::ToolStarted {
             tool: Cow::Owned(tool.into_owned()),
+            subject: o(subject),
         },
         Action::ToolEnded { tool, error } => Action::ToolEnded {
             tool: o(tool),
@@ -304,6 +305,7 @@ fn own_action<'b>(a: Action<'_>) -> Action<'b> {
         Action::Queue(q) => Action::Queue(q),
         Action::Snapshot(c) => Action::Snapshot(c),
         Action::Compaction { pre_tokens } => Action::Compaction { pre_tokens },
+        Action::Span { end } => Action::Span { end },
     }
 }
 
