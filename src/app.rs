@@ -38,7 +38,7 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
             .num_threads(n)
             .build_global();
     }
-    let mut found = source::discover(&cfg.paths, cfg.input_format)?;
+    let mut found = source::discover(&cfg.paths, cfg.input_format, cfg.all_projects)?;
     let paths_hint = cfg
         .paths
         .iter()
@@ -59,17 +59,24 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
             ..
         }
     );
-    let anchor: Nanos = if !needs_anchor {
-        0
+    // `None` when the data holds no timed record (Claude Code hook payloads):
+    // a duration then bounds nothing, and every (untimed) record is kept.
+    let anchor: Option<Nanos> = if !needs_anchor {
+        Some(0)
     } else if cfg.now {
-        time::OffsetDateTime::now_utc().unix_timestamp_nanos() as Nanos
+        Some(time::OffsetDateTime::now_utc().unix_timestamp_nanos() as Nanos)
     } else {
         spool_streams(&mut found)?;
-        scan(&mut found.inputs, &LastTime, true).acc.unwrap_or(0)
+        scan(&mut found.inputs, &LastTime, true).acc
+    };
+    let resolve = |t: TimeArg| match (t, anchor) {
+        (TimeArg::At(t), _) => Some(t),
+        (TimeArg::Ago(_), None) => None,
+        (t, Some(a)) => Some(t.resolve(a)),
     };
     let window = |w: &TimeWindow| Window {
-        after: w.after.map(|t| t.resolve(anchor)),
-        before: w.before.map(|t| t.resolve(anchor)),
+        after: w.after.and_then(resolve),
+        before: w.before.and_then(resolve),
     };
     let mut echo = QueryEcho::default();
     let echo_window = |echo: &mut QueryEcho, w: &Window| {
@@ -142,7 +149,7 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
             let q = ReplayQuery {
                 window: window(w),
                 limit: *limit,
-                at: at.map(|t| t.resolve(anchor)),
+                at: at.and_then(resolve),
             };
             if q.at.is_none() {
                 echo_window(&mut echo, &q.window);

@@ -42,6 +42,8 @@ pub struct ReplayReport {
     pub to: Option<String>,
     /// Events in the window (before `--limit`).
     pub total: u64,
+    /// Of `total`, records without a time (kept whatever the window; listed last, in input order).
+    pub untimed: u64,
     /// With `--at`: the snapshot the state starts from (null if none precedes it).
     pub snapshot: Option<SnapshotRef>,
     /// The timeline, oldest first, ties in input order.
@@ -51,6 +53,7 @@ pub struct ReplayReport {
 /// The `replay` accumulator.
 pub struct ReplayAcc {
     total: u64,
+    untimed: u64,
     /// `--at`: times of every change at or before the instant (the total after the
     /// snapshot is only known once the snapshot is).
     times: Vec<Nanos>,
@@ -73,6 +76,7 @@ impl Analysis for ReplayQuery {
     fn new_acc(&self) -> ReplayAcc {
         ReplayAcc {
             total: 0,
+            untimed: 0,
             times: Vec::new(),
             // --at keeps the changes closest to the instant.
             kept: Kept::new(
@@ -102,6 +106,7 @@ impl Analysis for ReplayQuery {
             return;
         }
         acc.total += 1;
+        acc.untimed += u64::from(ev.ts.is_none());
         if let (Some(_), Some(t)) = (self.at, ev.ts) {
             acc.times.push(t);
         }
@@ -124,6 +129,7 @@ impl Analysis for ReplayQuery {
         times.extend(b.times);
         ReplayAcc {
             total: a.total + b.total,
+            untimed: a.untimed + b.untimed,
             times,
             kept: a.kept.merge(b.kept),
             snapshot,
@@ -154,6 +160,7 @@ impl ReplayAcc {
             from: from.map(format_rfc3339),
             to: to.map(format_rfc3339),
             total,
+            untimed: if q.at.is_some() { 0 } else { self.untimed },
             snapshot: self.snapshot.map(|(t, loc, counts)| SnapshotRef {
                 time: format_rfc3339(t),
                 at: index.at(&loc),

@@ -79,6 +79,12 @@ pub enum InputFormatArg {
     State,
     /// Hook JSON (schema A/B, Claude Code hook payloads).
     Hook,
+    /// Claude Code session transcript (JSONL).
+    Transcript,
+    /// Claude Code agent-team config, mailbox or task file.
+    Team,
+    /// OpenTelemetry OTLP JSON (traces, logs, metrics).
+    Otlp,
 }
 
 /// Subcommands.
@@ -102,9 +108,13 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct InputArgs {
     /// Files or directories (walked; telemetry files picked by content); `-` is stdin.
-    /// Default: $TELEMETRY_DATA_DIR, else ./telemetry_data, else ./.claude/telemetry-*.log.
+    /// Default: $TELEMETRY_DATA_DIR, else ./telemetry_data, else ./.claude/telemetry-*.log,
+    /// else this project's Claude Code sessions, teams and tasks ($CLAUDE_CONFIG_DIR, else ~/.claude).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// With no PATH: read every Claude Code project, team and task folder.
+    #[arg(long, conflicts_with = "paths")]
+    pub all_projects: bool,
 }
 
 /// Time window flags.
@@ -377,6 +387,8 @@ pub struct Config {
     pub job: Job,
     /// Input paths as given (empty: default locations).
     pub paths: Vec<PathBuf>,
+    /// With no paths: every Claude Code project (`--all-projects`).
+    pub all_projects: bool,
     /// Forced input format.
     pub input_format: Option<Format>,
     /// Output format.
@@ -435,7 +447,7 @@ impl Cli {
                         }),
                         stuck_after_ms: stuck.as_millis() as i64,
                     },
-                    a.input.paths,
+                    a.input,
                 )
             }
             Command::Errors(a) => {
@@ -477,7 +489,7 @@ impl Cli {
                             ByArg::Message => GroupBy::Message,
                         }),
                     },
-                    a.input.paths,
+                    a.input,
                 )
             }
             Command::Diffs(a) => (
@@ -486,7 +498,7 @@ impl Cli {
                     window: TimeWindow::parse(&a.time)?,
                     limit: a.limit,
                 },
-                a.input.paths,
+                a.input,
             ),
             Command::Replay(a) => {
                 if !(a.minutes.is_finite() && a.minutes > 0.0) {
@@ -512,20 +524,34 @@ impl Cli {
                             .transpose()?,
                         limit: a.limit,
                     },
-                    a.input.paths,
+                    a.input,
                 )
             }
-            Command::Queues(a) => (Job::Queues { pending: a.pending }, a.input.paths),
-            Command::Schema(a) => (Job::Schema(a.command), Vec::new()),
+            Command::Queues(a) => (Job::Queues { pending: a.pending }, a.input),
+            Command::Schema(a) => (
+                Job::Schema(a.command),
+                InputArgs {
+                    paths: Vec::new(),
+                    all_projects: false,
+                },
+            ),
         };
+        let InputArgs {
+            paths,
+            all_projects,
+        } = paths;
         Ok(Config {
             job,
             paths,
+            all_projects,
             input_format: self.input_format.map(|f| match f {
                 InputFormatArg::Pipe => Format::Pipe,
                 InputFormatArg::Diff => Format::Diff,
                 InputFormatArg::State => Format::State,
                 InputFormatArg::Hook => Format::Hook,
+                InputFormatArg::Transcript => Format::Transcript,
+                InputFormatArg::Team => Format::Team,
+                InputFormatArg::Otlp => Format::Otlp,
             }),
             output: match self.format {
                 FormatArg::Table | FormatArg::Text => OutputFormat::Table,

@@ -18,7 +18,7 @@ fn items<T: serde::Serialize>(v: &[T]) -> Vec<Value> {
 fn short_time(t: &Option<String>) -> String {
     // `2026-02-13T14:30:01.123000Z` -> `2026-02-13 14:30:01.123`
     t.as_deref().map_or_else(
-        || "-".into(),
+        || "untimed".into(),
         |s| s.get(..23).unwrap_or(s).replace('T', " "),
     )
 }
@@ -182,15 +182,27 @@ impl View for DiffsReport {
 
 impl View for ReplayReport {
     fn blocks(&self, _: &Sources) -> Vec<Block> {
+        let span = match (&self.from, &self.to) {
+            (None, None) => String::new(),
+            (f, t) => format!(
+                ", {} → {}",
+                f.as_ref().map_or("start".into(), |_| short_time(f)),
+                t.as_ref().map_or("end".into(), |_| short_time(t))
+            ),
+        };
         let mut out = vec![Block::Line(
             Tone::Heading,
-            format!(
-                "Timeline Replay ({} events, {} → {})",
-                self.total,
-                short_time(&self.from),
-                short_time(&self.to)
-            ),
+            format!("Timeline Replay ({} events{span})", self.total),
         )];
+        if self.untimed > 0 {
+            out.push(Block::Line(
+                Tone::Dim,
+                format!(
+                    "{} record(s) carry no time (Claude Code hook payloads, task files): listed after the timed ones, in file order, and never dropped by a time window",
+                    self.untimed
+                ),
+            ));
+        }
         if let Some(s) = &self.snapshot {
             let c = &s.counts;
             out.push(Block::Line(

@@ -7,6 +7,7 @@
 //! Invariant: a chunk always starts at a record boundary and ends right after
 //! one (or at end of input), so chunks can be parsed independently.
 
+pub mod claude;
 pub mod mmap;
 
 use crate::error::{Error, Result};
@@ -124,8 +125,10 @@ pub fn chunk_ranges(buf: &[u8], target: usize, format: Format) -> Vec<(usize, us
 ///
 /// `forced` overrides detection. Directories are walked (links not followed, so a
 /// symlink loop cannot trap the walk) and only files whose content is telemetry
-/// are kept. Errors: [`Error::NoInput`] when nothing readable was found.
-pub fn discover(paths: &[PathBuf], forced: Option<Format>) -> Result<Inputs> {
+/// are kept. With no path, see [`default_roots`]; `all_projects` reads every
+/// Claude Code project instead. Errors: [`Error::NoInput`] when nothing readable
+/// was found (saying every place looked at).
+pub fn discover(paths: &[PathBuf], forced: Option<Format>, all_projects: bool) -> Result<Inputs> {
     let mut found = Inputs {
         inputs: Vec::new(),
         skipped: Vec::new(),
@@ -134,7 +137,7 @@ pub fn discover(paths: &[PathBuf], forced: Option<Format>) -> Result<Inputs> {
     let roots: Vec<PathBuf> = if explicit {
         paths.to_vec()
     } else {
-        default_roots()?
+        default_roots(all_projects)?
     };
     for root in &roots {
         if root.as_os_str() == "-" {
@@ -188,35 +191,50 @@ pub fn discover(paths: &[PathBuf], forced: Option<Format>) -> Result<Inputs> {
     Ok(found)
 }
 
-/// `$TELEMETRY_DATA_DIR`, else `./telemetry_data`, else `./.claude/telemetry-*.log`.
-fn default_roots() -> Result<Vec<PathBuf>> {
-    if let Some(dir) = std::env::var_os("TELEMETRY_DATA_DIR").filter(|d| !d.is_empty()) {
-        return Ok(vec![PathBuf::from(dir)]);
+/// The inputs of a run given no path: `$TELEMETRY_DATA_DIR`, else
+/// `./telemetry_data`, else `./.claude/telemetry-*.log`, else the current
+/// project's Claude Code data ([`claude::roots`]: its sessions with their
+/// subagents, and its teams and tasks). With `all_projects`, every project, team
+/// and task folder of the Claude Code config directories.
+pub fn default_roots(all_projects: bool) -> Result<Vec<PathBuf>> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let mut looked = Vec::new();
+    if !all_projects {
+        match std::env::var_os("TELEMETRY_DATA_DIR").filter(|d| !d.is_empty()) {
+            Some(dir) => return Ok(vec![PathBuf::from(dir)]),
+            None => looked.push("$TELEMETRY_DATA_DIR (unset)".to_string()),
+        }
+        let td = PathBuf::from("telemetry_data");
+        if td.is_dir() {
+            return Ok(vec![td]);
+        }
+        looked.push("./telemetry_data".into());
+        let mut logs: Vec<PathBuf> = std::fs::read_dir(".claude")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("telemetry-") && n.ends_with(".log"))
+            })
+            .collect();
+        logs.sort();
+        if !logs.is_empty() {
+            return Ok(logs);
+        }
+        looked.push("./.claude/telemetry-*.log".into());
     }
-    let td = PathBuf::from("telemetry_data");
-    if td.is_dir() {
-        return Ok(vec![td]);
+    let found = claude::roots(&cwd, all_projects);
+    if !found.roots.is_empty() {
+        return Ok(found.roots);
     }
-    let mut logs: Vec<PathBuf> = std::fs::read_dir(".claude")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("telemetry-") && n.ends_with(".log"))
-        })
-        .collect();
-    logs.sort();
-    if logs.is_empty() {
-        return Err(Error::NoInput(
-            "no path given, and none of $TELEMETRY_DATA_DIR (unset), ./telemetry_data, \
-             ./.claude/telemetry-*.log exists"
-                .into(),
-        ));
-    }
-    Ok(logs)
+    looked.extend(found.looked);
+    Err(Error::NoInput(format!(
+        "no path given, and no telemetry in any default place; looked at:\n  {}",
+        looked.join("\n  ")
+    )))
 }
 
 fn walk_dir(root: &Path, forced: Option<Format>, found: &mut Inputs) {

@@ -468,7 +468,7 @@ fn reports(
     at: Option<u32>,
     prefilter: bool,
 ) -> Vec<(String, Value)> {
-    let mut found = discover(paths, None).expect("generated inputs are telemetry");
+    let mut found = discover(paths, None, false).expect("generated inputs are telemetry");
     assert_eq!(found.inputs.len(), paths.len());
     let mut out = Vec::new();
     let mut push = |name: &str,

@@ -257,6 +257,22 @@ fn no_readable_input_exits_two_and_says_where_it_looked() {
     ] {
         assert!(r.stderr.contains(place), "{place} not named: {}", r.stderr);
     }
+    // Claude Code's config dir is looked at too, at the project's slug.
+    let cfg = tempfile::tempdir().expect("tempdir");
+    let mut c = command();
+    c.current_dir(dir.path())
+        .env("CLAUDE_CONFIG_DIR", cfg.path())
+        .arg("diagnose");
+    let r = run_cmd(c);
+    assert_eq!(r.code, 2);
+    let cwd = std::fs::canonicalize(dir.path()).expect("canonical");
+    let slug: String = cwd
+        .to_string_lossy()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    assert!(r.stderr.contains(&slug), "{slug} not named: {}", r.stderr);
+    assert!(r.stderr.contains("teams"), "{}", r.stderr);
     // Only non-telemetry files.
     let r = run(["errors", "Cargo.toml"]);
     assert_eq!(r.code, 2);
