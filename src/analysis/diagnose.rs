@@ -4,11 +4,13 @@
 use super::errors::{
     add_to_group, finish_groups, merge_groups, message_of, ErrorGroup, GroupAcc, SeverityCounts,
 };
+use super::mask_message;
 use super::queues::{Occupancy, QueuesAcc};
 use super::replay::SnapshotRef;
-use super::{mask_message, UsageAcc};
+use super::usage::UsageAcc;
 use crate::model::{
-    time::format_rfc3339, Action, Event, Loc, Nanos, Severity, SnapshotCounts, TestScope,
+    time::format_rfc3339, Action, AgentKind, Event, Loc, Nanos, Severity, SnapshotCounts,
+    TestScope, Tokens,
 };
 use crate::scan::{Analysis, LineIndex, SourceStats};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -29,7 +31,55 @@ struct Life {
     spawned: bool,
     completed: bool,
     failed: bool,
+    /// The most specific kind a spawn event gave (`None`: never spawned).
+    kind: Option<AgentKind>,
 }
+
+/// What one conversation session (Claude Code transcript, hook payloads, OTel
+/// logs: readers that produce conversation events) shows.
+#[derive(Debug, Clone, Default)]
+struct SessionAcc {
+    first: Option<Nanos>,
+    last: Option<Nanos>,
+    events: u64,
+    /// Events of the main conversation (no agent of their own).
+    main_events: u64,
+    /// A subagent's start was read in this session.
+    spawns: bool,
+    prompts: u64,
+    compactions: u64,
+    api_errors: u64,
+    tool_errors: u64,
+    /// Agents seen in the session, and whether one is a compaction agent.
+    agents: HashMap<Box<str>, bool>,
+}
+
+impl SessionAcc {
+    fn merge(&mut self, o: SessionAcc) {
+        self.first = min_opt(self.first, o.first);
+        self.last = self.last.max(o.last);
+        self.events += o.events;
+        self.main_events += o.main_events;
+        self.spawns |= o.spawns;
+        self.prompts += o.prompts;
+        self.compactions += o.compactions;
+        self.api_errors += o.api_errors;
+        self.tool_errors += o.tool_errors;
+        for (k, c) in o.agents {
+            *self.agents.entry(k).or_default() |= c;
+        }
+    }
+}
+
+fn min_opt(a: Option<Nanos>, b: Option<Nanos>) -> Option<Nanos> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+/// Where a tool call started: its session, and the writer's word for a start.
+type ToolStart = (Option<Box<str>>, Box<str>);
 
 /// The `diagnose` accumulator.
 #[derive(Default)]
@@ -49,9 +99,11 @@ pub struct DiagnoseAcc {
     scope_violations: u64,
     queues: QueuesAcc,
     snapshot: Option<(Nanos, Loc, SnapshotCounts)>,
-    /// Hook `tool_use_id`s seen in PreToolUse and PostToolUse records.
-    tool_pre: HashSet<Box<str>>,
+    /// Tool calls started: tool-use id → (session, the writer's word for a start).
+    tool_pre: HashMap<Box<str>, ToolStart>,
+    /// Tool-use ids that got a result.
     tool_post: HashSet<Box<str>>,
+    sessions: HashMap<Box<str>, SessionAcc>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize, JsonSchema, PartialEq, Eq)]
@@ -102,9 +154,56 @@ pub struct Agents {
     pub failed: u64,
     /// Failed agents, by name.
     pub failed_agents: Vec<String>,
-    /// Spawned but never completed nor failed.
+    /// Spawned but never completed nor failed (compaction agents, team members
+    /// and sessions have no end event and are not listed).
     pub never_finished: Vec<String>,
+    /// Agents per kind (`session`, `subagent`, `compaction`, `team_member`, …;
+    /// `unspawned` for agents only named), most first.
+    pub by_kind: Vec<KeyCount>,
 }
+
+/// One conversation session: a Claude Code transcript with its subagents, or
+/// the hook payloads / OTel events that name the session.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SessionSummary {
+    /// Session id.
+    pub session: String,
+    /// First event (RFC 3339 UTC).
+    pub first: Option<String>,
+    /// Last event (RFC 3339 UTC).
+    pub last: Option<String>,
+    /// `last - first`, ms.
+    pub duration_ms: Option<i64>,
+    /// Events read.
+    pub events: u64,
+    /// Only subagent records were read, no record of the main conversation (its
+    /// transcript is absent).
+    pub orphan: bool,
+    /// Prompts.
+    pub prompts: u64,
+    /// Subagents seen (compaction agents aside).
+    pub subagents: u64,
+    /// Compaction agents seen.
+    pub compaction_agents: u64,
+    /// Compaction boundaries.
+    pub compactions: u64,
+    /// Tool calls started (distinct tool-use ids).
+    pub tool_calls: u64,
+    /// Of those, calls that never got a result.
+    pub incomplete_tool_calls: u64,
+    /// Tool results that reported an error.
+    pub tool_errors: u64,
+    /// API errors.
+    pub api_errors: u64,
+    /// Model responses (deduplicated).
+    pub responses: u64,
+    /// Tokens by kind (deduplicated: one count per response).
+    pub tokens: Tokens,
+}
+
+/// Most sessions listed in the report (`sessions_total` gives the count).
+pub const MAX_SESSIONS: usize = 20;
 
 /// Error summary.
 #[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
@@ -126,6 +225,12 @@ pub struct ErrorSummary {
 #[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct QueueSummary {
+    /// Messages between agents (tasks, replies, mailbox messages) read.
+    pub messages: u64,
+    /// Mailbox messages not yet read (agent teams).
+    pub unread: u64,
+    /// Tasks on team task boards not completed.
+    pub open_tasks: u64,
     /// Pending tasks in all.
     pub total_pending: u64,
     /// Agents with pending tasks, most first.
@@ -158,6 +263,8 @@ pub struct Usage {
     pub token_events: u64,
     /// Estimated cost in USD, summed over token-usage events.
     pub cost_usd: f64,
+    /// `tokens` by kind (input, output, cache read, cache write 5m / 1h, other).
+    pub by_kind: Tokens,
 }
 
 /// One finding.
@@ -184,6 +291,10 @@ pub struct DiagnoseReport {
     pub malformed: u64,
     /// Time span.
     pub span: Span,
+    /// Conversation sessions, oldest first (at most [`MAX_SESSIONS`]).
+    pub sessions: Vec<SessionSummary>,
+    /// Sessions in all.
+    pub sessions_total: u64,
     /// Agents.
     pub agents: Agents,
     /// Errors.
@@ -255,7 +366,10 @@ impl Analysis for DiagnoseQuery {
         }
         if let Some(life) = ev.agent.as_deref().and_then(|a| acc.agents.get_mut(a)) {
             match ev.action {
-                Action::AgentSpawned { .. } => life.spawned = true,
+                Action::AgentSpawned { kind, .. } => {
+                    life.spawned = true;
+                    life.kind = Some(life.kind.map_or(kind, |k| k.max(kind)));
+                }
                 Action::AgentFinished { ok: true } => life.completed = true,
                 Action::AgentFinished { ok: false } => life.failed = true,
                 _ => {}
@@ -307,7 +421,9 @@ impl Analysis for DiagnoseQuery {
             }
             Action::ToolStarted { .. } => {
                 if let Some(id) = ev.id.as_deref() {
-                    acc.tool_pre.insert(id.into());
+                    acc.tool_pre.entry(id.into()).or_insert_with(|| {
+                        (ev.session.as_deref().map(Into::into), (*ev.status).into())
+                    });
                 }
             }
             Action::ToolEnded { .. } => {
@@ -320,6 +436,7 @@ impl Analysis for DiagnoseQuery {
         if ev.metrics.scope_violation {
             acc.scope_violations += 1;
         }
+        observe_session(acc, ev);
         acc.queues.observe(ev);
     }
 
@@ -330,6 +447,10 @@ impl Analysis for DiagnoseQuery {
             e.spawned |= l.spawned;
             e.completed |= l.completed;
             e.failed |= l.failed;
+            e.kind = match (e.kind, l.kind) {
+                (Some(x), Some(y)) => Some(x.max(y)),
+                (x, y) => x.or(y),
+            };
         }
         let snapshot = match (a.snapshot, b.snapshot) {
             (Some(x), Some(y)) => Some(
@@ -360,8 +481,82 @@ impl Analysis for DiagnoseQuery {
             scope_violations: a.scope_violations + b.scope_violations,
             queues: a.queues.merge(b.queues),
             snapshot,
-            tool_pre: union(a.tool_pre, b.tool_pre),
+            tool_pre: {
+                let (mut x, mut y) = (a.tool_pre, b.tool_pre);
+                if x.len() < y.len() {
+                    std::mem::swap(&mut x, &mut y);
+                }
+                for (k, v) in y {
+                    x.entry(k).or_insert(v);
+                }
+                x
+            },
             tool_post: union(a.tool_post, b.tool_post),
+            sessions: {
+                let (mut x, mut y) = (a.sessions, b.sessions);
+                if x.len() < y.len() {
+                    std::mem::swap(&mut x, &mut y);
+                }
+                for (k, v) in y {
+                    x.entry(k).or_default().merge(v);
+                }
+                x
+            },
+        }
+    }
+}
+
+/// Adds an event to its conversation session, when its reader writes
+/// conversations (transcripts, hook payloads, OTel logs) and it names a session.
+fn observe_session(acc: &mut DiagnoseAcc, ev: &Event<'_>) {
+    let Some(session) = ev.session.as_deref() else {
+        return;
+    };
+    if matches!(ev.action, Action::Span { .. })
+        || !crate::format::reader(ev.format)
+            .produces()
+            .any(crate::format::ActionSet::CONVERSATION)
+    {
+        return;
+    }
+    if !acc.sessions.contains_key(session) {
+        acc.sessions.insert(session.into(), SessionAcc::default());
+    }
+    let s = acc.sessions.get_mut(session).expect("inserted above");
+    if let Some(t) = ev.ts {
+        s.first = min_opt(s.first, Some(t));
+        s.last = s.last.max(Some(t));
+    }
+    s.events += 1;
+    match ev.agent.as_deref() {
+        None => s.main_events += 1,
+        Some(a) => {
+            let compaction = matches!(
+                ev.action,
+                Action::AgentSpawned {
+                    kind: AgentKind::Compaction,
+                    ..
+                }
+            );
+            s.spawns |= matches!(ev.action, Action::AgentSpawned { .. });
+            match s.agents.get_mut(a) {
+                Some(c) => *c |= compaction,
+                None => {
+                    s.agents.insert(a.into(), compaction);
+                }
+            }
+        }
+    }
+    match ev.action {
+        Action::Prompt => s.prompts += 1,
+        Action::Compaction { .. } => s.compactions += 1,
+        _ => {}
+    }
+    if ev.severity.is_some() {
+        match ev.category.as_deref() {
+            Some("api_error") => s.api_errors += 1,
+            _ if matches!(ev.action, Action::ToolEnded { error: true, .. }) => s.tool_errors += 1,
+            _ => {}
         }
     }
 }
@@ -420,9 +615,27 @@ impl DiagnoseAcc {
             .agents
             .iter()
             .filter(|(_, l)| l.spawned && !l.completed && !l.failed)
+            // A compaction agent ends when its summary is written; team members
+            // and sessions have no end event (their liveness is the queue).
+            .filter(|(_, l)| {
+                !matches!(
+                    l.kind,
+                    Some(
+                        AgentKind::Compaction
+                            | AgentKind::TeamLead
+                            | AgentKind::TeamMember
+                            | AgentKind::Session
+                    )
+                )
+            })
             .map(|(k, _)| k.clone())
             .collect();
         never.sort();
+        let mut by_kind: HashMap<String, u64> = HashMap::default();
+        for l in self.agents.values() {
+            let k = l.kind.map_or("unspawned", kind_name);
+            bump(&mut by_kind, k, 1);
+        }
 
         let sev = self.severities;
         if sev.critical > 0 {
@@ -502,6 +715,34 @@ impl DiagnoseAcc {
                 );
             }
         }
+        for a in queues.agents.iter().filter(|a| a.unread > 0) {
+            let old = a.oldest_unread_age_ms.unwrap_or(0);
+            if old >= q.stuck_after_ms {
+                add(
+                    Severity::Warning,
+                    format!(
+                        "agent '{}' has {} unread message(s), oldest {}",
+                        a.agent,
+                        a.unread,
+                        crate::model::time::format_duration(old.saturating_mul(1_000_000))
+                    ),
+                    cmd("queues"),
+                    a.unread,
+                );
+            }
+        }
+        if queues.open_tasks > 0 {
+            let started: u64 = queues.agents.iter().map(|a| a.in_progress_tasks).sum();
+            add(
+                Severity::Info,
+                format!(
+                    "{} open task(s) on the team task board ({started} in progress, {} unowned)",
+                    queues.open_tasks, queues.unowned_open_tasks
+                ),
+                cmd("queues"),
+                queues.open_tasks,
+            );
+        }
         for a in &never {
             add(
                 Severity::Warning,
@@ -544,19 +785,126 @@ impl DiagnoseAcc {
                 self.scope_violations,
             );
         }
-        let incomplete = self
-            .tool_pre
-            .iter()
-            .filter(|id| !self.tool_post.contains(*id))
-            .count() as u64;
+        let mut open_per_session: HashMap<&str, u64> = HashMap::default();
+        let mut open_words: HashMap<String, u64> = HashMap::default();
+        let mut incomplete = 0u64;
+        for (id, (session, word)) in &self.tool_pre {
+            if self.tool_post.contains(id) {
+                continue;
+            }
+            incomplete += 1;
+            bump(&mut open_words, word, 1);
+            if let Some(s) = session.as_deref() {
+                *open_per_session.entry(s).or_default() += 1;
+            }
+        }
         if incomplete > 0 {
+            let word = top(open_words, 1)
+                .pop()
+                .map_or_else(|| "tool_use".to_string(), |k| k.key);
             add(
                 Severity::Warning,
-                format!("{incomplete} tool call(s) started (PreToolUse) but never completed (no PostToolUse)"),
-                cmd("diffs -e PreToolUse"),
+                if word == "PreToolUse" {
+                    format!("{incomplete} tool call(s) started (PreToolUse) but never completed (no PostToolUse)")
+                } else {
+                    format!("{incomplete} tool call(s) started but never got a result")
+                },
+                cmd(&format!("diffs -e {}", shell_word(&word))),
                 incomplete,
             );
         }
+        let usage_by_session: HashMap<Option<Box<str>>, super::usage::UsageSum> =
+            self.usage.by(|a| a.session.clone()).into_iter().collect();
+        let mut sessions: Vec<SessionSummary> = self
+            .sessions
+            .iter()
+            .map(|(id, s)| {
+                let usage = usage_by_session
+                    .get(&Some(id.clone()))
+                    .copied()
+                    .unwrap_or_default();
+                SessionSummary {
+                    session: id.to_string(),
+                    first: s.first.map(format_rfc3339),
+                    last: s.last.map(format_rfc3339),
+                    duration_ms: s
+                        .first
+                        .zip(s.last)
+                        .and_then(|(f, l)| l.checked_sub(f))
+                        .map(|d| d / 1_000_000),
+                    events: s.events,
+                    orphan: s.main_events == 0 && s.spawns,
+                    prompts: s.prompts,
+                    subagents: s.agents.values().filter(|c| !**c).count() as u64,
+                    compaction_agents: s.agents.values().filter(|c| **c).count() as u64,
+                    compactions: s.compactions,
+                    tool_calls: 0,
+                    incomplete_tool_calls: open_per_session.get(&**id).copied().unwrap_or(0),
+                    tool_errors: s.tool_errors,
+                    api_errors: s.api_errors,
+                    responses: usage.responses,
+                    tokens: usage.tokens,
+                }
+            })
+            .collect();
+        let mut calls: HashMap<&str, u64> = HashMap::default();
+        for (session, _) in self.tool_pre.values() {
+            if let Some(s) = session.as_deref() {
+                *calls.entry(s).or_default() += 1;
+            }
+        }
+        for s in &mut sessions {
+            s.tool_calls = calls.get(s.session.as_str()).copied().unwrap_or(0);
+        }
+        sessions.sort_by(|a, b| {
+            a.first
+                .is_none()
+                .cmp(&b.first.is_none())
+                .then_with(|| a.first.cmp(&b.first))
+                .then_with(|| a.session.cmp(&b.session))
+        });
+        let sessions_total = sessions.len() as u64;
+        let api_errors: u64 = sessions.iter().map(|s| s.api_errors).sum();
+        if api_errors > 0 {
+            add(
+                Severity::Error,
+                format!("{api_errors} API error(s) (rate limits, overload, usage limits)"),
+                cmd("errors --category api_error"),
+                api_errors,
+            );
+        }
+        let orphans: Vec<&str> = sessions
+            .iter()
+            .filter(|s| s.orphan)
+            .map(|s| s.session.as_str())
+            .collect();
+        if !orphans.is_empty() {
+            add(
+                Severity::Info,
+                format!(
+                    "{} session(s) read only from subagent files (parent transcript absent): {}",
+                    orphans.len(),
+                    orphans
+                        .iter()
+                        .take(3)
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                cmd("replay -l 50"),
+                orphans.len() as u64,
+            );
+        }
+        let compactions: u64 = sessions.iter().map(|s| s.compactions).sum();
+        if compactions > 0 {
+            add(
+                Severity::Info,
+                format!("{compactions} context compaction(s)"),
+                cmd("diffs -e compact_boundary"),
+                compactions,
+            );
+        }
+        sessions.truncate(MAX_SESSIONS);
         let malformed: u64 = sources.iter().map(|s| s.malformed).sum();
         if malformed > 0 {
             let first = sources
@@ -617,7 +965,10 @@ impl DiagnoseAcc {
                 last: self.last.map(format_rfc3339),
                 duration_ms: self.first.zip(self.last).map(|(f, l)| (l - f) / 1_000_000),
             },
+            sessions_total,
+            sessions,
             agents: Agents {
+                by_kind: top(by_kind, 10),
                 total: self.agents.len() as u64,
                 spawned: self.agents.values().filter(|l| l.spawned).count() as u64,
                 completed: self.agents.values().filter(|l| l.completed).count() as u64,
@@ -633,6 +984,9 @@ impl DiagnoseAcc {
                 top_messages,
             },
             queues: QueueSummary {
+                messages: queues.agents.iter().map(|a| a.sent).sum(),
+                unread: queues.agents.iter().map(|a| a.unread).sum(),
+                open_tasks: queues.open_tasks,
                 total_pending: queues.total_pending,
                 stuck,
                 latency_p95_ms: queues.latency_p95_ms,
@@ -641,11 +995,12 @@ impl DiagnoseAcc {
             tests,
             failed_test_cases: self.failed_cases,
             usage: {
-                let u = self.usage.totals();
+                let u = self.usage.total();
                 Usage {
+                    by_kind: u.tokens,
                     tokens: u.tokens.total(),
                     token_events: u.responses,
-                    cost_usd: (u.cost_usd * 1e6).round() / 1e6,
+                    cost_usd: (u.cost_usd.unwrap_or(0.0) * 1e6).round() / 1e6,
                 }
             },
             scope_violations: self.scope_violations,
@@ -657,6 +1012,19 @@ impl DiagnoseAcc {
             }),
             findings,
         }
+    }
+}
+
+/// The snake_case name of an agent kind (as in JSON).
+fn kind_name(k: AgentKind) -> &'static str {
+    match k {
+        AgentKind::Session => "session",
+        AgentKind::Subagent => "subagent",
+        AgentKind::Background => "background",
+        AgentKind::Compaction => "compaction",
+        AgentKind::TeamLead => "team_lead",
+        AgentKind::TeamMember => "team_member",
+        AgentKind::Worker => "worker",
     }
 }
 

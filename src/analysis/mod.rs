@@ -10,6 +10,7 @@ pub mod diffs;
 pub mod errors;
 pub mod queues;
 pub mod replay;
+pub mod usage;
 
 use crate::model::{sort_key, Event, Format, Loc, Nanos, Record, SortKey};
 use crate::scan::{Analysis, LineIndex};
@@ -134,110 +135,6 @@ impl Kept {
                 })
             })
             .collect()
-    }
-}
-
-/// Usage totals with one API response counted once.
-///
-/// Usage events that carry a deduplication key (a transcript's `message.id` +
-/// `requestId`) are merged per key with each counter's largest value
-/// (claude-code.md §1: the lines of one streamed response repeat its usage, the
-/// early ones with partial output counts); events without a key are summed.
-/// Merging inserts the smaller key map into the larger.
-#[derive(Debug, Clone, Default)]
-pub struct UsageAcc {
-    keyed: rustc_hash::FxHashMap<Box<str>, (crate::model::Tokens, Option<f64>)>,
-    unkeyed: crate::model::Tokens,
-    unkeyed_cost: f64,
-    unkeyed_events: u64,
-}
-
-/// What [`UsageAcc::totals`] returns.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct UsageTotals {
-    /// Tokens by kind.
-    pub tokens: crate::model::Tokens,
-    /// Responses (distinct keys) plus unkeyed usage events.
-    pub responses: u64,
-    /// Cost written by the sources, USD (not priced by us).
-    pub cost_usd: f64,
-}
-
-impl UsageAcc {
-    /// Adds a usage event (others are ignored).
-    pub fn observe(&mut self, ev: &Event<'_>) {
-        let crate::model::Action::Usage {
-            tokens,
-            cost_usd,
-            key,
-            ..
-        } = &ev.action
-        else {
-            return;
-        };
-        match key {
-            Some(k) => match self.keyed.get_mut(&**k) {
-                Some((t, c)) => {
-                    *t = t.max(tokens);
-                    *c = match (*c, *cost_usd) {
-                        (Some(x), Some(y)) => Some(x.max(y)),
-                        (x, y) => x.or(y),
-                    };
-                }
-                None => {
-                    self.keyed.insert((**k).into(), (*tokens, *cost_usd));
-                }
-            },
-            None => {
-                self.unkeyed = self.unkeyed.add(tokens);
-                self.unkeyed_cost += cost_usd.unwrap_or(0.0);
-                self.unkeyed_events += 1;
-            }
-        }
-    }
-
-    /// Combines two accumulators.
-    pub fn merge(mut self, mut o: UsageAcc) -> UsageAcc {
-        if self.keyed.len() < o.keyed.len() {
-            std::mem::swap(&mut self.keyed, &mut o.keyed);
-        }
-        for (k, (t, c)) in o.keyed {
-            match self.keyed.get_mut(&k) {
-                Some((t0, c0)) => {
-                    *t0 = t0.max(&t);
-                    *c0 = match (*c0, c) {
-                        (Some(x), Some(y)) => Some(x.max(y)),
-                        (x, y) => x.or(y),
-                    };
-                }
-                None => {
-                    self.keyed.insert(k, (t, c));
-                }
-            }
-        }
-        self.unkeyed = self.unkeyed.add(&o.unkeyed);
-        self.unkeyed_cost += o.unkeyed_cost;
-        self.unkeyed_events += o.unkeyed_events;
-        self
-    }
-
-    /// The totals. Keyed costs are summed in key order, so the floating-point
-    /// result does not depend on how the input was chunked.
-    pub fn totals(&self) -> UsageTotals {
-        let mut keys: Vec<&Box<str>> = self.keyed.keys().collect();
-        keys.sort_unstable();
-        let mut tokens = self.unkeyed;
-        let mut cost = self.unkeyed_cost;
-        for k in keys {
-            let (t, c) = &self.keyed[k];
-            tokens = tokens.add(t);
-            cost += c.unwrap_or(0.0);
-        }
-        UsageTotals {
-            tokens,
-            responses: self.keyed.len() as u64 + self.unkeyed_events,
-            cost_usd: cost,
-        }
     }
 }
 

@@ -380,38 +380,128 @@ impl View for DiagnoseReport {
                 self.malformed
             ),
         ));
-        out.push(Block::Line(
-            Tone::Plain,
-            format!(
-                "Span: {} → {} ({})",
-                short_time(&self.span.first),
-                short_time(&self.span.last),
-                self.span
-                    .duration_ms
-                    .map_or("-".into(), |d| format_duration(d * 1_000_000))
-            ),
-        ));
-        let a = &self.agents;
-        out.push(Block::Line(
-            Tone::Plain,
-            format!(
-                "Agents: {} seen, {} spawned, {} completed, {} failed{}{}",
-                a.total,
-                a.spawned,
-                a.completed,
-                a.failed,
-                if a.failed_agents.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", a.failed_agents.join(", "))
-                },
-                if a.never_finished.is_empty() {
-                    String::new()
-                } else {
-                    format!("; never finished: {}", a.never_finished.join(", "))
+        if self.span.first.is_some() {
+            out.push(Block::Line(
+                Tone::Plain,
+                format!(
+                    "Span: {} → {} ({})",
+                    short_time(&self.span.first),
+                    short_time(&self.span.last),
+                    self.span
+                        .duration_ms
+                        .map_or("-".into(), |d| format_duration(d * 1_000_000))
+                ),
+            ));
+        } else {
+            out.push(Block::Line(
+                Tone::Plain,
+                "Span: no record carries a time (hook payloads); file order is kept".into(),
+            ));
+        }
+        if !self.sessions.is_empty() {
+            let n = |f: fn(&crate::analysis::diagnose::SessionSummary) -> u64| {
+                self.sessions.iter().map(f).sum::<u64>()
+            };
+            let open = n(|s| s.incomplete_tool_calls);
+            let mut parts = Vec::new();
+            for (v, what) in [
+                (n(|s| s.subagents), "subagent(s)"),
+                (n(|s| s.compaction_agents), "compaction agent(s)"),
+                (n(|s| s.prompts), "prompt(s)"),
+                (n(|s| s.tool_calls), "tool call(s)"),
+                (open, "never completed"),
+                (n(|s| s.tool_errors), "tool error(s)"),
+                (n(|s| s.api_errors), "API error(s)"),
+                (n(|s| s.compactions), "compaction(s)"),
+            ] {
+                if v > 0 {
+                    parts.push(format!("{} {what}", group_digits(v)));
                 }
-            ),
-        ));
+            }
+            out.push(Block::Line(
+                Tone::Plain,
+                format!(
+                    "Sessions: {}{}{}",
+                    self.sessions_total,
+                    if self.sessions_total > self.sessions.len() as u64 {
+                        format!(" (first {} listed)", self.sessions.len())
+                    } else {
+                        String::new()
+                    },
+                    if parts.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; {}", parts.join(", "))
+                    }
+                ),
+            ));
+            out.push(Block::Table {
+                headers: [
+                    "session",
+                    "start",
+                    "length",
+                    "events",
+                    "subagents",
+                    "tools",
+                    "errors",
+                    "tokens",
+                ]
+                .map(String::from)
+                .to_vec(),
+                rows: self
+                    .sessions
+                    .iter()
+                    .map(|s| {
+                        vec![
+                            format!("{}{}", s.session, if s.orphan { " (orphan)" } else { "" }),
+                            short_time(&s.first),
+                            s.duration_ms.map_or("-".into(), |d| {
+                                format_duration(d.saturating_mul(1_000_000))
+                            }),
+                            group_digits(s.events),
+                            s.subagents.to_string(),
+                            if s.incomplete_tool_calls > 0 {
+                                format!("{} ({} open)", s.tool_calls, s.incomplete_tool_calls)
+                            } else {
+                                s.tool_calls.to_string()
+                            },
+                            (s.tool_errors + s.api_errors).to_string(),
+                            group_digits(s.tokens.total()),
+                        ]
+                    })
+                    .collect(),
+                empty: String::new(),
+            });
+        }
+        let a = &self.agents;
+        if a.total > 0 {
+            let kinds = a
+                .by_kind
+                .iter()
+                .map(|k| format!("{} {}", k.count, k.key))
+                .collect::<Vec<_>>()
+                .join(", ");
+            out.push(Block::Line(
+                Tone::Plain,
+                format!(
+                    "Agents: {} seen ({kinds}), {} spawned, {} completed, {} failed{}{}",
+                    a.total,
+                    a.spawned,
+                    a.completed,
+                    a.failed,
+                    if a.failed_agents.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", a.failed_agents.join(", "))
+                    },
+                    if a.never_finished.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; never finished: {}", a.never_finished.join(", "))
+                    }
+                ),
+            ));
+        }
         let e = &self.errors;
         let s = &e.by_severity;
         out.push(Block::Line(
@@ -444,42 +534,87 @@ impl View for DiagnoseReport {
             ));
         }
         let q = &self.queues;
-        out.push(Block::Line(
-            Tone::Plain,
-            format!(
-                "Queues: {} pending{}; reply latency p95 {}",
-                q.total_pending,
-                if q.stuck.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        " ({})",
-                        q.stuck
-                            .iter()
-                            .map(|s| format!("{} {}", s.agent, s.pending))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                },
-                ms(q.latency_p95_ms)
-            ),
-        ));
-        out.push(Block::Line(
-            Tone::Plain,
-            format!(
-                "Tests: {} passed / {} failed / {} skipped",
-                self.tests.passed, self.tests.failed, self.tests.skipped
-            ),
-        ));
-        out.push(Block::Line(
-            Tone::Plain,
-            format!(
-                "Usage: {} tokens from {} token-usage event(s), ${:.4}",
-                group_digits(self.usage.tokens),
-                self.usage.token_events,
-                self.usage.cost_usd
-            ),
-        ));
+        let queue_data = q.messages > 0
+            || q.total_pending > 0
+            || q.occupancy.is_some()
+            || q.unread > 0
+            || q.open_tasks > 0;
+        if queue_data && (q.unread > 0 || q.open_tasks > 0) {
+            out.push(Block::Line(
+                Tone::Plain,
+                format!(
+                    "Team queue: {} unread message(s), {} open task(s)",
+                    q.unread, q.open_tasks
+                ),
+            ));
+        }
+        if queue_data {
+            out.push(Block::Line(
+                Tone::Plain,
+                format!(
+                    "Queues: {} pending{}; reply latency p95 {}",
+                    q.total_pending,
+                    if q.stuck.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " ({})",
+                            q.stuck
+                                .iter()
+                                .map(|s| format!("{} {}", s.agent, s.pending))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    },
+                    ms(q.latency_p95_ms)
+                ),
+            ));
+        }
+        let t = &self.tests;
+        if t.passed + t.failed + t.skipped + self.failed_test_cases > 0 {
+            out.push(Block::Line(
+                Tone::Plain,
+                format!(
+                    "Tests: {} passed / {} failed / {} skipped",
+                    t.passed, t.failed, t.skipped
+                ),
+            ));
+        }
+        let u = &self.usage;
+        if u.token_events > 0 {
+            let k = &u.by_kind;
+            let mut parts = Vec::new();
+            for (n, name) in [
+                (k.input, "input"),
+                (k.output, "output"),
+                (k.cache_read, "cache read"),
+                (k.cache_write_5m, "cache write 5m"),
+                (k.cache_write_1h, "cache write 1h"),
+                (k.other, "unsplit"),
+            ] {
+                if n > 0 {
+                    parts.push(format!("{} {name}", group_digits(n)));
+                }
+            }
+            out.push(Block::Line(
+                Tone::Plain,
+                format!(
+                    "Usage: {} tokens from {} response(s){}{}",
+                    group_digits(u.tokens),
+                    u.token_events,
+                    if parts.len() > 1 {
+                        format!(" ({})", parts.join(", "))
+                    } else {
+                        String::new()
+                    },
+                    if u.cost_usd > 0.0 {
+                        format!(", ${:.4} as logged", u.cost_usd)
+                    } else {
+                        String::new()
+                    }
+                ),
+            ));
+        }
         if let Some(snap) = &self.last_snapshot {
             out.push(Block::Line(
                 Tone::Plain,
