@@ -4,6 +4,7 @@
 //! `--fail-on` exit decisions, and the JSON Schema of each command.
 //! Must not: parse flags (see `cli`) or format anything itself (see `render`).
 
+use crate::analysis::cost::{CostQuery, CostReport};
 use crate::analysis::diagnose::{DiagnoseQuery, DiagnoseReport};
 use crate::analysis::diffs::{DiffsQuery, DiffsReport};
 use crate::analysis::errors::{ErrorsQuery, ErrorsReport};
@@ -48,9 +49,10 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
 
     // Relative times need the data's last event: one light pass first.
     let needs_anchor = match &cfg.job {
-        Job::Errors { window, .. } | Job::Diffs { window, .. } | Job::Replay { window, .. } => {
-            window.relative()
-        }
+        Job::Errors { window, .. }
+        | Job::Diffs { window, .. }
+        | Job::Replay { window, .. }
+        | Job::Cost { window, .. } => window.relative(),
         _ => false,
     } || matches!(
         &cfg.job,
@@ -188,6 +190,28 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
                 _ => Ok(status),
             }
         }
+        Job::Cost {
+            by,
+            window: w,
+            prices,
+        } => {
+            let prices = match prices {
+                Some(p) => crate::pricing::PriceTable::from_file(p)?,
+                None => crate::pricing::PriceTable::bundled(),
+            };
+            let q = CostQuery {
+                by: *by,
+                window: window(w),
+                prices: std::sync::Arc::new(prices),
+            };
+            echo_window(&mut echo, &q.window);
+            echo.by = serde_json::to_value(by)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from));
+            let r = scan(&mut found.inputs, &q, !cfg.strict);
+            let report = r.acc.finish(&q, &r.index);
+            ctx.emit("cost", echo, &found, &r.sources, &r.index, report)
+        }
         Job::Schema(_) => unreachable!("handled above"),
     }
 }
@@ -279,6 +303,7 @@ pub fn schema_for(target: SchemaTarget) -> serde_json::Value {
         SchemaTarget::Diffs => schemars::schema_for!(Envelope<DiffsReport>),
         SchemaTarget::Replay => schemars::schema_for!(Envelope<ReplayReport>),
         SchemaTarget::Queues => schemars::schema_for!(Envelope<QueuesReport>),
+        SchemaTarget::Cost => schemars::schema_for!(Envelope<CostReport>),
     }
     .to_value();
     if let Some(o) = s.as_object_mut() {
@@ -308,6 +333,7 @@ mod tests {
             SchemaTarget::Diffs,
             SchemaTarget::Replay,
             SchemaTarget::Queues,
+            SchemaTarget::Cost,
         ] {
             let path = format!("{}/schema/{}.json", env!("CARGO_MANIFEST_DIR"), t.name());
             let published: serde_json::Value =

@@ -10,11 +10,11 @@
 //! Merging inserts the smaller map into the larger, so merge cost follows what
 //! is merged.
 
-use crate::model::{sort_key, Action, Event, SortKey, Tokens};
+use crate::model::{sort_key, Action, Event, Format, SortKey, Tokens};
 use rustc_hash::FxHashMap as HashMap;
 
 /// Where a response is counted.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Attribution {
     /// Session (team, trace) of the event.
     pub session: Option<Box<str>>,
@@ -22,6 +22,12 @@ pub struct Attribution {
     pub agent: Option<Box<str>>,
     /// Model id as written.
     pub model: Option<Box<str>>,
+    /// UTC day of the (first) record, days since 1970-01-01.
+    pub day: Option<i64>,
+    /// Input index of the (first) record.
+    pub file: u32,
+    /// The format the usage was read from (to count a run seen by two sources once).
+    pub source: Format,
 }
 
 #[derive(Debug, Clone)]
@@ -89,6 +95,9 @@ impl UsageAcc {
             session: own(&ev.session),
             agent: own(&ev.agent),
             model: own(model),
+            day: ev.ts.map(crate::pricing::day_of),
+            file: ev.loc.file,
+            source: ev.format,
         };
         match key {
             Some(k) => {
@@ -151,6 +160,25 @@ impl UsageAcc {
             e.add(&s.tokens, s.cost_usd, s.responses);
         }
         self
+    }
+
+    /// Every part: each keyed response alone, each unkeyed attribution's sum.
+    /// Order: keyed responses by key, then unkeyed sums by attribution.
+    pub fn parts(&self) -> Vec<(&Attribution, UsageSum)> {
+        let mut keyed: Vec<(&Box<str>, &Response)> = self.keyed.iter().collect();
+        keyed.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut out: Vec<(&Attribution, UsageSum)> = keyed
+            .into_iter()
+            .map(|(_, r)| {
+                let mut s = UsageSum::default();
+                s.add(&r.tokens, r.cost_usd, 1);
+                (&r.attr, s)
+            })
+            .collect();
+        let mut unkeyed: Vec<(&Attribution, &UsageSum)> = self.unkeyed.iter().collect();
+        unkeyed.sort_by(|a, b| a.0.cmp(b.0));
+        out.extend(unkeyed.into_iter().map(|(a, s)| (a, *s)));
+        out
     }
 
     /// Totals grouped by `group` of each attribution, sorted by group. Sums are

@@ -100,6 +100,8 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Per-agent traffic, pending tasks, reply latency and queue occupancy.
     Queues(QueuesArgs),
+    /// Tokens and USD by session, agent, model, day or project (one count per API response).
+    Cost(CostArgs),
     /// Print the JSON Schema of a command's `--format json` output.
     Schema(SchemaArgs),
 }
@@ -121,10 +123,10 @@ pub struct InputArgs {
 #[derive(Debug, Args)]
 pub struct TimeArgs {
     /// Only events at or after this time (RFC 3339, naive ISO UTC, a date, or 10m/2h/1d back from the last event).
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, visible_alias = "since", value_name = "TIME")]
     pub after: Option<String>,
     /// Only events at or before this time (same forms as --after).
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, visible_alias = "until", value_name = "TIME")]
     pub before: Option<String>,
 }
 
@@ -260,6 +262,38 @@ pub struct QueuesArgs {
     pub input: InputArgs,
 }
 
+/// `cost`.
+#[derive(Debug, Args)]
+pub struct CostArgs {
+    /// Group by.
+    #[arg(long, value_enum, default_value_t = CostByArg::Session)]
+    pub by: CostByArg,
+    /// Time window.
+    #[command(flatten)]
+    pub time: TimeArgs,
+    /// A price table to use instead of the bundled one (JSON, the format of data/prices.json).
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+    /// Input paths.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// `cost --by` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CostByArg {
+    /// Session (a transcript with its subagents).
+    Session,
+    /// Agent within its session.
+    Agent,
+    /// Model.
+    Model,
+    /// UTC day.
+    Day,
+    /// Project folder.
+    Project,
+}
+
 /// `schema`.
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
@@ -281,6 +315,8 @@ pub enum SchemaTarget {
     Replay,
     /// queues.
     Queues,
+    /// cost.
+    Cost,
 }
 
 impl SchemaTarget {
@@ -292,6 +328,7 @@ impl SchemaTarget {
             SchemaTarget::Diffs => "diffs",
             SchemaTarget::Replay => "replay",
             SchemaTarget::Queues => "queues",
+            SchemaTarget::Cost => "cost",
         }
     }
 }
@@ -375,6 +412,15 @@ pub enum Job {
     Queues {
         /// `--pending`.
         pending: bool,
+    },
+    /// `cost`.
+    Cost {
+        /// Grouping.
+        by: crate::analysis::cost::CostBy,
+        /// Window.
+        window: TimeWindow,
+        /// `--prices`.
+        prices: Option<PathBuf>,
     },
     /// `schema`.
     Schema(SchemaTarget),
@@ -528,6 +574,23 @@ impl Cli {
                 )
             }
             Command::Queues(a) => (Job::Queues { pending: a.pending }, a.input),
+            Command::Cost(a) => {
+                use crate::analysis::cost::CostBy;
+                (
+                    Job::Cost {
+                        by: match a.by {
+                            CostByArg::Session => CostBy::Session,
+                            CostByArg::Agent => CostBy::Agent,
+                            CostByArg::Model => CostBy::Model,
+                            CostByArg::Day => CostBy::Day,
+                            CostByArg::Project => CostBy::Project,
+                        },
+                        window: TimeWindow::parse(&a.time)?,
+                        prices: a.prices,
+                    },
+                    a.input,
+                )
+            }
             Command::Schema(a) => (
                 Job::Schema(a.command),
                 InputArgs {

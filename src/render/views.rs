@@ -1,6 +1,7 @@
 //! Table and JSON Lines views of each report.
 
 use super::{Block, Sources, Tone, View};
+use crate::analysis::cost::{CostBy, CostReport};
 use crate::analysis::diagnose::DiagnoseReport;
 use crate::analysis::diffs::DiffsReport;
 use crate::analysis::errors::ErrorsReport;
@@ -659,4 +660,74 @@ pub fn group_digits(n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+/// `$1.2346`, or `unpriced` when there is no price.
+fn usd(v: Option<f64>) -> String {
+    v.map_or_else(|| "unpriced".into(), |c| format!("${c:.4}"))
+}
+
+impl View for CostReport {
+    fn blocks(&self, _: &Sources) -> Vec<Block> {
+        let by = serde_json::to_value(self.by)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
+        let t = &self.total;
+        let mut out = vec![Block::Line(
+            Tone::Heading,
+            format!(
+                "Cost by {by}: {} over {} response(s), {} tokens (prices: {})",
+                usd(t.cost_usd),
+                group_digits(t.responses),
+                group_digits(t.total_tokens),
+                self.prices
+            ),
+        )];
+        let mut headers = vec![by.clone()];
+        if self.by == CostBy::Agent {
+            headers.push("session".into());
+        }
+        if self.by != CostBy::Model {
+            headers.push("models".into());
+        }
+        headers.extend(["input", "output", "cache read", "cache write", "cost"].map(String::from));
+        let rows = self
+            .rows
+            .iter()
+            .map(|r| {
+                let mut row = vec![r.key.clone()];
+                if self.by == CostBy::Agent {
+                    row.push(opt(&r.session));
+                }
+                if self.by != CostBy::Model {
+                    row.push(r.models.join(" "));
+                }
+                row.push(group_digits(r.tokens.input + r.tokens.other));
+                row.push(group_digits(r.tokens.output));
+                row.push(group_digits(r.tokens.cache_read));
+                row.push(group_digits(
+                    r.tokens.cache_write_5m + r.tokens.cache_write_1h,
+                ));
+                row.push(if r.unpriced_tokens > 0 && r.cost_usd.is_some() {
+                    format!("{} + unpriced", usd(r.cost_usd))
+                } else {
+                    usd(r.cost_usd)
+                });
+                row
+            })
+            .collect();
+        out.push(Block::Table {
+            headers,
+            rows,
+            empty: "No token usage found.".into(),
+        });
+        for n in &self.notes {
+            out.push(Block::Line(Tone::Dim, format!("note: {n}")));
+        }
+        out
+    }
+    fn items(&self) -> Vec<Value> {
+        items(&self.rows)
+    }
 }

@@ -96,6 +96,7 @@ fn every_command_on_every_fixture_in_json_and_jsonl() {
                 "errors" => &v["data"]["errors"],
                 "diffs" => &v["data"]["diffs"],
                 "replay" => &v["data"]["events"],
+                "cost" => &v["data"]["rows"],
                 _ => &v["data"]["agents"],
             };
             assert_eq!(
