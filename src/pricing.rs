@@ -165,14 +165,14 @@ impl PriceTable {
         let m = normalise(model);
         self.entries
             .iter()
-            .filter(|(_, p)| p.model == m || p.aliases.iter().any(|a| *a == m))
+            .filter(|(_, p)| p.model == m || p.aliases.contains(&m))
             .filter(|(from, _)| day.is_none_or(|d| *from <= d))
             .max_by_key(|(from, _)| *from)
             .or_else(|| {
                 // A response dated before the first known price: the earliest one.
                 self.entries
                     .iter()
-                    .filter(|(_, p)| p.model == m || p.aliases.iter().any(|a| *a == m))
+                    .filter(|(_, p)| p.model == m || p.aliases.contains(&m))
                     .min_by_key(|(from, _)| *from)
             })
             .map(|(_, p)| p)
