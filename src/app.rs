@@ -4,6 +4,7 @@
 //! `--fail-on` exit decisions, and the JSON Schema of each command.
 //! Must not: parse flags (see `cli`) or format anything itself (see `render`).
 
+use crate::analysis::agents::{AgentsQuery, AgentsReport};
 use crate::analysis::cost::{CostQuery, CostReport};
 use crate::analysis::diagnose::{DiagnoseQuery, DiagnoseReport};
 use crate::analysis::diffs::{DiffsQuery, DiffsReport};
@@ -52,7 +53,8 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
         Job::Errors { window, .. }
         | Job::Diffs { window, .. }
         | Job::Replay { window, .. }
-        | Job::Cost { window, .. } => window.relative(),
+        | Job::Cost { window, .. }
+        | Job::Agents { window, .. } => window.relative(),
         _ => false,
     } || matches!(
         &cfg.job,
@@ -190,15 +192,30 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
                 _ => Ok(status),
             }
         }
+        Job::Agents {
+            sessions,
+            depth,
+            window: w,
+            prices,
+        } => {
+            let q = AgentsQuery {
+                sessions: sessions.clone(),
+                depth: *depth,
+                window: window(w),
+                prices: std::sync::Arc::new(price_table(prices.as_deref())?),
+                running_within_ms: 60_000,
+            };
+            echo_window(&mut echo, &q.window);
+            let r = scan(&mut found.inputs, &q, !cfg.strict);
+            let report = r.acc.finish(&q, &r.index);
+            ctx.emit("agents", echo, &found, &r.sources, &r.index, report)
+        }
         Job::Cost {
             by,
             window: w,
             prices,
         } => {
-            let prices = match prices {
-                Some(p) => crate::pricing::PriceTable::from_file(p)?,
-                None => crate::pricing::PriceTable::bundled(),
-            };
+            let prices = price_table(prices.as_deref())?;
             let q = CostQuery {
                 by: *by,
                 window: window(w),
@@ -267,6 +284,14 @@ impl Ctx<'_> {
     }
 }
 
+/// The `--prices` file, else the bundled table.
+fn price_table(path: Option<&std::path::Path>) -> Result<crate::pricing::PriceTable> {
+    match path {
+        Some(p) => crate::pricing::PriceTable::from_file(p),
+        None => Ok(crate::pricing::PriceTable::bundled()),
+    }
+}
+
 /// Reads stdin/FIFO inputs into memory so that they can be scanned twice
 /// (relative times need the last event first).
 fn spool_streams(found: &mut Inputs) -> Result<()> {
@@ -304,6 +329,7 @@ pub fn schema_for(target: SchemaTarget) -> serde_json::Value {
         SchemaTarget::Replay => schemars::schema_for!(Envelope<ReplayReport>),
         SchemaTarget::Queues => schemars::schema_for!(Envelope<QueuesReport>),
         SchemaTarget::Cost => schemars::schema_for!(Envelope<CostReport>),
+        SchemaTarget::Agents => schemars::schema_for!(Envelope<AgentsReport>),
     }
     .to_value();
     if let Some(o) = s.as_object_mut() {
@@ -334,6 +360,7 @@ mod tests {
             SchemaTarget::Replay,
             SchemaTarget::Queues,
             SchemaTarget::Cost,
+            SchemaTarget::Agents,
         ] {
             let path = format!("{}/schema/{}.json", env!("CARGO_MANIFEST_DIR"), t.name());
             let published: serde_json::Value =

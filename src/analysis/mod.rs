@@ -5,6 +5,7 @@
 //! Invariant: every list an analysis returns is sorted by a total key, so the
 //! thread count never changes the output.
 
+pub mod agents;
 pub mod cost;
 pub mod diagnose;
 pub mod diffs;

@@ -102,6 +102,8 @@ pub enum Command {
     Queues(QueuesArgs),
     /// Tokens and USD by session, agent, model, day or project (one count per API response).
     Cost(CostArgs),
+    /// The delegation tree: who spawned whom, with own and rolled-up calls, errors, time and cost.
+    Agents(AgentsArgs),
     /// Print the JSON Schema of a command's `--format json` output.
     Schema(SchemaArgs),
 }
@@ -279,6 +281,26 @@ pub struct CostArgs {
     pub input: InputArgs,
 }
 
+/// `agents`.
+#[derive(Debug, Args)]
+pub struct AgentsArgs {
+    /// Only the trees rooted at this session or agent id (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub session: Vec<String>,
+    /// Deepest level to list (0 = roots only); totals still cover the whole tree.
+    #[arg(long, value_name = "N")]
+    pub depth: Option<usize>,
+    /// Time window.
+    #[command(flatten)]
+    pub time: TimeArgs,
+    /// A price table to use instead of the bundled one.
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+    /// Input paths.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
 /// `cost --by` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CostByArg {
@@ -317,6 +339,8 @@ pub enum SchemaTarget {
     Queues,
     /// cost.
     Cost,
+    /// agents.
+    Agents,
 }
 
 impl SchemaTarget {
@@ -329,6 +353,7 @@ impl SchemaTarget {
             SchemaTarget::Replay => "replay",
             SchemaTarget::Queues => "queues",
             SchemaTarget::Cost => "cost",
+            SchemaTarget::Agents => "agents",
         }
     }
 }
@@ -417,6 +442,17 @@ pub enum Job {
     Cost {
         /// Grouping.
         by: crate::analysis::cost::CostBy,
+        /// Window.
+        window: TimeWindow,
+        /// `--prices`.
+        prices: Option<PathBuf>,
+    },
+    /// `agents`.
+    Agents {
+        /// `--session`.
+        sessions: Vec<String>,
+        /// `--depth`.
+        depth: Option<usize>,
         /// Window.
         window: TimeWindow,
         /// `--prices`.
@@ -574,6 +610,15 @@ impl Cli {
                 )
             }
             Command::Queues(a) => (Job::Queues { pending: a.pending }, a.input),
+            Command::Agents(a) => (
+                Job::Agents {
+                    sessions: a.session,
+                    depth: a.depth,
+                    window: TimeWindow::parse(&a.time)?,
+                    prices: a.prices,
+                },
+                a.input,
+            ),
             Command::Cost(a) => {
                 use crate::analysis::cost::CostBy;
                 (

@@ -1,6 +1,7 @@
 //! Table and JSON Lines views of each report.
 
 use super::{Block, Sources, Tone, View};
+use crate::analysis::agents::{AgentsReport, NodeStatus};
 use crate::analysis::cost::{CostBy, CostReport};
 use crate::analysis::diagnose::DiagnoseReport;
 use crate::analysis::diffs::DiffsReport;
@@ -729,5 +730,105 @@ impl View for CostReport {
     }
     fn items(&self) -> Vec<Value> {
         items(&self.rows)
+    }
+}
+
+/// `15,405,777` → `15.4M`, `1234` → `1.2k`.
+fn si(n: u64) -> String {
+    match n {
+        0..=9_999 => n.to_string(),
+        10_000..=999_999 => format!("{:.1}k", n as f64 / 1e3),
+        1_000_000..=999_999_999 => format!("{:.1}M", n as f64 / 1e6),
+        _ => format!("{:.1}G", n as f64 / 1e9),
+    }
+}
+
+impl View for AgentsReport {
+    fn blocks(&self, _: &Sources) -> Vec<Block> {
+        let mut out = vec![Block::Line(
+            Tone::Heading,
+            format!(
+                "Agents: {} node(s) in {} tree(s){}",
+                self.total_nodes,
+                self.roots,
+                if (self.nodes.len() as u64) < self.total_nodes {
+                    format!(", {} listed", self.nodes.len())
+                } else {
+                    String::new()
+                }
+            ),
+        )];
+        // Tree prefixes like `cargo tree`: whether each ancestor level has a
+        // later sibling decides `│   ` or `    `.
+        let mut rows = Vec::new();
+        let mut open: Vec<bool> = Vec::new();
+        for (i, n) in self.nodes.iter().enumerate() {
+            let d = n.depth as usize;
+            let later_sibling = self.nodes[i + 1..]
+                .iter()
+                .take_while(|m| m.depth as usize >= d)
+                .any(|m| m.depth as usize == d);
+            open.truncate(d);
+            let mut prefix = String::new();
+            for (lvl, o) in open.iter().enumerate() {
+                if lvl == 0 {
+                    continue;
+                }
+                prefix.push_str(if *o { "│   " } else { "    " });
+            }
+            if d > 0 {
+                prefix.push_str(if later_sibling {
+                    "├── "
+                } else {
+                    "└── "
+                });
+            }
+            open.push(later_sibling);
+            let kind = serde_json::to_value(n.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default();
+            let what = match &n.role {
+                Some(r) => format!("{kind} {r}"),
+                None => kind,
+            };
+            let status = match n.status {
+                NodeStatus::Completed => "completed",
+                NodeStatus::Failed => "failed",
+                NodeStatus::Running => "running",
+                NodeStatus::NeverFinished => "never finished",
+            };
+            let t = &n.total;
+            rows.push(vec![
+                format!("{prefix}{}", n.id),
+                what,
+                n.models.join(" "),
+                n.duration_ms
+                    .map_or("-".into(), |d| format_duration(d.saturating_mul(1_000_000))),
+                status.to_string(),
+                t.tool_calls.to_string(),
+                t.errors.to_string(),
+                si(t.tokens.total()),
+                t.cost_usd
+                    .map_or_else(|| "-".into(), |c| format!("${c:.2}")),
+            ]);
+        }
+        out.push(Block::Table {
+            headers: [
+                "agent", "kind", "models", "time", "status", "tools", "errors", "tokens", "cost",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows,
+            empty: "No agents found.".into(),
+        });
+        out.push(Block::Line(
+            Tone::Dim,
+            "tools, errors, tokens and cost are rolled up over each sub-tree (own values: --format json)".into(),
+        ));
+        out
+    }
+    fn items(&self) -> Vec<Value> {
+        items(&self.nodes)
     }
 }

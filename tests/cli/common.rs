@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// The subcommands that print a report.
-pub const COMMANDS: [&str; 6] = ["diagnose", "errors", "diffs", "replay", "queues", "cost"];
+pub const COMMANDS: [&str; 7] = [
+    "diagnose", "errors", "diffs", "replay", "queues", "cost", "agents",
+];
 
 /// One fixture directory per input format, plus the mixed one.
 pub const FORMAT_DIRS: [&str; 4] = [
@@ -124,7 +126,7 @@ fn index(cmd: &str) -> usize {
 
 /// The schema printed by `oracle schema CMD`, fetched once per command.
 pub fn schema(cmd: &str) -> &'static Value {
-    static SCHEMAS: [OnceLock<Value>; 6] = [const { OnceLock::new() }; 6];
+    static SCHEMAS: [OnceLock<Value>; 7] = [const { OnceLock::new() }; 7];
     SCHEMAS[index(cmd)].get_or_init(|| {
         let out = ok(["schema", cmd]);
         serde_json::from_str(&out)
@@ -134,7 +136,7 @@ pub fn schema(cmd: &str) -> &'static Value {
 
 /// The compiled validator of CMD's `--format json` envelope.
 fn validator(cmd: &str) -> &'static jsonschema::Validator {
-    static VALIDATORS: [OnceLock<jsonschema::Validator>; 6] = [const { OnceLock::new() }; 6];
+    static VALIDATORS: [OnceLock<jsonschema::Validator>; 7] = [const { OnceLock::new() }; 7];
     VALIDATORS[index(cmd)].get_or_init(|| {
         jsonschema::validator_for(schema(cmd))
             .unwrap_or_else(|e| panic!("`oracle schema {cmd}` does not compile: {e}"))
@@ -149,13 +151,14 @@ pub fn jsonl_item_defs(cmd: &str) -> &'static [&'static str] {
         "diffs" | "replay" => &["Record"],
         "queues" => &["AgentQueue", "PendingTask"],
         "cost" => &["CostRow"],
+        "agents" => &["AgentNode"],
         _ => panic!("no jsonl items for {cmd:?}"),
     }
 }
 
 /// A validator for one `--format jsonl` line of CMD: any of its item `$defs`.
 fn item_validator(cmd: &str) -> &'static jsonschema::Validator {
-    static VALIDATORS: [OnceLock<jsonschema::Validator>; 6] = [const { OnceLock::new() }; 6];
+    static VALIDATORS: [OnceLock<jsonschema::Validator>; 7] = [const { OnceLock::new() }; 7];
     VALIDATORS[index(cmd)].get_or_init(|| {
         let s = schema(cmd);
         let any: Vec<Value> = jsonl_item_defs(cmd)

@@ -97,6 +97,7 @@ fn every_command_on_every_fixture_in_json_and_jsonl() {
                 "diffs" => &v["data"]["diffs"],
                 "replay" => &v["data"]["events"],
                 "cost" => &v["data"]["rows"],
+                "agents" => &v["data"]["nodes"],
                 _ => &v["data"]["agents"],
             };
             assert_eq!(
