@@ -197,6 +197,9 @@ impl NodeAcc {
     }
 }
 
+/// A span's parent span and agent.
+type SpanLink = (Option<Box<str>>, Option<Box<str>>);
+
 /// The `agents` accumulator.
 #[derive(Debug, Default)]
 pub struct AgentsAcc {
@@ -205,7 +208,7 @@ pub struct AgentsAcc {
     /// Task/Agent tool calls: tool-use id → the subagent type it launched.
     roles: HashMap<Box<str>, Box<str>>,
     /// Spans: span id → (parent span, agent).
-    spans: HashMap<Box<str>, (Option<Box<str>>, Option<Box<str>>)>,
+    spans: HashMap<Box<str>, SpanLink>,
     last: Option<Nanos>,
 }
 
@@ -343,10 +346,8 @@ impl Analysis for AgentsQuery {
                     n.via = via.as_deref().map(Into::into);
                 }
             }
-            Action::AgentFinished { ok } => {
-                if n.finished.is_none_or(|f| key > f.1) {
-                    n.finished = Some((*ok, key));
-                }
+            Action::AgentFinished { ok } if n.finished.is_none_or(|f| key > f.1) => {
+                n.finished = Some((*ok, key));
             }
             _ => {}
         }
@@ -470,10 +471,10 @@ impl AgentsAcc {
                 None => roots.push(id.clone()),
             }
         }
-        let start_key = |id: &Box<str>| (nodes[id].first.unwrap_or(i64::MAX), id.clone());
-        roots.sort_by_key(start_key);
+        let start = |id: &str| (nodes[id].first.unwrap_or(i64::MAX), id.to_string());
+        roots.sort_by_cached_key(|id| start(id));
         for v in children.values_mut() {
-            v.sort_by_key(start_key);
+            v.sort_by_cached_key(|id| start(id));
         }
         // Depth-first order, own totals, then rolled-up totals bottom-up.
         let mut order: Vec<(Box<str>, u32)> = Vec::new();
@@ -486,7 +487,7 @@ impl AgentsAcc {
             }
             order.push((id, d));
         }
-        let own = |id: &Box<str>| -> NodeTotals {
+        let own = |id: &str| -> NodeTotals {
             let n = &nodes[id];
             let mut t = own_usage.get(id).cloned().unwrap_or_default();
             t.events = n.events;
