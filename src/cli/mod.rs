@@ -44,6 +44,10 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Most memory a compiled `--grep` pattern may take (bytes): a pathological
+/// pattern is refused instead of exhausting memory.
+pub const GREP_SIZE_LIMIT: usize = 16 << 20;
+
 /// `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
@@ -493,13 +497,28 @@ impl Cli {
     /// Errors: [`Error::BadArg`] for values clap cannot check (times, regexes,
     /// thread counts), naming the flag and the accepted forms.
     pub fn into_config(self) -> Result<Config> {
-        if self.threads == Some(0) {
-            return Err(Error::BadArg {
-                flag: "--threads",
-                value: "0".into(),
-                reason: "must be at least 1".into(),
-                accepted: "a whole number from 1 up (default: all cores)",
-            });
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let max_threads = (cores * 8).max(64);
+        match self.threads {
+            Some(0) => {
+                return Err(Error::BadArg {
+                    flag: "--threads",
+                    value: "0".into(),
+                    reason: "must be at least 1".into(),
+                    accepted: "a whole number from 1 up (default: all cores)",
+                })
+            }
+            Some(n) if n > max_threads => {
+                return Err(Error::BadArg {
+                    flag: "--threads",
+                    value: n.to_string(),
+                    reason: format!(
+                        "more than {max_threads} (8 per core, at least 64) only adds overhead"
+                    ),
+                    accepted: "a whole number from 1 to 8 per core (default: all cores)",
+                })
+            }
+            _ => {}
         }
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let color = match self.color {
@@ -520,6 +539,15 @@ impl Cli {
                         reason: e.to_string(),
                         accepted: "a duration: 30s, 5m, 1h",
                     })?;
+                let stuck_after_ms = i64::try_from(stuck.as_millis())
+                    .ok()
+                    .filter(|ms| *ms <= i64::MAX / 1_000_000)
+                    .ok_or_else(|| Error::BadArg {
+                        flag: "--stuck-after",
+                        value: a.stuck_after.clone(),
+                        reason: "longer than oracle can measure (about 292 years)".into(),
+                        accepted: "a duration: 30s, 5m, 1h",
+                    })?;
                 (
                     Job::Diagnose {
                         fail_on: a.fail_on.map(|f| match f {
@@ -527,7 +555,7 @@ impl Cli {
                             FailOn::Error => Severity::Error,
                             FailOn::Warning => Severity::Warning,
                         }),
-                        stuck_after_ms: stuck.as_millis() as i64,
+                        stuck_after_ms,
                     },
                     a.input,
                 )
@@ -537,7 +565,12 @@ impl Cli {
                     .grep
                     .as_deref()
                     .map(|g| {
-                        regex::RegexBuilder::new(g).case_insensitive(true).build().map_err(|e| Error::BadArg {
+                        regex::RegexBuilder::new(g)
+                            .case_insensitive(true)
+                            .size_limit(GREP_SIZE_LIMIT)
+                            .dfa_size_limit(GREP_SIZE_LIMIT)
+                            .build()
+                            .map_err(|e| Error::BadArg {
                             flag: "--grep",
                             value: g.to_string(),
                             reason: e.to_string(),

@@ -45,21 +45,26 @@ pub fn parse(flag: &'static str, value: &str) -> Result<TimeArg> {
     if v.is_empty() {
         return Err(bad("empty"));
     }
+    // Times are UTC nanoseconds in an i64: 1677-09-21 to 2262-04-11. A value
+    // outside is an error, never a silent wrap.
+    let in_range = |ns: i128| -> Result<TimeArg> {
+        Nanos::try_from(ns).map(TimeArg::At).map_err(|_| {
+            bad("outside the range oracle can represent (1677-09-21T00:12:44Z to 2262-04-11T23:47:16Z)")
+        })
+    };
     if v.as_bytes()[0].is_ascii_digit() && v.len() >= 10 && v.as_bytes().get(4) == Some(&b'-') {
         if let Ok(t) = OffsetDateTime::parse(v, &Rfc3339) {
-            return Ok(TimeArg::At(t.unix_timestamp_nanos() as Nanos));
+            return in_range(t.unix_timestamp_nanos());
         }
         let naive = format_description!(
             version = 2,
             "[year]-[month]-[day][first [T] [t] [ ]][hour]:[minute][optional [:[second][optional [.[subsecond]]]]]"
         );
         if let Ok(t) = PrimitiveDateTime::parse(v, &naive) {
-            return Ok(TimeArg::At(t.assume_utc().unix_timestamp_nanos() as Nanos));
+            return in_range(t.assume_utc().unix_timestamp_nanos());
         }
         if let Ok(d) = Date::parse(v, format_description!("[year]-[month]-[day]")) {
-            return Ok(TimeArg::At(
-                d.midnight().assume_utc().unix_timestamp_nanos() as Nanos,
-            ));
+            return in_range(d.midnight().assume_utc().unix_timestamp_nanos());
         }
         return Err(bad("not a valid date or time"));
     }
@@ -123,6 +128,10 @@ mod tests {
             "{e}"
         );
         assert!(parse("--after", "2026-13-45").is_err());
+        for v in ["9999-12-31T23:59:59Z", "1000-01-01", "9999-01-01"] {
+            let e = parse("--before", v).unwrap_err().to_string();
+            assert!(e.contains("--before") && e.contains("2262"), "{v}: {e}");
+        }
         assert!(parse("--after", "").is_err());
     }
 }
