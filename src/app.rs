@@ -40,7 +40,14 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
             .num_threads(n)
             .build_global();
     }
-    let mut found = source::discover(&cfg.paths, cfg.input_format, cfg.all_projects)?;
+    let mut found = source::discover_with(
+        &cfg.paths,
+        &source::Discovery {
+            forced: cfg.input_format,
+            all_projects: cfg.all_projects,
+            follow_links: cfg.follow_links,
+        },
+    )?;
     let paths_hint = cfg
         .paths
         .iter()

@@ -654,7 +654,7 @@ impl DiagnoseAcc {
                     failed_agents.len(),
                     failed_agents.join(", ")
                 ),
-                cmd(&format!("errors -a {}", shell_word(&failed_agents[0]))),
+                cmd(&format!("errors --agent={}", shell_word(&failed_agents[0]))),
                 failed_agents.len() as u64,
             );
         }
@@ -743,12 +743,28 @@ impl DiagnoseAcc {
                 queues.open_tasks,
             );
         }
-        for a in &never {
+        if !never.is_empty() {
+            // One finding for all of them (a report is bounded whatever the data).
+            let named: Vec<String> = never.iter().take(5).map(|a| format!("'{a}'")).collect();
+            let more = never.len().saturating_sub(named.len());
             add(
                 Severity::Warning,
-                format!("agent '{a}' was spawned but never finished"),
-                cmd("replay -m 60"),
-                1,
+                if never.len() == 1 {
+                    format!("agent {} was spawned but never finished", named[0])
+                } else {
+                    format!(
+                        "{} agents were spawned but never finished: {}{}",
+                        never.len(),
+                        named.join(", "),
+                        if more > 0 {
+                            format!(" and {more} more")
+                        } else {
+                            String::new()
+                        }
+                    )
+                },
+                cmd("agents"),
+                never.len() as u64,
             );
         }
         let top_messages = finish_groups(self.messages, 5);
@@ -809,7 +825,7 @@ impl DiagnoseAcc {
                 } else {
                     format!("{incomplete} tool call(s) started but never got a result")
                 },
-                cmd(&format!("diffs -e {}", shell_word(&word))),
+                cmd(&format!("diffs --entity-type={}", shell_word(&word))),
                 incomplete,
             );
         }

@@ -116,9 +116,25 @@ impl Kept {
     }
 
     /// Combines two lists.
-    pub fn merge(mut self, other: Kept) -> Kept {
+    /// Combines two lists. Sorting happens only once the list holds twice its
+    /// limit (and at the end), so a huge `--limit` never re-sorts on every merge.
+    pub fn merge(mut self, mut other: Kept) -> Kept {
+        if self.records.len() < other.records.len() {
+            std::mem::swap(&mut self.records, &mut other.records);
+        }
         self.records.extend(other.records);
-        self.compact();
+        self.worst = match (self.worst, other.worst) {
+            (Some(a), Some(b)) => Some(match self.keep {
+                Keep::Newest => a.max(b),
+                Keep::Oldest => a.min(b),
+            }),
+            // One side was full: the merged list holds its `limit` records at
+            // least as good as its threshold.
+            (a, b) => a.or(b),
+        };
+        if self.records.len() >= self.limit.saturating_mul(2).max(64) {
+            self.compact();
+        }
         self
     }
 

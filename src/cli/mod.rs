@@ -123,6 +123,9 @@ pub struct InputArgs {
     /// With no PATH: read every Claude Code project, team and task folder.
     #[arg(long, conflicts_with = "paths")]
     pub all_projects: bool,
+    /// Follow symbolic links met while walking directories (never followed by default).
+    #[arg(long)]
+    pub follow_links: bool,
 }
 
 /// Time window flags.
@@ -475,6 +478,8 @@ pub struct Config {
     pub paths: Vec<PathBuf>,
     /// With no paths: every Claude Code project (`--all-projects`).
     pub all_projects: bool,
+    /// `--follow-links`.
+    pub follow_links: bool,
     /// Forced input format.
     pub input_format: Option<Format>,
     /// Output format.
@@ -674,17 +679,20 @@ impl Cli {
                 InputArgs {
                     paths: Vec::new(),
                     all_projects: false,
+                    follow_links: false,
                 },
             ),
         };
         let InputArgs {
             paths,
             all_projects,
+            follow_links,
         } = paths;
         Ok(Config {
             job,
             paths,
             all_projects,
+            follow_links,
             input_format: self.input_format.map(|f| match f {
                 InputFormatArg::Pipe => Format::Pipe,
                 InputFormatArg::Diff => Format::Diff,

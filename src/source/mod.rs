@@ -84,6 +84,8 @@ pub struct Inputs {
     pub inputs: Vec<Input>,
     /// Paths that were unreadable or not telemetry (only reported for explicitly named files).
     pub skipped: Vec<Skipped>,
+    /// (device, inode) of every file opened, so that none is read twice.
+    seen: std::collections::HashSet<(u64, u64)>,
 }
 
 /// Detects a format from the first bytes of an input (never from its name); see
@@ -129,9 +131,36 @@ pub fn chunk_ranges(buf: &[u8], target: usize, format: Format) -> Vec<(usize, us
 /// Claude Code project instead. Errors: [`Error::NoInput`] when nothing readable
 /// was found (saying every place looked at).
 pub fn discover(paths: &[PathBuf], forced: Option<Format>, all_projects: bool) -> Result<Inputs> {
+    discover_with(
+        paths,
+        &Discovery {
+            forced,
+            all_projects,
+            follow_links: false,
+        },
+    )
+}
+
+/// How [`discover_with`] finds inputs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Discovery {
+    /// Force this format instead of sniffing.
+    pub forced: Option<Format>,
+    /// With no path, read every Claude Code project.
+    pub all_projects: bool,
+    /// Follow symbolic links met while walking a directory (never by default).
+    pub follow_links: bool,
+}
+
+/// [`discover`] with every option. The same file named twice (or through its
+/// directory and its own path, or through a link) is read once: inputs are
+/// deduplicated by device and inode.
+pub fn discover_with(paths: &[PathBuf], opts: &Discovery) -> Result<Inputs> {
+    let (forced, all_projects) = (opts.forced, opts.all_projects);
     let mut found = Inputs {
         inputs: Vec::new(),
         skipped: Vec::new(),
+        seen: Default::default(),
     };
     let explicit = !paths.is_empty();
     let roots: Vec<PathBuf> = if explicit {
@@ -155,7 +184,7 @@ pub fn discover(paths: &[PathBuf], forced: Option<Format>, all_projects: bool) -
             continue;
         }
         match std::fs::metadata(root) {
-            Ok(md) if md.is_dir() => walk_dir(root, forced, &mut found),
+            Ok(md) if md.is_dir() => walk_dir(root, forced, opts.follow_links, &mut found),
             Ok(_) => open_reported(root, forced, true, &mut found),
             Err(e) => found.skipped.push(Skipped {
                 display: root.display().to_string(),
@@ -237,18 +266,15 @@ pub fn default_roots(all_projects: bool) -> Result<Vec<PathBuf>> {
     )))
 }
 
-fn walk_dir(root: &Path, forced: Option<Format>, found: &mut Inputs) {
+fn walk_dir(root: &Path, forced: Option<Format>, follow_links: bool, found: &mut Inputs) {
     let walker = walkdir::WalkDir::new(root)
-        .follow_links(false)
+        .follow_links(follow_links)
         .sort_by_file_name();
     for entry in walker {
         match entry {
             // Only regular files (or links to them): a FIFO or device met in a walk
             // would block or never end; name one explicitly to read it.
-            Ok(e)
-                if e.file_type().is_file()
-                    || (e.file_type().is_symlink() && e.path().is_file()) =>
-            {
+            Ok(e) if e.file_type().is_file() => {
                 open_reported(e.path(), forced, false, found);
             }
             Ok(_) => {}
@@ -265,6 +291,12 @@ fn walk_dir(root: &Path, forced: Option<Format>, found: &mut Inputs) {
 
 /// Opens one path; non-telemetry files found by a directory walk are passed over silently.
 fn open_reported(path: &Path, forced: Option<Format>, explicit: bool, found: &mut Inputs) {
+    if let Ok(md) = std::fs::metadata(path) {
+        use std::os::unix::fs::MetadataExt;
+        if md.is_file() && !found.seen.insert((md.dev(), md.ino())) {
+            return;
+        }
+    }
     match open_path(path, forced) {
         Ok(Some(i)) => found.inputs.push(i),
         Ok(None) if !explicit => {}
@@ -296,6 +328,14 @@ pub fn open_path(path: &Path, forced: Option<Format>) -> Result<Option<Input>> {
     let file = std::fs::File::open(path).map_err(open_err)?;
     let md = file.metadata().map_err(open_err)?;
     if !md.is_file() {
+        use std::os::unix::fs::FileTypeExt;
+        let ft = md.file_type();
+        if ft.is_char_device() || ft.is_block_device() {
+            // /dev/zero or /dev/urandom would be read forever, forced format or not.
+            return Err(open_err(std::io::Error::other(
+                "a device, not a telemetry file",
+            )));
+        }
         return open_stream(display, Box::new(file), forced);
     }
     let read = |file: &std::fs::File| {
