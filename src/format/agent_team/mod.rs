@@ -547,7 +547,7 @@ mod tests {
         );
         assert_eq!(
             Team.summarize(&ev),
-            "#2 [in_progress] Order list page (frontend-dev) blocked by #1"
+            "#2 [in_progress] Order list page (frontend-dev)"
         );
         // A numeric id, an empty owner, a time field, a completed task.
         let ev = one(
@@ -569,6 +569,15 @@ mod tests {
         let rec = br#"{"subject": "s", "status": "pending", "blocks": []}"#;
         assert_eq!(one(rec, "tasks/t/9.json").id.as_deref(), Some("9"));
         assert_eq!(one(rec, "elsewhere/9.json").id, None);
+        // A pending task names what it waits on.
+        let ev = one(
+            br#"{"id": "4", "subject": "s", "status": "pending", "blockedBy": ["3", 2]}"#,
+            "-",
+        );
+        assert_eq!(
+            Team.summarize(&ev),
+            "#4 [pending] s (unowned), blockedBy #3, #2"
+        );
         // An unknown status is kept as written and is open.
         let ev = one(br#"{"subject": "s", "status": "deleted"}"#, "-");
         assert_eq!(ev.status, "deleted");
@@ -639,6 +648,45 @@ mod tests {
         assert!(matches!(ev.agent, Some(Cow::Borrowed(_))));
         assert!(matches!(ev.target, Some(Cow::Borrowed(_))));
         assert!(matches!(ev.status, Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn the_sniff_order_gives_team_files_to_this_reader_and_nothing_else() {
+        let team: [&[u8]; 4] = [
+            CONFIG,
+            b"[\n  {\n    \"from\": \"a\",\n    \"text\": \"x\",\n    \"timestamp\": \"2026-03-02T09:00:00Z\",\n    \"read\": true\n  }\n]\n",
+            b"\xEF\xBB\xBF  {\"id\": \"1\", \"subject\": \"s\", \"status\": \"pending\", \"blocks\": []}",
+            br#"{"from": "a", "text": "{\"tool_name\": \"Bash\"}", "read": false}"#,
+        ];
+        for h in team {
+            assert_eq!(
+                crate::format::sniff(h),
+                Some(Format::Team),
+                "{}",
+                String::from_utf8_lossy(h)
+            );
+        }
+        let others: [(&[u8], Option<Format>); 3] = [
+            (
+                br#"{"session_id": "s", "hook_event_name": "PreToolUse", "tool_name": "TaskCreate", "tool_input": {"subject": "s", "status": "pending", "activeForm": "Doing"}}"#,
+                Some(Format::Hook),
+            ),
+            (
+                br#"{"timestamp": "2026-02-09T11:30:12", "change_type": "added", "entity_type": "agent_message", "data": {"from": "a", "text": "b", "read": true}}"#,
+                Some(Format::Diff),
+            ),
+            (
+                br#"{"type":"user","message":{"content":[{"type":"text","text":"hi"}]},"timestamp":"2026-02-10T21:11:56.906Z","toolUseResult":{"from":"a","text":"b","read":true}}"#,
+                None,
+            ),
+        ];
+        for (h, want) in others {
+            let got = crate::format::sniff(h);
+            assert_ne!(got, Some(Format::Team), "{}", String::from_utf8_lossy(h));
+            if want.is_some() {
+                assert_eq!(got, want, "{}", String::from_utf8_lossy(h));
+            }
+        }
     }
 
     #[test]

@@ -140,10 +140,12 @@ fn task(ev: &Event<'_>, o: &Map<String, Value>) -> String {
             other => format!("#{other}"),
         })
         .collect();
-    let blocked = if blocked.is_empty() || ev.status == "completed" {
+    // Only a pending task waits on its `blockedBy` (whether those are done is in
+    // other files).
+    let blocked = if blocked.is_empty() || ev.status != "pending" {
         String::new()
     } else {
-        format!(" blocked by {}", blocked.join(", "))
+        format!(", blockedBy {}", blocked.join(", "))
     };
     format!(
         "#{} [{}] {} ({owner}){blocked}",
