@@ -30,6 +30,9 @@
 //! - task → `TaskState { done: completed, started: in_progress }`, id = `id`,
 //!   target = `owner` (none when empty), `kind = task`, status as written, ts =
 //!   `updatedAt`, else `createdAt`, else none.
+//!
+//! No prefilter and no time-only read: object framing parses every record, and
+//! these files are small (one config and one task a file, one mailbox an agent).
 
 mod fields;
 mod sniff;
