@@ -19,4 +19,5 @@ mod queues;
 mod replay;
 mod schema;
 mod skill;
+mod team;
 mod untimed;
