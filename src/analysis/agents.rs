@@ -543,6 +543,10 @@ impl AgentsAcc {
                 Some((true, _)) => NodeStatus::Completed,
                 Some((false, _)) => NodeStatus::Failed,
                 None if matches!(kind, AgentKind::Compaction) => NodeStatus::Completed,
+                // A team member stays on the team until it is shut down.
+                None if matches!(kind, AgentKind::TeamLead | AgentKind::TeamMember) => {
+                    NodeStatus::Running
+                }
                 None => {
                     let recent = match (n.last, last) {
                         (Some(l), Some(end)) => {

@@ -261,38 +261,68 @@ impl View for QueuesReport {
                 ms(self.latency_p95_ms)
             ),
         ));
+        // A team's mailbox and task board columns appear only when there is one.
+        let team =
+            self.agents.iter().any(|a| a.unread > 0 || a.open_tasks > 0) || self.open_tasks > 0;
+        let mut headers: Vec<String> = [
+            "agent",
+            "sent",
+            "recv",
+            "pending",
+            "oldest pending",
+            "errors",
+            "p50",
+            "p95",
+        ]
+        .map(String::from)
+        .to_vec();
+        if team {
+            headers.extend(["unread", "oldest unread", "open tasks"].map(String::from));
+        }
         out.push(Block::Table {
-            headers: [
-                "agent",
-                "sent",
-                "recv",
-                "pending",
-                "oldest pending",
-                "errors",
-                "p50",
-                "p95",
-            ]
-            .map(String::from)
-            .to_vec(),
+            headers,
             rows: self
                 .agents
                 .iter()
                 .map(|a| {
-                    vec![
+                    let mut row = vec![
                         a.agent.clone(),
                         a.sent.to_string(),
                         a.received.to_string(),
                         a.pending.to_string(),
                         a.oldest_pending_age_ms
-                            .map_or("-".into(), |m| format_duration(m * 1_000_000)),
+                            .map_or("-".into(), |m| format_duration(m.saturating_mul(1_000_000))),
                         a.errors.to_string(),
                         ms(a.latency_p50_ms),
                         ms(a.latency_p95_ms),
-                    ]
+                    ];
+                    if team {
+                        row.push(a.unread.to_string());
+                        row.push(
+                            a.oldest_unread_age_ms.map_or("-".into(), |m| {
+                                format_duration(m.saturating_mul(1_000_000))
+                            }),
+                        );
+                        row.push(if a.in_progress_tasks > 0 {
+                            format!("{} ({} active)", a.open_tasks, a.in_progress_tasks)
+                        } else {
+                            a.open_tasks.to_string()
+                        });
+                    }
+                    row
                 })
                 .collect(),
             empty: "No agent messages.".into(),
         });
+        if self.open_tasks > 0 {
+            out.push(Block::Line(
+                Tone::Plain,
+                format!(
+                    "Team task board: {} open task(s), {} without an owner",
+                    self.open_tasks, self.unowned_open_tasks
+                ),
+            ));
+        }
         if !self.pending.is_empty() {
             out.push(Block::Line(
                 Tone::Heading,

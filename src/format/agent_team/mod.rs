@@ -277,7 +277,8 @@ fn task<'a>(r: Rec<'a>, record: &'a [u8], loc: Loc, ctx: &Ctx<'a>) -> Event<'a> 
     let team = tasks_team(ctx.path);
     let status = r.status.value.0;
     let (done, started) = match status.as_deref() {
-        Some("completed") => (true, false),
+        // `deleted` (Claude Code 2.1.20 and later) is off the board: not open.
+        Some("completed" | "deleted") => (true, false),
         Some("in_progress") => (false, true),
         _ => (false, false),
     };
@@ -581,9 +582,18 @@ mod tests {
             Team.summarize(&ev),
             "#4 [pending] s (unowned), blockedBy #3, #2"
         );
-        // An unknown status is kept as written and is open.
+        // A deleted task is off the board; an unknown status is kept as written and is open.
         let ev = one(br#"{"subject": "s", "status": "deleted"}"#, "-");
         assert_eq!(ev.status, "deleted");
+        assert_eq!(
+            ev.action,
+            Action::TaskState {
+                done: true,
+                started: false
+            }
+        );
+        let ev = one(br#"{"subject": "s", "status": "blocked"}"#, "-");
+        assert_eq!(ev.status, "blocked");
         assert_eq!(
             ev.action,
             Action::TaskState {
