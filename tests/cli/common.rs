@@ -16,7 +16,8 @@ pub const COMMANDS: [&str; 7] = [
 ];
 
 /// One fixture directory per input format, plus the mixed one.
-pub const FORMAT_DIRS: [&str; 4] = [
+pub const FORMAT_DIRS: [&str; 5] = [
+    "fixtures/teams",
     "fixtures/pipe",
     "fixtures/timemachine",
     "fixtures/hooks",

@@ -18,8 +18,82 @@ type Expect = (
     Option<u64>,
 );
 
-const FILES: [Expect; 11] = [
+const FILES: [Expect; 21] = [
     (EXAMPLE_LOG, "pipe", 18, 0, &[], None),
+    // fixtures/teams/README.md (numbers from fixtures/teams/expected.py).
+    (
+        "fixtures/teams/malformed/reviewer.json",
+        "team",
+        2,
+        0,
+        &[],
+        Some(16),
+    ),
+    ("fixtures/teams/renamed/x.txt", "team", 3, 0, &[], None),
+    (
+        "fixtures/teams/tasks/api-team/1.json",
+        "team",
+        1,
+        0,
+        &[],
+        None,
+    ),
+    (
+        "fixtures/teams/tasks/api-team/2.json",
+        "team",
+        1,
+        0,
+        &[],
+        None,
+    ),
+    (
+        "fixtures/teams/tasks/api-team/3.json",
+        "team",
+        1,
+        0,
+        &[],
+        None,
+    ),
+    (
+        "fixtures/teams/tasks/api-team/4.json",
+        "team",
+        1,
+        0,
+        &[],
+        None,
+    ),
+    (
+        "fixtures/teams/teams/api-team/config.json",
+        "team",
+        1,
+        0,
+        &[],
+        None,
+    ),
+    (
+        "fixtures/teams/teams/api-team/inboxes/backend-dev.json",
+        "team",
+        3,
+        0,
+        &[],
+        None,
+    ),
+    (
+        "fixtures/teams/teams/api-team/inboxes/frontend-dev.json",
+        "team",
+        3,
+        0,
+        &[],
+        None,
+    ),
+    (
+        "fixtures/teams/teams/api-team/inboxes/team-lead.json",
+        "team",
+        5,
+        0,
+        &[],
+        None,
+    ),
     (
         "fixtures/hooks/claude-telemetry.jsonl",
         "hook",
@@ -94,7 +168,9 @@ fn every_fixture_file_is_read_as_documented() {
     let records: u64 = FILES.iter().map(|f| f.2).sum();
     assert_eq!(e.sources.records, records);
     assert_eq!(e.sources.malformed, 6, "torn tails are not counted");
-    assert_eq!(e.data["total"], records);
+    // One record may hold several events: the team config's 4 members are 4
+    // events of 1 record (fixtures/teams/README.md: 21 records, 24 events).
+    assert_eq!(e.data["total"], records + 3);
 }
 
 #[test]
