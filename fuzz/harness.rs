@@ -101,7 +101,7 @@ pub fn hook_stream(data: &[u8]) {
 /// bytes exactly, for a small chunk size derived from the input.
 pub fn chunk_scan(data: &[u8]) {
     let _ = oracle_monitor::source::detect(data);
-    let _ = format::reader(Format::Pipe).header(data);
+    let _ = format::reader(Format::Pipe).headers(data);
     let pre = Prefilter::any_of([b"error".to_vec(), b"task".to_vec()]).and_any_of([b"a".to_vec()]);
     for format in FORMATS {
         let team = (format == Format::Pipe).then_some("team");

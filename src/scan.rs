@@ -79,7 +79,7 @@ pub struct SourceStats {
 pub struct LineIndex {
     bases: Vec<u64>,
     files: Vec<String>,
-    headers: Vec<Option<String>>,
+    headers: Vec<Vec<(u64, String)>>,
 }
 
 impl LineIndex {
@@ -102,7 +102,7 @@ impl LineIndex {
             header: self
                 .headers
                 .get(loc.file as usize)
-                .and_then(|h| h.as_deref()),
+                .and_then(|h| crate::source::header_at(h, loc.offset)),
         }
     }
 
@@ -234,7 +234,11 @@ pub fn scan_with_chunk_size<A: Analysis>(
         let Some(bytes) = input.data.bytes() else {
             continue;
         };
-        for (s, e) in chunk_ranges(bytes, chunk_bytes, input.format) {
+        for (s, e) in split_at_headers(
+            chunk_ranges(bytes, chunk_bytes, input.format),
+            &input.headers,
+            0,
+        ) {
             chunks.push(Chunk {
                 input: n as u32,
                 index: chunks.len() as u32,
@@ -243,7 +247,7 @@ pub fn scan_with_chunk_size<A: Analysis>(
                 format: input.format,
                 ctx: Ctx {
                     path: &input.display,
-                    header: input.header.as_deref(),
+                    header: crate::source::header_at(&input.headers, s as u64),
                 },
                 at_eof: e == bytes.len(),
             });
@@ -300,8 +304,8 @@ pub fn scan_with_chunk_size<A: Analysis>(
             continue;
         };
         let format = input.format;
-        let header = input.header.clone();
         let display = input.display.clone();
+        let headers = &mut input.headers;
         let mut carry = std::mem::take(head);
         let mut base = 0u64;
         let mut eof = false;
@@ -318,25 +322,31 @@ pub fn scan_with_chunk_size<A: Analysis>(
                 base += len;
             }
             sources[n].bytes = base;
-            let chunks: Vec<Chunk<'_>> = blocks
-                .iter()
-                .map(|(b, bytes, at_eof)| {
-                    let c = Chunk {
+            // Header lines in these blocks take effect where they appear.
+            for (b, bytes, _) in &blocks {
+                for (o, h) in format::reader(format).headers(bytes) {
+                    headers.push((*b + o as u64, h));
+                }
+            }
+            let hs: &[(u64, String)] = headers;
+            let mut chunks: Vec<Chunk<'_>> = Vec::new();
+            for (b, bytes, at_eof) in &blocks {
+                for (s, e) in split_at_headers(vec![(0, bytes.len())], hs, *b) {
+                    chunks.push(Chunk {
                         input: n as u32,
                         index: next_index,
-                        base: *b,
-                        bytes,
+                        base: *b + s as u64,
+                        bytes: &bytes[s..e],
                         format,
                         ctx: Ctx {
                             path: &display,
-                            header: header.as_deref(),
+                            header: crate::source::header_at(hs, *b + s as u64),
                         },
-                        at_eof: *at_eof,
-                    };
+                        at_eof: *at_eof && e == bytes.len(),
+                    });
                     next_index += 1;
-                    c
-                })
-                .collect();
+                }
+            }
             let outs: Vec<_> = chunks
                 .par_iter()
                 .map(|c| run_chunk(analysis, c, prefilters[n].as_ref()))
@@ -372,9 +382,36 @@ pub fn scan_with_chunk_size<A: Analysis>(
         index: LineIndex {
             bases,
             files: inputs.iter().map(|i| i.display.clone()).collect(),
-            headers: inputs.iter().map(|i| i.header.clone()).collect(),
+            headers: inputs.iter().map(|i| i.headers.clone()).collect(),
         },
     }
+}
+
+/// Cuts byte ranges (relative to `base`) again where a header takes effect, so
+/// that every range has one header.
+fn split_at_headers(
+    ranges: Vec<(usize, usize)>,
+    headers: &[(u64, String)],
+    base: u64,
+) -> Vec<(usize, usize)> {
+    if headers.is_empty() {
+        return ranges;
+    }
+    let mut out = Vec::with_capacity(ranges.len() + headers.len());
+    for (s, e) in ranges {
+        let mut start = s;
+        for (o, _) in headers {
+            let Some(rel) = o.checked_sub(base).map(|r| r as usize) else {
+                continue;
+            };
+            if rel > start && rel < e {
+                out.push((start, rel));
+                start = rel;
+            }
+        }
+        out.push((start, e));
+    }
+    out
 }
 
 /// Reads the next record-aligned block of about `size` bytes from a stream.

@@ -37,7 +37,8 @@ pub struct Ctx<'a> {
     /// The input as named (`-` for stdin); some formats take meaning from their
     /// path (a mailbox's owner is its file name).
     pub path: &'a str,
-    /// What [`Reader::header`] read from the input's head (a pipe log's team).
+    /// The header in effect where the chunk starts ([`Reader::headers`]: a pipe
+    /// log's team). Chunks are cut where a header line appears, so one chunk has one.
     pub header: Option<&'a str>,
 }
 
@@ -56,9 +57,12 @@ pub trait Reader: Sync {
     /// The actions this format's events can carry. An input whose reader
     /// produces none of what a query needs (and no errors it needs) is not parsed.
     fn produces(&self) -> ActionSet;
-    /// Reads what the whole input shares from its head (a pipe log's `# Team:`).
-    fn header(&self, _head: &[u8]) -> Option<String> {
-        None
+    /// Header lines that give the records after them a shared value (a pipe log's
+    /// `# Team:`): `(byte offset of the line, value)`, in order. A header applies
+    /// from where it appears to the next one, so concatenated logs keep their teams.
+    /// Offsets must be record boundaries (line starts).
+    fn headers(&self, _bytes: &[u8]) -> Vec<(usize, String)> {
+        Vec::new()
     }
     /// Parses one framed record, giving each of its events to `out` (zero events
     /// for a blank or header line). `Err(reason)` when the record cannot be read.

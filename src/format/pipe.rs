@@ -264,9 +264,9 @@ impl Reader for Pipe {
             .or(super::ActionSet::QUEUE)
     }
 
-    /// The `# Team: NAME` header (first 32 lines).
-    fn header(&self, head: &[u8]) -> Option<String> {
-        team_header(head)
+    /// Every `# Team: NAME` line, wherever it appears (concatenated logs).
+    fn headers(&self, bytes: &[u8]) -> Vec<(usize, String)> {
+        team_headers(bytes)
     }
 
     fn parse<'a>(
@@ -315,22 +315,35 @@ impl Reader for Pipe {
     }
 }
 
-/// Reads the `# Team: NAME` header of a pipe log (first 32 lines).
-pub fn team_header(head: &[u8]) -> Option<String> {
-    for line in crate::source::strip_bom(head)
-        .split(|&b| b == b'\n')
-        .take(32)
-    {
-        let line = line.trim_ascii();
-        if let Some(rest) = line.strip_prefix(b"# Team:") {
-            let t = String::from_utf8_lossy(rest.trim_ascii()).into_owned();
-            return (!t.is_empty()).then_some(t);
+/// Every `# Team: NAME` line of a pipe log: (offset of the line, NAME). A line
+/// with an empty name ends the previous team (value `""`).
+pub fn team_headers(bytes: &[u8]) -> Vec<(usize, String)> {
+    static FIND: std::sync::OnceLock<memmem::Finder<'static>> = std::sync::OnceLock::new();
+    let find = FIND.get_or_init(|| memmem::Finder::new(b"# Team:"));
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = find.find(&bytes[from..]).map(|i| from + i) {
+        from = i + 7;
+        let line_start = memchr::memrchr(b'\n', &bytes[..i]).map_or(0, |n| n + 1);
+        // Only a line that starts with the header (a BOM or spaces before it allowed).
+        let before = crate::source::strip_bom(&bytes[line_start..i]);
+        if !before.iter().all(|b| *b == b' ' || *b == b'\t') {
+            continue;
         }
-        if !line.starts_with(b"#") && !line.is_empty() && line != b"---" {
-            break;
-        }
+        let end = memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |n| i + n);
+        let t = String::from_utf8_lossy(bytes[i + 7..end].trim_ascii()).into_owned();
+        out.push((line_start, t));
     }
-    None
+    out
+}
+
+/// The team of the first `# Team:` line in `head`, if any.
+pub fn team_header(head: &[u8]) -> Option<String> {
+    team_headers(head)
+        .into_iter()
+        .next()
+        .map(|h| h.1)
+        .filter(|t| !t.is_empty())
 }
 
 /// The severity mapping for pipe events (see [`Severity`]) and the failure text.

@@ -62,9 +62,10 @@ pub struct Input {
     pub format: Format,
     /// The bytes.
     pub data: Data,
-    /// What the format's reader read from the head, given to every record
-    /// ([`crate::format::Reader::header`]; a pipe log's `# Team:`).
-    pub header: Option<String>,
+    /// Header lines and where each takes effect (byte offsets, ascending;
+    /// [`crate::format::Reader::headers`]: a pipe log's `# Team:`). Streams add to
+    /// it as they are read.
+    pub headers: Vec<(u64, String)>,
     /// Something to tell the user about this input (e.g. a truncated archive).
     pub note: Option<String>,
 }
@@ -92,6 +93,15 @@ pub struct Inputs {
 /// [`crate::format::sniff`]. Returns `None` when no reader recognises it.
 pub fn detect(head: &[u8]) -> Option<Format> {
     crate::format::sniff(head)
+}
+
+/// The header in effect at `offset`: the last one at or before it.
+pub fn header_at(headers: &[(u64, String)], offset: u64) -> Option<&str> {
+    let i = headers.partition_point(|h| h.0 <= offset);
+    headers[..i]
+        .last()
+        .map(|h| h.1.as_str())
+        .filter(|h| !h.is_empty())
 }
 
 /// Drops a leading UTF-8 byte-order mark.
@@ -378,12 +388,11 @@ fn open_stream(
     let Some(format) = forced.or_else(|| detect(&head)) else {
         return Ok(None);
     };
-    let header = crate::format::reader(format).header(&head);
     Ok(Some(Input {
         display,
         format,
         data: Data::Stream { head, rest: rd },
-        header,
+        headers: Vec::new(),
         note: None,
     }))
 }
@@ -409,18 +418,22 @@ fn finish_open(display: String, data: Data, forced: Option<Format>) -> Result<Op
                 display,
                 format: Format::Pipe,
                 data,
-                header: None,
+                headers: Vec::new(),
                 note: Some("empty file".into()),
             }));
         }
         return Ok(None);
     };
-    let header = crate::format::reader(format).header(head);
+    let headers = crate::format::reader(format)
+        .headers(bytes)
+        .into_iter()
+        .map(|(o, h)| (o as u64, h))
+        .collect();
     Ok(Some(Input {
         display,
         format,
         data,
-        header,
+        headers,
         note,
     }))
 }
@@ -505,8 +518,8 @@ mod tests {
     fn reads_the_team_header() {
         let head = b"# Dante Team Orchestration Telemetry Log\n# Team: testing-parallel\n---\n";
         assert_eq!(
-            crate::format::reader(Format::Pipe).header(head).as_deref(),
-            Some("testing-parallel")
+            crate::format::reader(Format::Pipe).headers(head),
+            vec![(41, "testing-parallel".to_string())]
         );
     }
 }

@@ -54,3 +54,45 @@ fn a_pathological_grep_pattern_stays_bounded() {
         r.stderr
     );
 }
+
+#[test]
+fn a_second_team_header_applies_from_where_it_appears() {
+    // Two pipe logs concatenated: the incident log, then the example log.
+    let a = std::fs::read(root().join(INCIDENT)).expect("fixture");
+    let b = std::fs::read(root().join(EXAMPLE_LOG)).expect("fixture");
+    let team_of = |bytes: &[u8]| -> Option<String> {
+        String::from_utf8_lossy(bytes)
+            .lines()
+            .find_map(|l| l.strip_prefix("# Team:").map(|t| t.trim().to_string()))
+    };
+    let lines_of = |bytes: &[u8]| String::from_utf8_lossy(bytes).lines().count() as u64;
+    let mut both = a.clone();
+    if !both.ends_with(b"\n") {
+        both.push(b'\n');
+    }
+    both.extend_from_slice(&b);
+    let split = lines_of(&a);
+    let path = target_tmp("concatenated-pipe.log");
+    write_atomic(&path, &both);
+    let p = path.to_str().expect("utf-8");
+    let check = |v: &serde_json::Value| {
+        let diffs = v["data"]["diffs"].as_array().expect("diffs");
+        assert!(!diffs.is_empty());
+        for d in diffs {
+            let line = d["line"].as_u64().expect("line");
+            let want = if line <= split {
+                team_of(&a)
+            } else {
+                team_of(&b)
+            };
+            assert_eq!(d["session"].as_str().map(String::from), want, "line {line}");
+        }
+    };
+    check(&json("diffs", &[p, "-l", "1000"]));
+    let r = run_stdin(
+        ["diffs", "-", "-l", "1000", "--format", "json"],
+        both.clone(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    check(&parse_validated("diffs", &r.stdout));
+}
