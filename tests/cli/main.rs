@@ -18,3 +18,4 @@ mod queues;
 mod replay;
 mod schema;
 mod skill;
+mod transcript;
