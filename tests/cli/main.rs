@@ -20,4 +20,5 @@ mod replay;
 mod schema;
 mod skill;
 mod team;
+mod transcript;
 mod untimed;

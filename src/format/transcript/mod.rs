@@ -1,19 +1,207 @@
-//! Claude Code session transcripts (claude-code.md §1).
+//! Claude Code session transcripts (claude-code.md §1): `projects/<slug>/<session>.jsonl`
+//! (the main conversation) and `<session>/subagents/agent-<id>.jsonl` (one file per
+//! subagent; `agent-acompact-*` is the compaction agent), one JSON object a line, or
+//! the same records saved as one (pretty-printed) JSON array.
 //!
-//! Not read yet: the reader recognises nothing (work in progress).
+//! Owns: recognising a transcript from its head ([`sniff`]), reading each line into
+//! its events, and their one-line summaries. Must not: deduplicate usage, pair tool
+//! calls with results, build the agent tree or price tokens (the analyses do, from
+//! the events below), nor copy a line's large values (tool results, thinking,
+//! snapshots, a subagent's messages nested in `progress`) that no event needs.
+//!
+//! # Event contract
+//!
+//! Every event of a line: `format` transcript; `kind` the line's `type` as written
+//! (`unknown` when it has none); `session` its `sessionId`; `agent` its `agentId`
+//! (subagent files); `ts` its `timestamp` (none when absent or unreadable); `id` its
+//! `uuid` and `parent_id` its `parentUuid`, except where said; `raw` = `record` = the line.
+//!
+//! - `assistant`: with `message.usage`, one `Usage` (model `message.model` as
+//!   written, `<synthetic>` too; key `<message.id>:<requestId>`, or `message.id`
+//!   alone, or none; cache writes split 5m/1h by `usage.cache_creation` when given,
+//!   else all of `cache_creation_input_tokens` as 5m; status the first block's
+//!   type); one `ToolStarted` per `tool_use` block (`id` the block's id, status
+//!   `tool_use`, subject the call's main argument); with `isApiErrorMessage: true`
+//!   or an `error` field, an event of its own with status `api_error`, severity
+//!   error, category `api_error`, message the first text block or the error text.
+//!   Without any of these: one `Other` (status the first block's type).
+//! - `user`: a string content that is not meta, not a compact summary and not a
+//!   harness wrapper (`<command-name>`, `<command-message>`, `<command-args>`,
+//!   `<local-command-stdout|stderr|caveat>`, `<bash-input|stdout|stderr>`): `Prompt`
+//!   (status `prompt`). Each `tool_result` block: `ToolEnded { tool: None, error }`
+//!   (status `tool_result`, `id` its `tool_use_id`; an error has severity error,
+//!   category `tool_error`, message its text clipped to 300 characters). A
+//!   `toolUseResult.agentId`: `AgentFinished { ok: status completed or absent }`
+//!   with that agent and `id` the tool_use_id, status the result's status; but a
+//!   status `async_launched` (a background agent just started) gives
+//!   `AgentSpawned { kind: Background, parent: agentId or sessionId, via: the
+//!   tool_use_id }` instead. A `<task-notification>` (string content or text block)
+//!   whose summary starts with `Agent` and that names `<task-id>` and `<status>`:
+//!   `AgentFinished { ok: status completed }` for that agent (`id` its
+//!   `<tool-use-id>` when given); other notifications (background shell commands)
+//!   and everything else: `Other` (status `compact_summary`, `meta`, the wrapper's
+//!   tag, `task-notification`, or the first block's type).
+//! - A subagent's first message (`user`/`assistant` with `isSidechain: true`, an
+//!   `agentId`, and `parentUuid: null`, or at byte offset 0 of its input: the
+//!   compaction agent's first line names a parent in the main file): first, `AgentSpawned { kind: Compaction when
+//!   the id starts with `acompact`, else Subagent; parent: sessionId }` (status `""`).
+//! - `progress` with `data.type` `agent_progress` and a `data.agentId`:
+//!   `AgentSpawned { kind: Subagent, parent: the line's agentId or sessionId, via:
+//!   parentToolUseID }` with agent `data.agentId` (one per such line). Other
+//!   progress: `Other` (status `data.type`).
+//! - `system`: `compact_boundary` → `Compaction { pre_tokens:
+//!   compactMetadata.preTokens }`; `api_error` → `Other` with severity error,
+//!   category `api_error`, message from `error` (a string, or `status: message` of
+//!   the object, looking in `error`, `error.error` and `cause`), else `cause`, else
+//!   `content`; other subtypes: `Other` (status the subtype).
+//! - Any other type (summary, file-history-snapshot, queue-operation, attachment,
+//!   mode, ..., unknown ones): one `Other` (status its `subtype` or `operation`, else `""`).
+//!
+//! A line that is not JSON or not an object is an error; a known type of an
+//! unexpected shape is read as far as it goes.
+
+mod describe;
+mod events;
+mod record;
+#[cfg(test)]
+mod tests;
 
 use super::{ActionSet, Ctx, Framing, Reader};
 use crate::model::{Event, Format, Loc};
+use memchr::memmem;
 
-/// The reader.
+pub use events::{clip_message, MAX_MESSAGE_CHARS};
+
+/// The transcript reader.
 pub struct Transcript;
+
+/// The record types Claude Code writes (claude-code.md §1).
+pub const KNOWN_TYPES: [&str; 16] = [
+    "user",
+    "assistant",
+    "system",
+    "progress",
+    "summary",
+    "file-history-snapshot",
+    "queue-operation",
+    "attachment",
+    "mode",
+    "permission-mode",
+    "ai-title",
+    "custom-title",
+    "agent-name",
+    "last-prompt",
+    "pr-link",
+    "worktree-state",
+];
+
+/// True when `key` appears in `head` as an object key: `"key"`, optional
+/// whitespace, `:`.
+fn has_key(head: &[u8], key: &str) -> bool {
+    let needle = format!("\"{key}\"");
+    memmem::find_iter(head, needle.as_bytes()).any(|i| {
+        head[i + needle.len()..]
+            .iter()
+            .find(|c| !c.is_ascii_whitespace())
+            == Some(&b':')
+    })
+}
+
+/// True when some `"type"` key of `head` has a known record type as its value.
+fn has_known_type(head: &[u8]) -> bool {
+    memmem::find_iter(head, b"\"type\"").any(|i| {
+        let mut rest = &head[i + 6..];
+        rest = rest.trim_ascii_start();
+        let Some(r) = rest.strip_prefix(b":") else {
+            return false;
+        };
+        let Some(r) = r.trim_ascii_start().strip_prefix(b"\"") else {
+            return false;
+        };
+        let Some(end) = memchr::memchr(b'"', r) else {
+            return false;
+        };
+        KNOWN_TYPES.iter().any(|t| t.as_bytes() == &r[..end])
+    })
+}
+
+/// Recognises a transcript from its head: an object (or array of objects) with a
+/// known record `type` and one of the envelope keys `sessionId`, `uuid`,
+/// `parentUuid`, `leafUuid`, or `messageId` with `snapshot`; or, for a first line
+/// whose `type` comes after a long `message`, `parentUuid` with `sessionId`.
+/// Never a hook payload (`hook_event_name`).
+pub fn sniff(head: &[u8]) -> bool {
+    if !matches!(head.first(), Some(b'{' | b'[')) || has_key(head, "hook_event_name") {
+        return false;
+    }
+    let envelope = has_key(head, "sessionId")
+        || has_key(head, "uuid")
+        || has_key(head, "parentUuid")
+        || has_key(head, "leafUuid")
+        || (has_key(head, "messageId") && has_key(head, "snapshot"));
+    (envelope && has_known_type(head))
+        || (has_key(head, "parentUuid") && has_key(head, "sessionId"))
+}
+
+/// Parses one line (an object) into its events.
+///
+/// The typed, borrowing read runs first (one UTF-8 check for the whole line, then
+/// no check per string). When it fails on JSON that is valid in substance (a key
+/// given twice, invalid UTF-8 inside a string), the line is read again through a
+/// [`serde_json::Value`] (the last of duplicate keys wins, bad bytes become
+/// U+FFFD) and the events are detached from that temporary.
+///
+/// Errors: not a JSON object.
+pub fn parse_line<'a>(
+    record: &'a [u8],
+    loc: Loc,
+    out: &mut dyn FnMut(Event<'a>),
+) -> Result<(), String> {
+    if record.first() != Some(&b'{') {
+        return Err("not a JSON object".into());
+    }
+    let typed = match std::str::from_utf8(record) {
+        Ok(text) => serde_json::from_str::<record::Line>(text),
+        Err(_) => serde_json::from_slice::<record::Line>(record),
+    };
+    let err = match typed {
+        Ok(line) => {
+            events::emit(line, record, loc, out);
+            return Ok(());
+        }
+        Err(e) => e,
+    };
+    if err.is_eof() {
+        return Err(format!("invalid JSON: {err}"));
+    }
+    let value = match serde_json::from_slice::<serde_json::Value>(record) {
+        Ok(v) => v,
+        Err(_) => match serde_json::from_str::<serde_json::Value>(&String::from_utf8_lossy(record))
+        {
+            Ok(v) => v,
+            Err(_) => return Err(format!("invalid JSON: {err}")),
+        },
+    };
+    if !value.is_object() {
+        return Err("not a JSON object".into());
+    }
+    let text = value.to_string();
+    let line: record::Line =
+        serde_json::from_str(&text).map_err(|e| format!("invalid JSON: {e}"))?;
+    let mut held = Vec::new();
+    events::emit(line, text.as_bytes(), loc, &mut |ev| held.push(ev));
+    for ev in held {
+        out(ev.detach(record));
+    }
+    Ok(())
+}
 
 impl Reader for Transcript {
     fn format(&self) -> Format {
         Format::Transcript
     }
-    fn sniff(&self, _head: &[u8]) -> bool {
-        false
+    fn sniff(&self, head: &[u8]) -> bool {
+        sniff(head)
     }
     fn framing(&self) -> Framing {
         Framing::Objects
@@ -26,14 +214,14 @@ impl Reader for Transcript {
     }
     fn parse<'a>(
         &self,
-        _record: &'a [u8],
-        _loc: Loc,
+        record: &'a [u8],
+        loc: Loc,
         _ctx: &Ctx<'a>,
-        _out: &mut dyn FnMut(Event<'a>),
+        out: &mut dyn FnMut(Event<'a>),
     ) -> Result<(), String> {
-        Ok(())
+        parse_line(record, loc, out)
     }
     fn summarize(&self, ev: &Event<'_>) -> String {
-        ev.kind.to_string()
+        describe::summary(ev, &super::summary::raw_object(ev))
     }
 }
