@@ -8,6 +8,7 @@
 
 mod chunking;
 mod common;
+mod cost;
 mod diagnose;
 mod diffs;
 mod errors;
