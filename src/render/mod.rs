@@ -293,22 +293,108 @@ fn write_block(block: &Block, style: &Style, out: &mut dyn Write) -> io::Result<
             if rows.is_empty() {
                 return writeln!(out, "{}", paint(style, Tone::Dim, empty));
             }
-            use tabled::settings::{peaker::Priority, Style as TStyle, Width};
+            use tabled::settings::{object::Columns, Modify, Style as TStyle, Width};
+            let cells: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| r.iter().map(|c| escape(c).into_owned()).collect())
+                .collect();
+            let widths = fit_columns(headers, &cells, style.width.max(40));
+            // Locations are cut from the left, so the file name and line stay.
+            let mut cells = cells;
+            for (i, w) in widths.iter().enumerate() {
+                if let (Some(w), "at" | "file") = (w, headers[i].as_str()) {
+                    for r in &mut cells {
+                        if let Some(c) = r.get_mut(i) {
+                            *c = clip_left(c, *w);
+                        }
+                    }
+                }
+            }
             let mut b = tabled::builder::Builder::default();
             b.push_record(headers.iter().cloned());
-            for r in rows {
-                b.push_record(r.iter().map(|c| escape(c).into_owned()));
+            for r in cells {
+                b.push_record(r);
             }
             let mut t = b.build();
             t.with(TStyle::sharp());
-            t.with(
-                Width::truncate(style.width.max(40))
-                    .suffix("…")
-                    .priority(Priority::max(true)),
-            );
+            for (i, w) in widths.iter().enumerate() {
+                if let (Some(w), false) = (w, matches!(headers[i].as_str(), "at" | "file")) {
+                    t.with(Modify::new(Columns::new(i..=i)).with(Width::truncate(*w).suffix("…")));
+                }
+            }
             writeln!(out, "{t}")
         }
     }
+}
+
+/// Column headers whose values are identifiers or times: never cut (an id that
+/// is cut cannot be copied into the next command).
+const KEEP_WHOLE: [&str; 10] = [
+    "status", "session", "agent", "id", "time", "start", "sent", "severity", "key", "to",
+];
+
+/// Chooses a width for each column so that the table fits in `width` terminal
+/// columns. Columns of identifiers, times, statuses and numbers keep their
+/// natural width. The others give up room in phases, widest first within a
+/// phase: locations (`at`, cut from the left later), then models and examples,
+/// then kinds down to 12, then summaries down to 24, then anything down to its
+/// header (at least 6). `None`: not cut.
+fn fit_columns(headers: &[String], rows: &[Vec<String>], width: usize) -> Vec<Option<usize>> {
+    let n = headers.len();
+    let cw = |s: &str| s.chars().count();
+    let mut nat: Vec<usize> = headers.iter().map(|h| cw(h)).collect();
+    let mut numeric = vec![true; n];
+    for r in rows {
+        for (i, c) in r.iter().enumerate().take(n) {
+            nat[i] = nat[i].max(cw(c));
+            if !c
+                .chars()
+                .all(|ch| ch.is_ascii_digit() || ",.$%-+ kMGsmhd()".contains(ch))
+            {
+                numeric[i] = false;
+            }
+        }
+    }
+    // Borders and padding: `│ x │ y │` is 3 per column plus 1.
+    let frame = 3 * n + 1;
+    let mut total: usize = nat.iter().sum::<usize>() + frame;
+    let mut w = nat.clone();
+    let shrinkable = |i: usize| !numeric[i] && !KEEP_WHOLE.contains(&headers[i].as_str());
+    // (columns, floor) per phase; a column shrinks widest first within a phase.
+    let phases: [(&[&str], usize); 6] = [
+        (&["at", "file"], 20),
+        (&["models", "example", "role"], 12),
+        (&["kind"], 20),
+        (&["summary", "message"], 24),
+        (&["at", "file", "kind", "models"], 10),
+        (&[], 6),
+    ];
+    for (names, floor) in phases {
+        let floor = |i: usize| floor.max(cw(&headers[i])).max(6);
+        let in_phase = |i: usize| names.is_empty() || names.contains(&headers[i].as_str());
+        while total > width {
+            let Some(i) = (0..n)
+                .filter(|i| shrinkable(*i) && in_phase(*i) && w[*i] > floor(*i))
+                .max_by_key(|i| (w[*i], std::cmp::Reverse(*i)))
+            else {
+                break;
+            };
+            w[i] -= 1;
+            total -= 1;
+        }
+    }
+    (0..n).map(|i| (w[i] < nat[i]).then_some(w[i])).collect()
+}
+
+/// Cuts `s` to `w` characters from the left (`…ures/pipe/x.log:12`), so that
+/// the end of a path and its line number stay visible.
+fn clip_left(s: &str, w: usize) -> String {
+    let n = s.chars().count();
+    if n <= w {
+        return s.to_string();
+    }
+    let keep: String = s.chars().skip(n - w.saturating_sub(1)).collect();
+    format!("…{keep}")
 }
 
 /// Writes the per-input problems (bad records, skipped inputs, notes) to stderr

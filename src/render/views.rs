@@ -38,7 +38,39 @@ fn opt<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map_or_else(|| "-".into(), |x| x.to_string())
 }
 
+/// The UTC day of every timed record, when they all share one (the table then
+/// shows the time of day only: see [`record_table`]).
+fn one_day(records: &[Record]) -> Option<&str> {
+    let mut days = records
+        .iter()
+        .filter_map(|r| r.time.as_deref().and_then(|t| t.get(..10)));
+    let first = days.next()?;
+    days.all(|d| d == first).then_some(first)
+}
+
+/// The table of records, preceded (when they share one UTC day) by a line
+/// naming the day.
+fn record_table(records: &[Record], with_severity: bool, empty: &str) -> Vec<Block> {
+    let mut out = Vec::new();
+    if let Some(d) = one_day(records) {
+        out.push(Block::Line(Tone::Dim, format!("times are UTC, on {d}")));
+    }
+    let (headers, rows) = record_rows(records, with_severity);
+    out.push(Block::Table {
+        headers,
+        rows,
+        empty: empty.to_string(),
+    });
+    out
+}
+
 fn record_rows(records: &[Record], with_severity: bool) -> (Vec<String>, Vec<Vec<String>>) {
+    // All on one UTC day: the time of day only (the day is said above the table).
+    let one_day = one_day(records);
+    let time_of = |t: &Option<String>| match (one_day, t.as_deref()) {
+        (Some(_), Some(s)) => s.get(11..23).unwrap_or(s).to_string(),
+        _ => short_time(t),
+    };
     let mut headers = vec!["time".to_string()];
     if with_severity {
         headers.push("severity".into());
@@ -47,7 +79,7 @@ fn record_rows(records: &[Record], with_severity: bool) -> (Vec<String>, Vec<Vec
     let rows = records
         .iter()
         .map(|r| {
-            let mut row = vec![short_time(&r.time)];
+            let mut row = vec![time_of(&r.time)];
             if with_severity {
                 row.push(r.severity.map_or("-", |s| s.name()).to_string());
             }
@@ -117,12 +149,7 @@ impl View for ErrorsReport {
                 empty: "No groups.".into(),
             });
         } else {
-            let (headers, rows) = record_rows(&self.errors, true);
-            out.push(Block::Table {
-                headers,
-                rows,
-                empty: String::new(),
-            });
+            out.extend(record_table(&self.errors, true, ""));
             if self.total > self.errors.len() as u64 {
                 out.push(Block::Line(
                     Tone::Dim,
@@ -156,15 +183,11 @@ impl View for DiffsReport {
             .map(|(k, n)| format!("{k} {n}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let (headers, rows) = record_rows(&self.diffs, false);
-        let mut out = vec![
-            Block::Line(Tone::Heading, format!("Diffs ({}): {kinds}", self.total)),
-            Block::Table {
-                headers,
-                rows,
-                empty: String::new(),
-            },
-        ];
+        let mut out = vec![Block::Line(
+            Tone::Heading,
+            format!("Diffs ({}): {kinds}", self.total),
+        )];
+        out.extend(record_table(&self.diffs, false, ""));
         if self.total > self.diffs.len() as u64 {
             out.push(Block::Line(
                 Tone::Dim,
@@ -221,12 +244,11 @@ impl View for ReplayReport {
                 ),
             ));
         }
-        let (headers, rows) = record_rows(&self.events, true);
-        out.push(Block::Table {
-            headers,
-            rows,
-            empty: "No events in this time window.".into(),
-        });
+        out.extend(record_table(
+            &self.events,
+            true,
+            "No events in this time window.",
+        ));
         if self.total > self.events.len() as u64 {
             out.push(Block::Line(
                 Tone::Dim,
@@ -486,7 +508,11 @@ impl View for DiagnoseReport {
                     .map(|s| {
                         vec![
                             format!("{}{}", s.session, if s.orphan { " (orphan)" } else { "" }),
-                            short_time(&s.first),
+                            // `MM-DD HH:MM`: the day and minute are enough to tell sessions apart.
+                            s.first
+                                .as_deref()
+                                .and_then(|t| t.get(5..16))
+                                .map_or("untimed".into(), |t| t.replace('T', " ")),
                             s.duration_ms.map_or("-".into(), |d| {
                                 format_duration(d.saturating_mul(1_000_000))
                             }),
@@ -498,7 +524,7 @@ impl View for DiagnoseReport {
                                 s.tool_calls.to_string()
                             },
                             (s.tool_errors + s.api_errors).to_string(),
-                            group_digits(s.tokens.total()),
+                            si(s.tokens.total()),
                         ]
                     })
                     .collect(),

@@ -134,6 +134,9 @@ pub fn sniff(head: &[u8]) -> bool {
     if !matches!(head.first(), Some(b'{' | b'[')) || has_key(head, "hook_event_name") {
         return false;
     }
+    if is_meta(head) {
+        return true;
+    }
     let envelope = has_key(head, "sessionId")
         || has_key(head, "uuid")
         || has_key(head, "parentUuid")
@@ -141,6 +144,67 @@ pub fn sniff(head: &[u8]) -> bool {
         || (has_key(head, "messageId") && has_key(head, "snapshot"));
     (envelope && has_known_type(head))
         || (has_key(head, "parentUuid") && has_key(head, "sessionId"))
+}
+
+/// A subagent's `agent-<id>.meta.json` (newer Claude Code versions):
+/// `{"agentType", "description"}` and no record `type`.
+fn is_meta(head: &[u8]) -> bool {
+    head.first() == Some(&b'{')
+        && head.len() < 64 << 10
+        && has_key(head, "agentType")
+        && !has_key(head, "type")
+        && !has_key(head, "sessionId")
+        && !has_key(head, "members")
+}
+
+/// A `.meta.json` names its subagent's type: one `AgentSpawned` carrying the
+/// role, for the agent named by the file (`agent-<id>.meta.json`) in the session
+/// of the folder (`<session>/subagents/`).
+fn parse_meta<'a>(
+    record: &'a [u8],
+    loc: Loc,
+    ctx: &Ctx<'a>,
+    out: &mut dyn FnMut(Event<'a>),
+) -> Result<(), String> {
+    #[derive(serde::Deserialize, Default)]
+    #[serde(default)]
+    struct Meta<'a> {
+        #[serde(borrow, rename = "agentType")]
+        agent_type: super::lax::Text<'a>,
+    }
+    let m: Meta = super::lax::from_slice(record).map_err(|e| format!("invalid JSON: {e}"))?;
+    let path = std::path::Path::new(ctx.path);
+    let agent = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_prefix("agent-"))
+        .and_then(|n| n.strip_suffix(".meta.json"));
+    let session = path
+        .parent()
+        .filter(|p| p.file_name().is_some_and(|n| n == "subagents"))
+        .and_then(|p| p.parent())
+        .and_then(|p| p.file_name())
+        .and_then(|n| n.to_str());
+    let kind = if agent.is_some_and(|a| a.starts_with("acompact")) {
+        crate::model::AgentKind::Compaction
+    } else {
+        crate::model::AgentKind::Subagent
+    };
+    out(Event {
+        action: crate::model::Action::AgentSpawned {
+            kind,
+            parent: session.map(std::borrow::Cow::Borrowed),
+            role: m.agent_type.0.clone(),
+            via: None,
+        },
+        kind: std::borrow::Cow::Borrowed("subagent_meta"),
+        status: m.agent_type.0.unwrap_or(std::borrow::Cow::Borrowed("")),
+        agent: agent.map(std::borrow::Cow::Borrowed),
+        session: session.map(std::borrow::Cow::Borrowed),
+        ts: None,
+        ..Event::bare(0, loc, Format::Transcript, record)
+    });
+    Ok(())
 }
 
 /// Parses one line (an object) into its events.
@@ -216,9 +280,12 @@ impl Reader for Transcript {
         &self,
         record: &'a [u8],
         loc: Loc,
-        _ctx: &Ctx<'a>,
+        ctx: &Ctx<'a>,
         out: &mut dyn FnMut(Event<'a>),
     ) -> Result<(), String> {
+        if is_meta(record) {
+            return parse_meta(record, loc, ctx, out);
+        }
         parse_line(record, loc, out)
     }
     fn summarize(&self, ev: &Event<'_>) -> String {
