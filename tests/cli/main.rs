@@ -14,6 +14,7 @@ mod errors;
 mod fuzz_smoke;
 mod hostile;
 mod inputs;
+mod otlp;
 mod queues;
 mod replay;
 mod schema;
