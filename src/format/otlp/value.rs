@@ -315,8 +315,6 @@ attrs! {
     gen_cache_write: "gen_ai.usage.cache_creation.input_tokens"
         | "gen_ai.usage.cache_creation_input_tokens"
         | "gen_ai.usage.input_tokens.cache_write";
-    /// Tool name of an `execute_tool` span.
-    gen_tool: "gen_ai.tool.name";
     /// Log events: the event's name.
     event_name: "event.name";
     /// Claude Code: the session.

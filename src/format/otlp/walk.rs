@@ -224,7 +224,7 @@ keys!(ResourceKey {
 });
 keys!(ScopeKey {
     Spans: "spans",
-    Logs: "logRecords" | "log_records" | "logs",
+    Logs: "logRecords" | "log_records",
     Metrics: "metrics",
 });
 keys!(MetricKey {
