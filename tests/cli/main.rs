@@ -16,6 +16,7 @@ mod fuzz_smoke;
 mod hostile;
 mod inputs;
 mod limits;
+mod otlp;
 mod queues;
 mod replay;
 mod schema;
