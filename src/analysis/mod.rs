@@ -53,7 +53,9 @@ struct Candidate {
     key: SortKey,
     format: Format,
     loc: Loc,
-    bytes: Box<[u8]>,
+    /// The record's bytes, shared by every event of one record (an OTLP
+    /// request holds thousands of spans: it is copied once, not once per span).
+    bytes: std::sync::Arc<[u8]>,
 }
 
 /// At most `limit` events, the newest or the oldest by (time, input, offset).
@@ -65,6 +67,9 @@ pub struct Kept {
     keep: Keep,
     /// After a compaction that filled the list: the key of its last (worst) record.
     worst: Option<SortKey>,
+    /// The record of the last push: (input, offset, bytes), reused by the next
+    /// event of the same record.
+    last: Option<(u32, u64, std::sync::Arc<[u8]>)>,
 }
 
 impl Kept {
@@ -75,6 +80,7 @@ impl Kept {
             limit,
             keep,
             worst: None,
+            last: None,
         }
     }
 
@@ -91,11 +97,19 @@ impl Kept {
 
     /// Adds an event (check [`Kept::wants`] first).
     pub fn push(&mut self, ev: &Event<'_>) {
+        let bytes = match &self.last {
+            Some((f, o, b)) if *f == ev.loc.file && *o == ev.loc.offset => b.clone(),
+            _ => {
+                let b: std::sync::Arc<[u8]> = ev.record.into();
+                self.last = Some((ev.loc.file, ev.loc.offset, b.clone()));
+                b
+            }
+        };
         self.records.push(Candidate {
             key: sort_key(ev.ts, &ev.loc),
             format: ev.format,
             loc: ev.loc,
-            bytes: ev.record.into(),
+            bytes,
         });
         if self.records.len() >= self.limit.saturating_mul(2).max(64) {
             self.compact();
@@ -140,19 +154,52 @@ impl Kept {
 
     /// The kept records in print order (newest first, or oldest first), re-parsed
     /// with what their input's reader knew (`index`), file and line resolved.
+    ///
+    /// Each record is parsed once, however many of its events were kept.
     pub fn finish(mut self, index: &LineIndex) -> Vec<Record> {
         self.compact();
-        self.records
-            .iter()
-            .filter_map(|c| {
-                let ctx = index.ctx(&c.loc);
-                crate::format::reparse(c.format, &c.bytes, c.loc, &ctx).map(|ev| {
-                    let mut r = crate::format::to_record(&ev);
-                    index.resolve(&mut r);
-                    r
+        // Group the kept events by record (input, offset), in print order.
+        let mut by_record: Vec<usize> = (0..self.records.len()).collect();
+        by_record.sort_by_key(|i| {
+            let c = &self.records[*i];
+            (c.loc.file, c.loc.offset, c.loc.sub)
+        });
+        let mut out: Vec<Option<Record>> = vec![None; self.records.len()];
+        let mut g = 0;
+        while g < by_record.len() {
+            let first = &self.records[by_record[g]];
+            let (file, offset) = (first.loc.file, first.loc.offset);
+            let end = by_record[g..]
+                .iter()
+                .position(|i| {
+                    let c = &self.records[*i];
+                    (c.loc.file, c.loc.offset) != (file, offset)
                 })
-            })
-            .collect()
+                .map_or(by_record.len(), |n| g + n);
+            let group = &by_record[g..end];
+            let ctx = index.ctx(&first.loc);
+            let mut n = 0u32;
+            let mut next = 0usize;
+            let _ = crate::format::reader(first.format).parse(
+                &first.bytes,
+                first.loc,
+                &ctx,
+                &mut |mut ev| {
+                    while next < group.len() && self.records[group[next]].loc.sub < n {
+                        next += 1;
+                    }
+                    if next < group.len() && self.records[group[next]].loc.sub == n {
+                        ev.loc.sub = n;
+                        let mut r = crate::format::to_record(&ev);
+                        index.resolve(&mut r);
+                        out[group[next]] = Some(r);
+                    }
+                    n += 1;
+                },
+            );
+            g = end;
+        }
+        out.into_iter().flatten().collect()
     }
 }
 

@@ -67,7 +67,8 @@ struct Count {
     points: u64,
     /// Spans with GenAI token attributes (one usage event each).
     usage: u64,
-    /// `invoke_agent` / `create_agent` spans (one agent event each).
+    /// `invoke_agent` / `create_agent` spans: one agent event each, plus one
+    /// more (the agent's end) when the span has an end time.
     agents: u64,
     /// Error-like events by severity name.
     severity: BTreeMap<&'static str, u64>,
@@ -138,6 +139,11 @@ fn walk(req: &Value, c: &mut Count) {
                     Some("invoke_agent" | "create_agent")
                 ) {
                     c.agents += 1;
+                    let end = sp.get("endTimeUnixNano").or(sp.get("end_time_unix_nano"));
+                    if let Some(e) = end.filter(|e| nanos(e) > 0) {
+                        c.agents += 1;
+                        c.times.push(nanos(e));
+                    }
                 }
             }
         }

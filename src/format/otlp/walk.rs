@@ -599,6 +599,15 @@ fn span<'a, E: de::Error>(leaf: &mut Leaf<'_, '_, 'a, '_>, s: SpanObj<'a>) -> Re
             via: span_id,
         };
         let op = a.operation.as_str().unwrap_or_default();
+        let finished = end.map(|end| {
+            // The agent span's end is the agent's end: ok unless the span failed.
+            let mut f = ev.clone();
+            f.ts = Some(end);
+            f.action = Action::AgentFinished {
+                ok: !status.code.error,
+            };
+            f
+        });
         leaf.sink.emit(ev, |ev| {
             format!(
                 "agent {} ({op}{})",
@@ -611,6 +620,19 @@ fn span<'a, E: de::Error>(leaf: &mut Leaf<'_, '_, 'a, '_>, s: SpanObj<'a>) -> Re
                 }
             )
         })?;
+        if let Some(f) = finished {
+            leaf.sink.emit(f, |ev| {
+                format!(
+                    "agent {} ended ({op}, {})",
+                    ev.agent.as_deref().unwrap_or("?"),
+                    if matches!(ev.action, Action::AgentFinished { ok: true }) {
+                        "ok"
+                    } else {
+                        "failed"
+                    }
+                )
+            })?;
+        }
     }
     Ok(())
 }
