@@ -280,12 +280,22 @@ fn walk_dir(root: &Path, forced: Option<Format>, follow_links: bool, found: &mut
     let walker = walkdir::WalkDir::new(root)
         .follow_links(follow_links)
         .sort_by_file_name();
+    // Files are opened (read or mapped, and sniffed) in parallel, then kept in
+    // walk order: with thousands of session files the opening dominates.
+    let mut files: Vec<PathBuf> = Vec::new();
     for entry in walker {
         match entry {
-            // Only regular files (or links to them): a FIFO or device met in a walk
-            // would block or never end; name one explicitly to read it.
+            // Only regular files: a FIFO or device met in a walk would block or
+            // never end; name one explicitly to read it.
             Ok(e) if e.file_type().is_file() => {
-                open_reported(e.path(), forced, false, found);
+                use std::os::unix::fs::MetadataExt;
+                let fresh = e
+                    .metadata()
+                    .map(|md| found.seen.insert((md.dev(), md.ino())))
+                    .unwrap_or(true);
+                if fresh {
+                    files.push(e.into_path());
+                }
             }
             Ok(_) => {}
             Err(e) => found.skipped.push(Skipped {
@@ -297,6 +307,17 @@ fn walk_dir(root: &Path, forced: Option<Format>, follow_links: bool, found: &mut
             }),
         }
     }
+    use rayon::prelude::*;
+    let opened: Vec<(PathBuf, Result<Option<Input>>)> = files
+        .into_par_iter()
+        .map(|p| {
+            let r = open_path(&p, forced);
+            (p, r)
+        })
+        .collect();
+    for (path, r) in opened {
+        record_open(&path, r, false, found);
+    }
 }
 
 /// Opens one path; non-telemetry files found by a directory walk are passed over silently.
@@ -307,7 +328,12 @@ fn open_reported(path: &Path, forced: Option<Format>, explicit: bool, found: &mu
             return;
         }
     }
-    match open_path(path, forced) {
+    record_open(path, open_path(path, forced), explicit, found);
+}
+
+/// Files an opened input, or why it was passed over.
+fn record_open(path: &Path, r: Result<Option<Input>>, explicit: bool, found: &mut Inputs) {
+    match r {
         Ok(Some(i)) => found.inputs.push(i),
         Ok(None) if !explicit => {}
         Ok(None) => found.skipped.push(Skipped {
