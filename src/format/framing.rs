@@ -107,7 +107,16 @@ pub fn lines(
 /// one of its strings, which cannot hold a raw newline) means the open object was
 /// cut short (a torn record): it is reported and framing restarts there, so one
 /// torn record never swallows the next.
-pub fn objects(r: &dyn Reader, chunk: &Chunk<'_>, sink: &mut dyn Sink) -> ChunkCounts {
+///
+/// With a prefilter, a compact record (a line that starts with `{` and ends
+/// with `}`) holding none of its literals is skipped unparsed (counted as
+/// prefiltered); records spread over several lines are always parsed.
+pub fn objects(
+    r: &dyn Reader,
+    chunk: &Chunk<'_>,
+    pre: Option<&Prefilter>,
+    sink: &mut dyn Sink,
+) -> ChunkCounts {
     let buf = chunk.bytes;
     let mut counts = ChunkCounts::default();
     let mut i = 0usize;
@@ -134,6 +143,11 @@ pub fn objects(r: &dyn Reader, chunk: &Chunk<'_>, sink: &mut dyn Sink) -> ChunkC
                 if i == 0 || buf[i - 1] == b'\n' {
                     let end = memchr::memchr(b'\n', &buf[i..]).map_or(buf.len(), |n| i + n);
                     if let Some(obj) = compact_object(&buf[i..end]) {
+                        if pre.is_some_and(|p| !p.passes(obj)) {
+                            counts.prefiltered += 1;
+                            i = end;
+                            continue;
+                        }
                         // Parsed into a buffer first: when the line is not one
                         // object after all (two glued together), the brace scanner
                         // below frames it instead.

@@ -311,6 +311,11 @@ impl Prefilter {
         }
     }
 
+    /// Both stages on one record: whether it may matter.
+    fn passes(&self, rec: &[u8]) -> bool {
+        Self::find(&self.first, rec, 0).is_some() && self.line_passes(rec)
+    }
+
     /// The second stage on one line.
     fn line_passes(&self, line: &[u8]) -> bool {
         self.also
@@ -358,7 +363,7 @@ pub fn parse_chunk(
     let r = reader(chunk.format);
     match r.framing() {
         Framing::Lines => framing::lines(r, chunk, pre, times_only, sink),
-        Framing::Objects => framing::objects(r, chunk, sink),
+        Framing::Objects => framing::objects(r, chunk, pre, sink),
     }
 }
 

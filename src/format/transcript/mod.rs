@@ -291,4 +291,38 @@ impl Reader for Transcript {
     fn summarize(&self, ev: &Event<'_>) -> String {
         describe::summary(ev, &super::summary::raw_object(ev))
     }
+
+    /// Usage lives on lines holding `"usage"`; errors on lines holding
+    /// `"is_error"`, `isApiErrorMessage`, `api_error` or an `"error"` key or
+    /// value. No transcript event is critical. Any spacing around `:` passes.
+    fn prefilter(&self, needs: &super::Needs) -> Option<super::Prefilter> {
+        use super::{ActionSet, ErrorNeed, Prefilter};
+        if needs.all
+            || needs.kind.is_some()
+            || !ActionSet::USAGE.or(needs.actions).eq(&ActionSet::USAGE)
+        {
+            return None;
+        }
+        let mut lits: Vec<Vec<u8>> = Vec::new();
+        if needs.actions.any(ActionSet::USAGE) {
+            lits.push(b"\"usage\"".to_vec());
+        }
+        match needs.errors {
+            Some(ErrorNeed::Any) => lits.extend(
+                [
+                    &b"\"is_error\""[..],
+                    b"isApiErrorMessage",
+                    b"api_error",
+                    b"\"error\"",
+                ]
+                .map(<[u8]>::to_vec),
+            ),
+            Some(ErrorNeed::CriticalOnly) | None => {}
+        }
+        Some(if lits.is_empty() {
+            Prefilter::nothing()
+        } else {
+            Prefilter::any_of(lits)
+        })
+    }
 }
