@@ -705,3 +705,108 @@ fn diagnose_and_queues_read_transcripts() {
         }
     }
 }
+
+/// What the real sessions hold, counted from the raw lines with serde_json:
+/// per session, distinct tool_use ids, results with is_error, subagent ids
+/// (compaction agents apart) and compaction boundaries.
+#[test]
+fn realdata_diagnose_sessions_match_an_independent_count() {
+    use std::collections::{BTreeMap, BTreeSet};
+    #[derive(Default)]
+    struct S {
+        tools: BTreeSet<String>,
+        tool_errors: u64,
+        subagents: BTreeSet<String>,
+        compaction_agents: BTreeSet<String>,
+        compactions: u64,
+    }
+    let mut sessions: BTreeMap<String, S> = BTreeMap::new();
+    let mut stack = vec![root().join(SPOTTER)];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).expect("readable").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            if p.extension().is_none_or(|x| x != "jsonl") {
+                continue;
+            }
+            for line in std::fs::read_to_string(&p).expect("utf-8").lines() {
+                let Ok(v) = serde_json::from_str::<Value>(line) else {
+                    continue;
+                };
+                let Some(sid) = v["sessionId"].as_str() else {
+                    continue;
+                };
+                let s = sessions.entry(sid.to_string()).or_default();
+                if let Some(a) = v["agentId"].as_str() {
+                    if a.starts_with("acompact") {
+                        s.compaction_agents.insert(a.to_string());
+                    } else {
+                        s.subagents.insert(a.to_string());
+                    }
+                }
+                // A subagent is also known from its parent's progress lines and
+                // from the Task call's result, even when its own file is absent.
+                for a in [
+                    v["data"]["agentId"]
+                        .as_str()
+                        .filter(|_| v["data"]["type"] == "agent_progress"),
+                    v["toolUseResult"]["agentId"].as_str(),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    if !a.starts_with("acompact") {
+                        s.subagents.insert(a.to_string());
+                    }
+                }
+                if v["type"] == "system" && v["subtype"] == "compact_boundary" {
+                    s.compactions += 1;
+                }
+                for b in v["message"]["content"].as_array().into_iter().flatten() {
+                    if v["type"] == "assistant" && b["type"] == "tool_use" {
+                        if let Some(id) = b["id"].as_str() {
+                            s.tools.insert(id.to_string());
+                        }
+                    }
+                    if v["type"] == "user" && b["type"] == "tool_result" && b["is_error"] == true {
+                        s.tool_errors += 1;
+                    }
+                }
+            }
+        }
+    }
+    let v = json("diagnose", &[SPOTTER]);
+    let d = &v["data"];
+    assert_eq!(d["sessions_total"].as_u64(), Some(sessions.len() as u64));
+    let listed = d["sessions"].as_array().expect("sessions");
+    assert_eq!(listed.len(), sessions.len());
+    for row in listed {
+        let id = row["session"].as_str().expect("id");
+        let want = &sessions[id];
+        assert_eq!(
+            row["tool_calls"].as_u64(),
+            Some(want.tools.len() as u64),
+            "{id}"
+        );
+        assert_eq!(row["tool_errors"].as_u64(), Some(want.tool_errors), "{id}");
+        assert_eq!(
+            row["subagents"].as_u64(),
+            Some(want.subagents.len() as u64),
+            "{id}"
+        );
+        assert_eq!(
+            row["compaction_agents"].as_u64(),
+            Some(want.compaction_agents.len() as u64),
+            "{id}"
+        );
+        assert_eq!(row["compactions"].as_u64(), Some(want.compactions), "{id}");
+    }
+    // A compaction agent is never reported as "never finished".
+    let never = d["agents"]["never_finished"].as_array().expect("list");
+    assert!(never
+        .iter()
+        .all(|a| !a.as_str().unwrap_or("").starts_with("acompact")));
+}
