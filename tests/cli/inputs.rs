@@ -648,3 +648,92 @@ fn closed_stdout_is_not_a_panic() {
         );
     }
 }
+
+/// Copies a directory tree.
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("readable").flatten() {
+        let p = e.path();
+        let dst = to.join(e.file_name());
+        if p.is_dir() {
+            copy_tree(&p, &dst);
+        } else {
+            std::fs::copy(&p, &dst).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn no_path_reads_the_current_projects_claude_code_sessions_and_teams() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let cwd = std::fs::canonicalize(work.path()).expect("canonical");
+    let cfg = tempfile::tempdir().expect("tempdir");
+    let slug: String = cwd
+        .to_string_lossy()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    // This project's sessions, another project's, and a team whose member works here.
+    copy_tree(
+        &root().join("fixtures/transcripts/projects/-home-dev-demo"),
+        &cfg.path().join("projects").join(&slug),
+    );
+    copy_tree(
+        &root().join("fixtures/transcripts/projects/-home-dev-demo"),
+        &cfg.path().join("projects/-somewhere-else"),
+    );
+    let team_dir = cfg.path().join("teams/api-team");
+    copy_tree(&root().join("fixtures/teams/teams/api-team"), &team_dir);
+    let config = team_dir.join("config.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&config).expect("config")).expect("json");
+    v["members"][0]["cwd"] = serde_json::Value::String(cwd.to_string_lossy().into_owned());
+    std::fs::write(&config, serde_json::to_vec(&v).expect("json")).expect("write");
+    copy_tree(
+        &root().join("fixtures/teams/tasks/api-team"),
+        &cfg.path().join("tasks/api-team"),
+    );
+    let files_under = |d: &std::path::Path| -> usize {
+        let mut n = 0;
+        let mut stack = vec![d.to_path_buf()];
+        while let Some(p) = stack.pop() {
+            for e in std::fs::read_dir(&p).expect("readable").flatten() {
+                if e.path().is_dir() {
+                    stack.push(e.path());
+                } else if e
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "jsonl" || x == "json")
+                {
+                    n += 1;
+                }
+            }
+        }
+        n
+    };
+    let mine = files_under(&cfg.path().join("projects").join(&slug))
+        + files_under(&team_dir)
+        + files_under(&cfg.path().join("tasks/api-team"));
+    let mut c = command();
+    c.current_dir(&cwd)
+        .env("CLAUDE_CONFIG_DIR", cfg.path())
+        .args(["diffs", "-l", "0", "--format", "json"]);
+    let r = run_cmd(c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = parse_validated("diffs", &r.stdout);
+    let files = v["sources"]["files"].as_array().expect("files");
+    assert_eq!(files.len(), mine, "{files:#?}");
+    assert!(files
+        .iter()
+        .all(|f| !f["file"].as_str().unwrap_or("").contains("somewhere-else")));
+    // --all-projects reads the other project too.
+    let mut c = command();
+    c.current_dir(&cwd)
+        .env("CLAUDE_CONFIG_DIR", cfg.path())
+        .args(["diffs", "-l", "0", "--all-projects", "--format", "json"]);
+    let r = run_cmd(c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = parse_validated("diffs", &r.stdout);
+    let all = v["sources"]["files"].as_array().expect("files").len();
+    assert!(all > mine, "{all} <= {mine}");
+}
