@@ -96,3 +96,40 @@ fn a_second_team_header_applies_from_where_it_appears() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     check(&parse_validated("diffs", &r.stdout));
 }
+
+#[test]
+fn invisible_and_reordering_code_points_are_escaped_on_the_terminal() {
+    let chars = [
+        '\u{061c}',
+        '\u{2028}',
+        '\u{2029}',
+        '\u{feff}',
+        '\u{2060}',
+        '\u{2064}',
+        '\u{00ad}',
+        '\u{180e}',
+        '\u{e0041}',
+        '\u{3164}',
+        '\u{202e}',
+    ];
+    let msg: String = chars.iter().map(|c| format!("x{c}")).collect();
+    let line = format!(
+        "2026-02-13T10:00:00Z | lifecycle | agent-1 | failed | {}\n",
+        serde_json::json!({ "reason": msg })
+    );
+    let path = target_tmp("invisible.log");
+    write_atomic(&path, line.as_bytes());
+    let mut c = command();
+    c.env("COLUMNS", "4000")
+        .args(["errors", path.to_str().expect("utf-8")]);
+    let out = run_cmd(c).stdout;
+    for ch in chars {
+        assert!(
+            !out.contains(ch),
+            "U+{:04X} reached the terminal raw",
+            ch as u32
+        );
+        let escaped = format!("\\u{{{:x}}}", ch as u32);
+        assert!(out.contains(&escaped), "{escaped} missing:\n{out}");
+    }
+}
