@@ -16,7 +16,9 @@ pub const COMMANDS: [&str; 7] = [
 ];
 
 /// One fixture directory per input format, plus the mixed one.
-pub const FORMAT_DIRS: [&str; 5] = [
+pub const FORMAT_DIRS: [&str; 7] = [
+    "fixtures/transcripts",
+    "fixtures/otlp",
     "fixtures/teams",
     "fixtures/pipe",
     "fixtures/timemachine",

@@ -18,8 +18,61 @@ type Expect = (
     Option<u64>,
 );
 
-const FILES: [Expect; 21] = [
+const FILES: [Expect; 30] = [
     (EXAMPLE_LOG, "pipe", 18, 0, &[], None),
+    // fixtures/transcripts/README.md (numbers from fixtures/transcripts/expected.py).
+    (
+        "fixtures/transcripts/projects/-home-dev-demo/1f0e6a2c-5b7d-4c1e-9a3f-2d8b7c6e5a41/subagents/agent-a3f9c21.jsonl",
+        "transcript",
+        6,
+        0,
+        &[],
+        None,
+    ),
+    (
+        "fixtures/transcripts/projects/-home-dev-demo/1f0e6a2c-5b7d-4c1e-9a3f-2d8b7c6e5a41/subagents/agent-a3f9c21.meta.json",
+        "transcript",
+        1,
+        0,
+        &[],
+        None,
+    ),
+    (
+        "fixtures/transcripts/projects/-home-dev-demo/1f0e6a2c-5b7d-4c1e-9a3f-2d8b7c6e5a41/subagents/agent-acompact-7d2e10.jsonl",
+        "transcript",
+        2,
+        0,
+        &[],
+        None,
+    ),
+    (
+        "fixtures/transcripts/projects/-home-dev-demo/1f0e6a2c-5b7d-4c1e-9a3f-2d8b7c6e5a41.jsonl",
+        "transcript",
+        27,
+        0,
+        &[],
+        None,
+    ),
+    (
+        "fixtures/transcripts/projects/-home-dev-demo/9c4b2e71-0d3a-4f6b-8e15-7a2c9d0b3e58/subagents/agent-a6d01e4.jsonl",
+        "transcript",
+        3,
+        0,
+        &[],
+        Some(4),
+    ),
+    // fixtures/otlp/README.md (numbers from fixtures/otlp/expected.py).
+    (
+        "fixtures/otlp/claude-code-logs.jsonl",
+        "otlp",
+        3,
+        0,
+        &[],
+        Some(4),
+    ),
+    ("fixtures/otlp/metrics.json", "otlp", 1, 0, &[], None),
+    ("fixtures/otlp/traces-pretty.json", "otlp", 1, 0, &[], None),
+    ("fixtures/otlp/traces.jsonl", "otlp", 3, 0, &[], None),
     // fixtures/teams/README.md (numbers from fixtures/teams/expected.py).
     (
         "fixtures/teams/malformed/reviewer.json",
@@ -168,9 +221,9 @@ fn every_fixture_file_is_read_as_documented() {
     let records: u64 = FILES.iter().map(|f| f.2).sum();
     assert_eq!(e.sources.records, records);
     assert_eq!(e.sources.malformed, 6, "torn tails are not counted");
-    // One record may hold several events: the team config's 4 members are 4
-    // events of 1 record (fixtures/teams/README.md: 21 records, 24 events).
-    assert_eq!(e.data["total"], records + 3);
+    // One record may hold several events, as each folder's README counts them:
+    // teams 21 records / 24 events, transcripts 39 / 53, OTLP 8 / 42.
+    assert_eq!(e.data["total"], records + 3 + 14 + 34);
 }
 
 #[test]
