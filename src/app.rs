@@ -89,6 +89,24 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
         after: w.after.and_then(resolve),
         before: w.before.and_then(resolve),
     };
+    if let Job::Errors { window: w, .. }
+    | Job::Diffs { window: w, .. }
+    | Job::Replay { window: w, .. }
+    | Job::Cost { window: w, .. }
+    | Job::Agents { window: w, .. } = &cfg.job
+    {
+        let r = window(w);
+        if let (Some(a), Some(b)) = (r.after, r.before) {
+            if a > b {
+                return Err(Error::BadArg {
+                    flag: "--after",
+                    value: format_rfc3339(a),
+                    reason: format!("later than --before ({})", format_rfc3339(b)),
+                    accepted: "an --after at or before --before (RFC 3339, a date, or a duration back from the last event)",
+                });
+            }
+        }
+    }
     let mut echo = QueryEcho::default();
     let echo_window = |echo: &mut QueryEcho, w: &Window| {
         echo.after = w.after.map(format_rfc3339);
@@ -194,8 +212,10 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
             let report = r.acc.finish(&q, &r.sources, &r.index);
             let worst = report.findings.first().map(|f| f.severity);
             let status = ctx.emit("diagnose", echo, &found, &r.sources, &r.index, report)?;
-            match (fail_on, worst) {
-                (Some(threshold), Some(w)) if w >= *threshold => Ok(ExitStatus::Threshold),
+            match (fail_on, worst, status) {
+                (Some(threshold), Some(w), ExitStatus::Success) if w >= *threshold => {
+                    Ok(ExitStatus::Threshold)
+                }
                 _ => Ok(status),
             }
         }
@@ -258,7 +278,7 @@ impl Ctx<'_> {
     ) -> Result<ExitStatus> {
         let sources = Sources::new(stats, &found.skipped, index);
         render::report_problems(&sources, self.err);
-        if self.cfg.strict && sources.malformed > 0 {
+        let strict_failure = (self.cfg.strict && sources.malformed > 0).then(|| {
             let first = sources
                 .files
                 .iter()
@@ -266,11 +286,11 @@ impl Ctx<'_> {
                 .take(5)
                 .collect::<Vec<_>>()
                 .join("; ");
-            return Err(Error::Strict {
+            Error::Strict {
                 count: sources.malformed,
                 first,
-            });
-        }
+            }
+        });
         let env = Envelope {
             schema_version: SCHEMA_VERSION.to_string(),
             command: command.to_string(),
@@ -278,6 +298,7 @@ impl Ctx<'_> {
             sources,
             data,
         };
+        // The report is printed whatever follows (CI keeps its artifact).
         if self.cfg.redact {
             let mut buf = Vec::new();
             render::emit(&env, self.cfg.output, &self.cfg.style, &mut buf)?;
@@ -286,6 +307,24 @@ impl Ctx<'_> {
             writeln!(self.err, "oracle: --redact masked {masked} secret(s)")?;
         } else {
             render::emit(&env, self.cfg.output, &self.cfg.style, self.out)?;
+        }
+        if let Some(e) = strict_failure {
+            return Err(e);
+        }
+        let unreadable: Vec<&str> = found
+            .skipped
+            .iter()
+            .filter(|s| s.unreadable)
+            .map(|s| s.display.as_str())
+            .collect();
+        if !unreadable.is_empty() {
+            writeln!(
+                self.err,
+                "oracle: exit status 2: {} named input(s) could not be read: {}",
+                unreadable.len(),
+                render::escape(&unreadable.join(", "))
+            )?;
+            return Ok(ExitStatus::Usage);
         }
         Ok(ExitStatus::Success)
     }

@@ -78,15 +78,9 @@ impl Analysis for ReplayQuery {
             total: 0,
             untimed: 0,
             times: Vec::new(),
-            // --at keeps the changes closest to the instant.
-            kept: Kept::new(
-                self.limit,
-                if self.at.is_some() {
-                    Keep::Newest
-                } else {
-                    Keep::Oldest
-                },
-            ),
+            // The newest events of the window (the incident is usually at the
+            // end; with --at, the changes closest to the instant), printed oldest first.
+            kept: Kept::new(self.limit, Keep::Newest),
             snapshot: None,
         }
     }

@@ -253,7 +253,7 @@ impl View for ReplayReport {
             out.push(Block::Line(
                 Tone::Dim,
                 format!(
-                    "showing the first {} of {}; use -l or --after to see more",
+                    "showing the newest {} of {}; use -l or --before to see earlier ones",
                     self.events.len(),
                     self.total
                 ),

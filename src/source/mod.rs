@@ -77,6 +77,9 @@ pub struct Skipped {
     pub display: String,
     /// Why.
     pub reason: String,
+    /// A path named on the command line that could not be read at all (the
+    /// run then ends with exit status 2, after printing what could be read).
+    pub unreadable: bool,
 }
 
 /// What discovery found: the inputs to scan and what it passed over.
@@ -185,10 +188,12 @@ pub fn discover_with(paths: &[PathBuf], opts: &Discovery) -> Result<Inputs> {
                 Ok(None) => found.skipped.push(Skipped {
                     display: "-".into(),
                     reason: "not a telemetry format".into(),
+                    unreadable: false,
                 }),
                 Err(e) => found.skipped.push(Skipped {
                     display: "-".into(),
                     reason: e.to_string(),
+                    unreadable: true,
                 }),
             }
             continue;
@@ -199,6 +204,7 @@ pub fn discover_with(paths: &[PathBuf], opts: &Discovery) -> Result<Inputs> {
             Err(e) => found.skipped.push(Skipped {
                 display: root.display().to_string(),
                 reason: e.to_string(),
+                unreadable: true,
             }),
         }
     }
@@ -304,6 +310,7 @@ fn walk_dir(root: &Path, forced: Option<Format>, follow_links: bool, found: &mut
                     .map(|p| p.display().to_string())
                     .unwrap_or_else(|| root.display().to_string()),
                 reason: e.to_string(),
+                unreadable: false,
             }),
         }
     }
@@ -339,6 +346,7 @@ fn record_open(path: &Path, r: Result<Option<Input>>, explicit: bool, found: &mu
         Ok(None) => found.skipped.push(Skipped {
             display: path.display().to_string(),
             reason: "not a telemetry format (use --input-format to force one)".into(),
+            unreadable: false,
         }),
         Err(e) => found.skipped.push(Skipped {
             display: path.display().to_string(),
@@ -346,6 +354,7 @@ fn record_open(path: &Path, r: Result<Option<Input>>, explicit: bool, found: &mu
                 Error::Open { source, .. } => source.to_string(),
                 other => other.to_string(),
             },
+            unreadable: explicit,
         }),
     }
 }

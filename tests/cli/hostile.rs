@@ -1392,7 +1392,10 @@ fn check_recall(path: &Path, bad: &[u64], ids: &BTreeSet<String>, pointer: &str)
     // --strict names the first bad location and fails; without it, success.
     let r = run(["diffs", "--strict", s(path)]);
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stdout.is_empty());
+    assert!(
+        !r.stdout.is_empty(),
+        "the report is printed, then --strict fails"
+    );
     assert!(
         r.stderr.contains(&format!("{}:{}", s(path), bad[0])),
         "{}",

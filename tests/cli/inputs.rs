@@ -469,10 +469,21 @@ fn strict_fails_on_unreadable_records() {
     for cmd in COMMANDS {
         let r = run([cmd, "--strict", "fixtures/pipe/malformed.log"]);
         assert_eq!(r.code, 2, "{cmd} --strict");
-        assert!(r.stdout.is_empty(), "{cmd}: no report under --strict");
+        assert!(!r.stdout.is_empty(), "{cmd}: the full report, then exit 2");
         assert!(r.stderr.contains("--strict"), "{cmd}: {}", r.stderr);
         assert!(r.stderr.contains("malformed.log:11"), "{cmd}: {}", r.stderr);
     }
+    // In JSON the report is whole (CI keeps its artifact).
+    let r = run([
+        "diagnose",
+        "--strict",
+        "fixtures/pipe/malformed.log",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 2);
+    let v = parse_validated("diagnose", &r.stdout);
+    assert_eq!(v["sources"]["malformed"].as_u64(), Some(3));
     // Clean input passes.
     json("diagnose", &["--strict", "fixtures/example"]);
     json("errors", &["--strict", DIFF]);

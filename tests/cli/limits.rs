@@ -133,3 +133,48 @@ fn invisible_and_reordering_code_points_are_escaped_on_the_terminal() {
         assert!(out.contains(&escaped), "{escaped} missing:\n{out}");
     }
 }
+
+#[test]
+fn a_named_path_that_cannot_be_read_fails_the_gate_after_the_report() {
+    let r = run([
+        "diagnose",
+        "--fail-on",
+        "critical",
+        "fixtures/example",
+        "/nonexistent/oracle-typo",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    // What could be read is still reported.
+    let v = parse_validated("diagnose", &r.stdout);
+    assert_eq!(v["data"]["events"].as_u64(), Some(18));
+    assert!(
+        r.stderr.contains("/nonexistent/oracle-typo"),
+        "{}",
+        r.stderr
+    );
+    // A named file that is merely not telemetry is skipped, not a failure.
+    let r = run(["diagnose", "fixtures/example", "Cargo.toml"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[test]
+fn an_after_later_than_before_is_an_error() {
+    for cmd in ["errors", "diffs", "replay", "cost", "agents"] {
+        let r = run([
+            cmd,
+            "fixtures/example",
+            "--after",
+            "2026-02-14",
+            "--before",
+            "2026-02-13",
+        ]);
+        assert_eq!(r.code, 2, "{cmd}");
+        assert!(
+            r.stderr.contains("--after") && r.stderr.contains("--before"),
+            "{}",
+            r.stderr
+        );
+    }
+}

@@ -120,7 +120,19 @@ fn explicit_window_and_limit() {
     assert_eq!(lines(&r), (1..=19).collect::<Vec<_>>());
     let r = replay(&[DIFF, "-m", "60", "-l", "5"]).data;
     assert_eq!(r.total, 80, "total counts before --limit");
-    assert_eq!(lines(&r), [1, 2, 3, 4, 5], "the oldest are kept");
+    // The newest five by time, from the file itself.
+    let text = std::fs::read_to_string(root().join(DIFF)).expect("fixture");
+    let mut by_time: Vec<(String, u64)> = text
+        .lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let v: serde_json::Value = serde_json::from_str(l).ok()?;
+            Some((v["timestamp"].as_str()?.to_string(), i as u64 + 1))
+        })
+        .collect();
+    by_time.sort();
+    let newest: Vec<u64> = by_time[by_time.len() - 5..].iter().map(|x| x.1).collect();
+    assert_eq!(lines(&r), newest, "the newest are kept, oldest first");
     let r = replay(&[DIFF, "-m", "60"]).data;
     let pos = |line: u64| {
         r.events
