@@ -529,12 +529,18 @@ impl Cli {
         let color = match self.color {
             ColorArg::Always => true,
             ColorArg::Never => false,
-            ColorArg::Auto => !no_color && std::io::stdout().is_terminal(),
+            ColorArg::Auto => {
+                !no_color
+                    && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+                    && std::io::stdout().is_terminal()
+            }
         };
+        // A terminal's width, else `COLUMNS`; otherwise (a pipe, as Claude Code
+        // and CI read it) nothing is ever cut.
         let width = terminal_size::terminal_size()
             .map(|(w, _)| w.0 as usize)
             .or_else(|| std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()))
-            .unwrap_or(120);
+            .unwrap_or(usize::MAX / 4);
         let (job, paths) = match self.command {
             Command::Diagnose(a) => {
                 let stuck =

@@ -178,3 +178,23 @@ fn an_after_later_than_before_is_an_error() {
         );
     }
 }
+
+#[test]
+fn a_pipe_without_columns_gets_whole_lines() {
+    // How Claude Code and CI run it: stdout is a pipe and COLUMNS is unset.
+    let mut c = command();
+    c.env_remove("COLUMNS")
+        .args(["diagnose", "../shared/realdata/spotter", "fixtures/example"]);
+    let r = run_cmd(c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let sources = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("Sources:"))
+        .expect("a Sources line");
+    assert!(!sources.contains('…'), "{sources}");
+    assert!(sources.len() > 120, "{sources}");
+    for l in r.stdout.lines().filter(|l| l.contains("next: ")) {
+        assert!(!l.contains('…'), "{l}");
+    }
+}
