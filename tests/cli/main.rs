@@ -6,6 +6,7 @@
 //! Every JSON output read here is first validated against the schema printed by
 //! `oracle schema COMMAND` (see `common`).
 
+mod agents;
 mod chunking;
 mod common;
 mod cost;

@@ -1,0 +1,173 @@
+//! `oracle agents`: the delegation tree. Parents are checked against links the
+//! test reads from the files itself; totals must roll up exactly.
+
+use crate::common::*;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+fn nodes(args: &[&str]) -> Vec<Value> {
+    json("agents", args)["data"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .clone()
+}
+
+fn by_id(nodes: &[Value]) -> BTreeMap<String, Value> {
+    nodes
+        .iter()
+        .map(|n| (n["id"].as_str().expect("id").to_string(), n.clone()))
+        .collect()
+}
+
+#[test]
+fn pipe_spawns_name_their_parent() {
+    let text = std::fs::read_to_string(root().join(INCIDENT)).expect("fixture");
+    let mut want = BTreeMap::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.splitn(5, " | ").collect();
+        if f.len() == 5 && f[1] == "lifecycle" && f[3] == "spawned" {
+            let meta: Value = serde_json::from_str(f[4]).expect("metadata");
+            if let Some(p) = meta["parent"].as_str() {
+                want.insert(f[2].to_string(), p.to_string());
+            }
+        }
+    }
+    let got = by_id(&nodes(&[INCIDENT]));
+    assert!(!want.is_empty());
+    for (child, parent) in &want {
+        let n = &got[child];
+        if got.contains_key(parent) {
+            assert_eq!(n["parent"].as_str(), Some(parent.as_str()), "{child}");
+        } else {
+            // A parent outside the log (the CLI that started the team) is no node.
+            assert!(n["parent"].is_null(), "{child}");
+        }
+    }
+}
+
+#[test]
+fn subagents_hang_under_their_session_and_team_members_under_their_lead() {
+    // Transcripts: every subagent file names its session and its agent id.
+    let dir = root().join("fixtures/transcripts/projects/-home-dev-demo");
+    let got = by_id(&nodes(&["fixtures/transcripts"]));
+    let mut checked = 0;
+    for session in std::fs::read_dir(&dir).expect("dir").flatten() {
+        let sub = session.path().join("subagents");
+        for f in std::fs::read_dir(&sub).into_iter().flatten().flatten() {
+            let p = f.path();
+            if p.extension().is_none_or(|e| e != "jsonl") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).expect("utf-8");
+            let Some(v) = text
+                .lines()
+                .find_map(|l| serde_json::from_str::<Value>(l).ok())
+            else {
+                continue;
+            };
+            let (agent, sid) = (
+                v["agentId"].as_str().expect("agentId"),
+                v["sessionId"].as_str().expect("sessionId"),
+            );
+            let n = &got[agent];
+            assert_eq!(n["parent"].as_str(), Some(sid), "{agent}");
+            let kind = if agent.starts_with("acompact") {
+                "compaction"
+            } else {
+                "subagent"
+            };
+            assert_eq!(n["kind"], kind, "{agent}");
+            assert_eq!(got[sid]["kind"], "session");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 3);
+    // Teams: the lead is the root, every member under it.
+    let config: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("fixtures/teams/teams/api-team/config.json"))
+            .expect("config"),
+    )
+    .expect("json");
+    let lead_id = config["leadAgentId"].as_str().expect("lead");
+    let members = config["members"].as_array().expect("members");
+    let lead = members
+        .iter()
+        .find(|m| m["agentId"] == lead_id)
+        .and_then(|m| m["name"].as_str())
+        .expect("lead member");
+    let got = by_id(&nodes(&["fixtures/teams/teams"]));
+    assert_eq!(got[lead]["kind"], "team_lead");
+    assert!(got[lead]["parent"].is_null());
+    for m in members {
+        let name = m["name"].as_str().expect("name");
+        if name != lead {
+            assert_eq!(got[name]["parent"].as_str(), Some(lead), "{name}");
+            assert_eq!(got[name]["kind"], "team_member");
+        }
+    }
+}
+
+#[test]
+fn totals_roll_up_exactly_and_depths_follow_parents() {
+    for dir in FORMAT_DIRS
+        .iter()
+        .chain(["../shared/realdata/spotter"].iter())
+    {
+        let list = nodes(&[dir]);
+        let got = by_id(&list);
+        for n in &list {
+            let id = n["id"].as_str().expect("id");
+            let kids: Vec<&Value> = list.iter().filter(|c| c["parent"] == id).collect();
+            assert_eq!(
+                n["children"].as_u64(),
+                Some(kids.len() as u64),
+                "{dir} {id}"
+            );
+            match n["parent"].as_str() {
+                Some(p) => assert_eq!(
+                    n["depth"].as_u64(),
+                    got[p]["depth"].as_u64().map(|d| d + 1),
+                    "{dir} {id}"
+                ),
+                None => assert_eq!(n["depth"].as_u64(), Some(0)),
+            }
+            for k in [
+                "events",
+                "tool_calls",
+                "errors",
+                "responses",
+                "unpriced_tokens",
+            ] {
+                let sum: u64 = kids
+                    .iter()
+                    .map(|c| c["total"][k].as_u64().unwrap_or(0))
+                    .sum();
+                assert_eq!(
+                    n["total"][k].as_u64(),
+                    Some(n["own"][k].as_u64().unwrap_or(0) + sum),
+                    "{dir} {id} {k}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn depth_and_session_filters() {
+    let all = nodes(&["fixtures/transcripts"]);
+    let roots: Vec<&Value> = all.iter().filter(|n| n["parent"].is_null()).collect();
+    let top = nodes(&["fixtures/transcripts", "--depth", "0"]);
+    assert_eq!(top.len(), roots.len());
+    // Roll-ups still cover the whole tree.
+    for (a, b) in top.iter().zip(&roots) {
+        assert_eq!(a["total"], b["total"]);
+    }
+    let first = roots[0]["id"].as_str().expect("id");
+    let one = nodes(&["fixtures/transcripts", "--session", first]);
+    assert!(one
+        .iter()
+        .all(|n| n["id"] == first || n["depth"].as_u64() > Some(0)));
+    assert_eq!(one[0]["id"], first);
+    let v = json("agents", &["fixtures/transcripts", "--session", first]);
+    assert_eq!(v["data"]["roots"].as_u64(), Some(roots.len() as u64));
+}
