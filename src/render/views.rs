@@ -588,7 +588,12 @@ impl View for DiagnoseReport {
         for g in &e.top_messages {
             out.push(Block::Line(
                 sev_tone(Some(g.max_severity)),
-                format!("  {}x [{}] {}", g.count, g.max_severity.name(), g.key),
+                format!(
+                    "  {}x [{}] {}",
+                    g.count,
+                    g.max_severity.name(),
+                    crate::format::summary::clip(&g.key, 120)
+                ),
             ));
         }
         let q = &self.queues;
