@@ -537,10 +537,13 @@ impl Cli {
         };
         // A terminal's width, else `COLUMNS`; otherwise (a pipe, as Claude Code
         // and CI read it) nothing is ever cut.
-        let width = terminal_size::terminal_size()
-            .map(|(w, _)| w.0 as usize)
-            .or_else(|| std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()))
-            .unwrap_or(usize::MAX / 4);
+        let columns = || std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok());
+        let width = match terminal_size::terminal_size() {
+            Some((w, _)) if w.0 > 0 => w.0 as usize,
+            // A terminal that does not say its size: COLUMNS, else 80.
+            _ if std::io::stdout().is_terminal() => columns().unwrap_or(80),
+            _ => columns().unwrap_or(usize::MAX / 4),
+        };
         let (job, paths) = match self.command {
             Command::Diagnose(a) => {
                 let stuck =

@@ -339,13 +339,18 @@ fn write_block(block: &Block, style: &Style, out: &mut dyn Write) -> io::Result<
                 b.push_record(r);
             }
             let mut t = b.build();
-            t.with(TStyle::sharp());
+            // A light style, as log viewers print: no borders, two spaces between columns.
+            t.with(TStyle::blank());
+            t.with(tabled::settings::Padding::new(0, 1, 0, 0));
             for (i, w) in widths.iter().enumerate() {
                 if let (Some(w), false) = (w, matches!(headers[i].as_str(), "at" | "file")) {
                     t.with(Modify::new(Columns::new(i..=i)).with(Width::truncate(*w).suffix("…")));
                 }
             }
-            writeln!(out, "{t}")
+            for line in t.to_string().lines() {
+                writeln!(out, "{}", line.trim_end())?;
+            }
+            Ok(())
         }
     }
 }
@@ -378,8 +383,8 @@ fn fit_columns(headers: &[String], rows: &[Vec<String>], width: usize) -> Vec<Op
             }
         }
     }
-    // Borders and padding: `│ x │ y │` is 3 per column plus 1.
-    let frame = 3 * n + 1;
+    // The light style: a blank separator and one space of padding per column.
+    let frame = 2 * n;
     let mut total: usize = nat.iter().sum::<usize>() + frame;
     let mut w = nat.clone();
     let shrinkable = |i: usize| !numeric[i] && !KEEP_WHOLE.contains(&headers[i].as_str());
