@@ -18,7 +18,7 @@ use std::borrow::Cow;
 use std::io::{self, Write};
 
 /// Version of the JSON contract. Bumped on any change of shape; additive changes bump the minor.
-pub const SCHEMA_VERSION: &str = "1.0.0";
+pub const SCHEMA_VERSION: &str = "1.1.0";
 
 /// The output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

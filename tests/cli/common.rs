@@ -206,7 +206,7 @@ pub fn validate(cmd: &str, value: &Value) {
         value,
     );
     assert_eq!(value["command"], cmd, "envelope names another command");
-    assert_eq!(value["schema_version"], "1.0.0");
+    assert_eq!(value["schema_version"], "1.1.0");
 }
 
 /// Parses `--format json` stdout of CMD and validates it.
