@@ -26,13 +26,15 @@ pub struct DiagnoseQuery {
     pub stuck_after_ms: i64,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 struct Life {
     spawned: bool,
     completed: bool,
     failed: bool,
     /// The most specific kind a spawn event gave (`None`: never spawned).
     kind: Option<AgentKind>,
+    /// The parent a spawn named, and where (the earliest wins).
+    parent: Option<(Box<str>, crate::model::SortKey)>,
 }
 
 /// What one conversation session (Claude Code transcript, hook payloads, OTel
@@ -202,6 +204,24 @@ pub struct SessionSummary {
     pub tokens: Tokens,
 }
 
+/// The top of the delegation tree: a root and what it spawned (`oracle agents`
+/// shows the whole tree).
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct TreeTop {
+    /// The root: a session or an agent that nothing spawned.
+    pub root: String,
+    /// Agents it spawned directly.
+    pub children: u64,
+    /// Agents anywhere below it.
+    pub descendants: u64,
+    /// Deepest level below it (1 = children only).
+    pub depth: u64,
+}
+
+/// Most roots listed in `delegation`.
+pub const MAX_ROOTS: usize = 10;
+
 /// Most sessions listed in the report (`sessions_total` gives the count).
 pub const MAX_SESSIONS: usize = 20;
 
@@ -297,6 +317,9 @@ pub struct DiagnoseReport {
     pub sessions_total: u64,
     /// Agents.
     pub agents: Agents,
+    /// The top of the delegation tree: roots with most descendants first (at most
+    /// [`MAX_ROOTS`]); empty when no spawn named a parent.
+    pub delegation: Vec<TreeTop>,
     /// Errors.
     pub errors: ErrorSummary,
     /// Queues.
@@ -366,9 +389,17 @@ impl Analysis for DiagnoseQuery {
         }
         if let Some(life) = ev.agent.as_deref().and_then(|a| acc.agents.get_mut(a)) {
             match ev.action {
-                Action::AgentSpawned { kind, .. } => {
+                Action::AgentSpawned {
+                    kind, ref parent, ..
+                } => {
                     life.spawned = true;
                     life.kind = Some(life.kind.map_or(kind, |k| k.max(kind)));
+                    if let Some(p) = parent.as_deref() {
+                        let key = crate::model::sort_key(ev.ts, &ev.loc);
+                        if life.parent.as_ref().is_none_or(|(_, k)| key < *k) {
+                            life.parent = Some((p.into(), key));
+                        }
+                    }
                 }
                 Action::AgentFinished { ok: true } => life.completed = true,
                 Action::AgentFinished { ok: false } => life.failed = true,
@@ -449,6 +480,10 @@ impl Analysis for DiagnoseQuery {
             e.failed |= l.failed;
             e.kind = match (e.kind, l.kind) {
                 (Some(x), Some(y)) => Some(x.max(y)),
+                (x, y) => x.or(y),
+            };
+            e.parent = match (e.parent.take(), l.parent) {
+                (Some(x), Some(y)) => Some(if y.1 < x.1 { y } else { x }),
                 (x, y) => x.or(y),
             };
         }
@@ -631,6 +666,7 @@ impl DiagnoseAcc {
             .map(|(k, _)| k.clone())
             .collect();
         never.sort();
+        let delegation = tree_top(&self.agents, &self.sessions);
         let mut by_kind: HashMap<String, u64> = HashMap::default();
         for l in self.agents.values() {
             let k = l.kind.map_or("unspawned", kind_name);
@@ -983,6 +1019,7 @@ impl DiagnoseAcc {
             },
             sessions_total,
             sessions,
+            delegation,
             agents: Agents {
                 by_kind: top(by_kind, 10),
                 total: self.agents.len() as u64,
@@ -1029,6 +1066,61 @@ impl DiagnoseAcc {
             findings,
         }
     }
+}
+
+/// Roots of the parent links spawns named, with their sizes. Cycles are cut.
+fn tree_top(
+    agents: &HashMap<String, Life>,
+    sessions: &HashMap<Box<str>, SessionAcc>,
+) -> Vec<TreeTop> {
+    // A parent the data never shows as an agent (the CLI that started a team)
+    // is not a node, as in `oracle agents`.
+    let parent_of = |a: &str| {
+        agents
+            .get(a)
+            .and_then(|l| l.parent.as_ref())
+            .map(|p| &*p.0)
+            .filter(|p| agents.contains_key(*p) || sessions.contains_key(*p))
+    };
+    let mut tops: std::collections::BTreeMap<&str, TreeTop> = std::collections::BTreeMap::new();
+    for name in agents.keys() {
+        // Walk up to the root, counting levels (bounded: a cycle ends the walk).
+        let mut root: &str = name;
+        let mut depth = 0u64;
+        let mut first_parent = None;
+        while let Some(p) = parent_of(root) {
+            if p == name || depth > agents.len() as u64 {
+                break;
+            }
+            if first_parent.is_none() {
+                first_parent = Some(p);
+            }
+            root = p;
+            depth += 1;
+        }
+        if depth == 0 {
+            continue;
+        }
+        let t = tops.entry(root).or_insert_with(|| TreeTop {
+            root: root.to_string(),
+            children: 0,
+            descendants: 0,
+            depth: 0,
+        });
+        t.descendants += 1;
+        t.depth = t.depth.max(depth);
+        if first_parent == Some(root) {
+            t.children += 1;
+        }
+    }
+    let mut v: Vec<TreeTop> = tops.into_values().collect();
+    v.sort_by(|a, b| {
+        b.descendants
+            .cmp(&a.descendants)
+            .then_with(|| a.root.cmp(&b.root))
+    });
+    v.truncate(MAX_ROOTS);
+    v
 }
 
 /// The snake_case name of an agent kind (as in JSON).

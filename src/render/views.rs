@@ -560,6 +560,23 @@ impl View for DiagnoseReport {
                 ),
             ));
         }
+        if !self.delegation.is_empty() {
+            let tops = self
+                .delegation
+                .iter()
+                .map(|t| {
+                    format!(
+                        "{} → {} ({} below, {} level(s))",
+                        t.root, t.children, t.descendants, t.depth
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            out.push(Block::Line(
+                Tone::Plain,
+                format!("Delegation: {tops} (the tree: oracle agents)"),
+            ));
+        }
         let e = &self.errors;
         let s = &e.by_severity;
         out.push(Block::Line(

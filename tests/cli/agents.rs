@@ -171,3 +171,39 @@ fn depth_and_session_filters() {
     let v = json("agents", &["fixtures/transcripts", "--session", first]);
     assert_eq!(v["data"]["roots"].as_u64(), Some(roots.len() as u64));
 }
+
+#[test]
+fn diagnose_shows_the_top_of_the_same_tree() {
+    for dir in [
+        INCIDENT,
+        "fixtures/transcripts",
+        "fixtures/teams/teams",
+        "../shared/realdata/spotter",
+    ] {
+        let tree = by_id(&nodes(&[dir]));
+        let d = json("diagnose", &[dir]);
+        let tops = d["data"]["delegation"].as_array().expect("delegation");
+        assert!(!tops.is_empty(), "{dir}");
+        for t in tops {
+            let root = t["root"].as_str().expect("root");
+            let n = &tree[root];
+            assert!(n["parent"].is_null(), "{dir}: {root} is a root");
+            assert_eq!(t["children"], n["children"], "{dir}: {root}");
+            let below = tree
+                .values()
+                .filter(|m| {
+                    // Walk up from m to its root.
+                    let mut cur: &Value = m;
+                    while let Some(p) = cur["parent"].as_str() {
+                        if p == root {
+                            return true;
+                        }
+                        cur = &tree[p];
+                    }
+                    false
+                })
+                .count() as u64;
+            assert_eq!(t["descendants"].as_u64(), Some(below), "{dir}: {root}");
+        }
+    }
+}
