@@ -25,6 +25,27 @@ use std::io::{Read, Write};
 /// Returns the exit status (success, or `Threshold` when `--fail-on` is met).
 /// Errors: bad arguments, no readable input, `--strict` failures, output errors.
 pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitStatus> {
+    match &cfg.job {
+        Job::Print(bytes) => {
+            out.write_all(bytes)?;
+            return Ok(ExitStatus::Success);
+        }
+        Job::InstallSkill(dir) => {
+            let io = |source| Error::Open {
+                path: dir.clone(),
+                source,
+            };
+            std::fs::create_dir_all(dir).map_err(io)?;
+            let path = dir.join("SKILL.md");
+            std::fs::write(&path, SKILL_MD).map_err(|source| Error::Open {
+                path: path.clone(),
+                source,
+            })?;
+            writeln!(out, "wrote {}", path.display())?;
+            return Ok(ExitStatus::Success);
+        }
+        _ => {}
+    }
     if let Job::Schema(target) = cfg.job {
         let schema = schema_for(target);
         writeln!(
@@ -256,9 +277,12 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
             let report = r.acc.finish(&q, &r.index);
             ctx.emit("cost", echo, &found, &r.sources, &r.index, report)
         }
-        Job::Schema(_) => unreachable!("handled above"),
+        Job::Schema(_) | Job::Print(_) | Job::InstallSkill(_) => unreachable!("handled above"),
     }
 }
+
+/// The bundled Claude Code skill (`skill/oracle-monitor/SKILL.md`).
+pub const SKILL_MD: &str = include_str!("../skill/oracle-monitor/SKILL.md");
 
 struct Ctx<'a> {
     cfg: &'a Config,

@@ -110,6 +110,42 @@ pub enum Command {
     Agents(AgentsArgs),
     /// Print the JSON Schema of a command's `--format json` output.
     Schema(SchemaArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff).
+    Man,
+    /// Install the bundled Claude Code skill (SKILL.md).
+    Skill(SkillArgs),
+}
+
+/// `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `skill`.
+#[derive(Debug, Args)]
+pub struct SkillArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: SkillAction,
+}
+
+/// `skill` actions.
+#[derive(Debug, Subcommand)]
+pub enum SkillAction {
+    /// Write SKILL.md to ~/.claude/skills/oracle-monitor/ (or --project, --dir).
+    Install {
+        /// Into ./.claude/skills/oracle-monitor/ of the current directory.
+        #[arg(long, conflicts_with = "dir")]
+        project: bool,
+        /// Into DIR/oracle-monitor/.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Inputs shared by every subcommand.
@@ -467,6 +503,10 @@ pub enum Job {
     },
     /// `schema`.
     Schema(SchemaTarget),
+    /// Print these bytes (completions, man page).
+    Print(Vec<u8>),
+    /// Write the bundled SKILL.md into this folder.
+    InstallSkill(PathBuf),
 }
 
 /// Everything a run needs, validated.
@@ -494,6 +534,28 @@ pub struct Config {
     pub now: bool,
     /// Mask secrets in the output.
     pub redact: bool,
+}
+
+impl Config {
+    /// A configuration that only prints `bytes`.
+    fn print(bytes: Vec<u8>) -> Config {
+        Config {
+            job: Job::Print(bytes),
+            paths: Vec::new(),
+            all_projects: false,
+            follow_links: false,
+            input_format: None,
+            output: OutputFormat::Table,
+            style: Style {
+                color: false,
+                width: 80,
+            },
+            threads: None,
+            strict: false,
+            now: false,
+            redact: false,
+        }
+    }
 }
 
 impl Cli {
@@ -682,6 +744,43 @@ impl Cli {
                     },
                     a.input,
                 )
+            }
+            Command::Completions(a) => {
+                let mut cmd = <Cli as clap::CommandFactory>::command();
+                let mut buf = Vec::new();
+                clap_complete::generate(a.shell, &mut cmd, "oracle", &mut buf);
+                return Ok(Config::print(buf));
+            }
+            Command::Man => {
+                let cmd = <Cli as clap::CommandFactory>::command();
+                let mut buf = Vec::new();
+                clap_mangen::Man::new(cmd)
+                    .render(&mut buf)
+                    .map_err(crate::error::Error::Output)?;
+                return Ok(Config::print(buf));
+            }
+            Command::Skill(SkillArgs {
+                action: SkillAction::Install { project, dir },
+            }) => {
+                let target = match (dir, project) {
+                    (Some(d), _) => d.join("oracle-monitor"),
+                    (None, true) => PathBuf::from(".claude/skills/oracle-monitor"),
+                    (None, false) => {
+                        let home = std::env::var_os("HOME")
+                            .filter(|h| !h.is_empty())
+                            .ok_or_else(|| Error::BadArg {
+                                flag: "skill install",
+                                value: "$HOME".into(),
+                                reason: "HOME is not set".into(),
+                                accepted: "--project, or --dir DIR",
+                            })?;
+                        PathBuf::from(home).join(".claude/skills/oracle-monitor")
+                    }
+                };
+                return Ok(Config {
+                    job: Job::InstallSkill(target),
+                    ..Config::print(Vec::new())
+                });
             }
             Command::Schema(a) => (
                 Job::Schema(a.command),

@@ -198,3 +198,33 @@ fn a_pipe_without_columns_gets_whole_lines() {
         assert!(!l.contains('…'), "{l}");
     }
 }
+
+#[test]
+fn completions_man_page_and_skill_install() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = ok(["completions", shell]);
+        assert!(
+            out.contains("oracle") && out.contains("diagnose"),
+            "{shell}"
+        );
+    }
+    let man = ok(["man"]);
+    assert!(man.contains(".TH oracle"), "{man}");
+    let r = run(["completions", "tcsh"]);
+    assert_eq!(r.code, 2);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().to_str().expect("utf-8");
+    ok(["skill", "install", "--dir", d]);
+    let want =
+        std::fs::read_to_string(root().join("skill/oracle-monitor/SKILL.md")).expect("skill");
+    let got = std::fs::read_to_string(dir.path().join("oracle-monitor/SKILL.md")).expect("written");
+    assert_eq!(got, want);
+    let mut c = command();
+    c.current_dir(dir.path())
+        .args(["skill", "install", "--project"]);
+    assert_eq!(run_cmd(c).code, 0);
+    assert!(dir
+        .path()
+        .join(".claude/skills/oracle-monitor/SKILL.md")
+        .is_file());
+}
