@@ -14,7 +14,7 @@ use crate::analysis::replay::{ReplayQuery, ReplayReport};
 use crate::analysis::{LastTime, Window};
 use crate::cli::{time::TimeArg, Config, Job, SchemaTarget, TimeWindow};
 use crate::error::{Error, ExitStatus, Result};
-use crate::model::{time::format_rfc3339, Nanos};
+use crate::model::{time::format_rfc3339, Nanos, Severity};
 use crate::render::{self, Envelope, QueryEcho, Sources, View, SCHEMA_VERSION};
 use crate::scan::{scan, ScanOutput};
 use crate::source::{self, Data, Inputs};
@@ -148,6 +148,7 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
             window: w,
             limit,
             by,
+            fail_on,
         } => {
             let q = ErrorsQuery {
                 severities: severities.clone(),
@@ -170,9 +171,18 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
                     .unwrap_or_default()
             });
             echo.limit = Some(*limit as u64);
+            echo.fail_on = fail_on.map(|s| s.name().to_string());
             let r = scan(&mut found.inputs, &q, !cfg.strict);
             let report = r.acc.finish(&q, &r.index);
-            ctx.emit("errors", echo, &found, &r.sources, &r.index, report)
+            let hit = fail_on.is_some_and(|t| {
+                Severity::ALL
+                    .iter()
+                    .any(|s| *s >= t && report.by_severity.get(*s) > 0)
+            });
+            match ctx.emit("errors", echo, &found, &r.sources, &r.index, report)? {
+                ExitStatus::Success if hit => Ok(ExitStatus::Threshold),
+                status => Ok(status),
+            }
         }
         Job::Diffs {
             entity_type,

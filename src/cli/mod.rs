@@ -200,6 +200,17 @@ pub enum FailOn {
     Warning,
 }
 
+impl FailOn {
+    /// The lowest severity that fails.
+    pub fn severity(self) -> Severity {
+        match self {
+            FailOn::Critical => Severity::Critical,
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+        }
+    }
+}
+
 /// `errors`.
 #[derive(Debug, Args)]
 pub struct ErrorsArgs {
@@ -230,6 +241,9 @@ pub struct ErrorsArgs {
     /// Group and count instead of listing.
     #[arg(long, value_enum)]
     pub by: Option<ByArg>,
+    /// Exit with status 1 when a matching event at or above this severity exists.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
     /// Input paths.
     #[command(flatten)]
     pub input: InputArgs,
@@ -457,6 +471,8 @@ pub enum Job {
         limit: usize,
         /// Grouping.
         by: Option<GroupBy>,
+        /// `--fail-on`.
+        fail_on: Option<Severity>,
     },
     /// `diffs`.
     Diffs {
@@ -626,11 +642,7 @@ impl Cli {
                     })?;
                 (
                     Job::Diagnose {
-                        fail_on: a.fail_on.map(|f| match f {
-                            FailOn::Critical => Severity::Critical,
-                            FailOn::Error => Severity::Error,
-                            FailOn::Warning => Severity::Warning,
-                        }),
+                        fail_on: a.fail_on.map(FailOn::severity),
                         stuck_after_ms,
                     },
                     a.input,
@@ -679,6 +691,7 @@ impl Cli {
                             ByArg::Category => GroupBy::Category,
                             ByArg::Message => GroupBy::Message,
                         }),
+                        fail_on: a.fail_on.map(FailOn::severity),
                     },
                     a.input,
                 )

@@ -228,3 +228,18 @@ fn completions_man_page_and_skill_install() {
         .join(".claude/skills/oracle-monitor/SKILL.md")
         .is_file());
 }
+
+#[test]
+fn errors_fail_on_a_severity() {
+    // The incident log holds critical events (fixtures/README.md); the example none.
+    let v = json("errors", &[INCIDENT]);
+    assert!(v["data"]["by_severity"]["critical"].as_u64().unwrap_or(0) > 0);
+    assert_eq!(run(["errors", INCIDENT, "--fail-on", "critical"]).code, 1);
+    assert_eq!(run(["errors", EXAMPLE_LOG, "--fail-on", "warning"]).code, 0);
+    // Filters apply first: only warnings asked for, a critical threshold is not met.
+    assert_eq!(
+        run(["errors", INCIDENT, "-s", "warning", "--fail-on", "critical"]).code,
+        0
+    );
+    assert_eq!(run(["errors", INCIDENT, "--fail-on", "sometimes"]).code, 2);
+}
