@@ -987,11 +987,13 @@ impl DiagnoseAcc {
             if o.peak_queued > 0 {
                 add(
                     Severity::Info,
-                    format!(
-                        "up to {} agent(s) waited for a slot (max {})",
-                        o.peak_queued,
-                        o.max_agents.map_or("?".into(), |m| m.to_string())
-                    ),
+                    match o.max_agents {
+                        Some(m) => format!(
+                            "up to {} agent(s) waited for a slot (max {m} running)",
+                            o.peak_queued
+                        ),
+                        None => format!("up to {} agent(s) waited for a slot", o.peak_queued),
+                    },
                     cmd("queues"),
                     o.peak_queued,
                 );

@@ -434,8 +434,22 @@ fn pipe(ev: &Event<'_>, m: &Map<String, Value>) -> String {
             Some(model) => format!("{}s, model={model}", q("duration_seconds")),
             None => format!("{}s", q("duration_seconds")),
         },
-        ("lifecycle", "spawned") => format!("{}, depth={}", q("agent_type"), q("depth")),
-        ("lifecycle", "failed") => format!("{} (retries={})", q("reason"), q("retries")),
+        ("lifecycle", "spawned") => {
+            // Only what the record says: no `?` for a field it does not carry.
+            let parts: Vec<String> = [
+                t("agent_type"),
+                t("depth").map(|d| format!("depth={d}")),
+                t("parent").map(|p| format!("parent={p}")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            parts.join(", ")
+        }
+        ("lifecycle", "failed") => match t("retries") {
+            Some(r) => format!("{} (retries={r})", q("reason")),
+            None => q("reason"),
+        },
         ("lifecycle", "team_failed") => format!(
             "{} [{}]",
             t("failure_reason").unwrap_or_else(|| q("reason")),
