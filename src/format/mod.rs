@@ -195,6 +195,31 @@ impl Needs {
     }
 }
 
+/// The prefilter of a line format whose kinds are written literally in each
+/// record: `None` when the query reads actions or everything; a record holding
+/// the `-e` kind when that is all it asks; for errors, `critical` or `any`
+/// (either may be `None`: parse all); nothing when it reads no errors.
+pub(crate) fn literal_prefilter(
+    needs: &Needs,
+    critical: impl FnOnce() -> Option<Prefilter>,
+    any: impl FnOnce() -> Option<Prefilter>,
+) -> Option<Prefilter> {
+    if needs.all || !needs.actions.is_empty() {
+        return None;
+    }
+    if let Some(k) = &needs.kind {
+        return needs
+            .errors
+            .is_none()
+            .then(|| Prefilter::any_of([k.as_bytes().to_vec()]));
+    }
+    match needs.errors {
+        Some(ErrorNeed::CriticalOnly) => critical(),
+        Some(ErrorNeed::Any) => any(),
+        None => Some(Prefilter::nothing()),
+    }
+}
+
 /// Literals a record naming a critical severity holds: `critical`, `crit` and
 /// `fatal` in three casings, each with the closing quote of a JSON string value
 /// (an opening quote would make every `"` a candidate).

@@ -7,7 +7,7 @@
 
 use super::lax::{Flag, Num, Text};
 use super::summary::{or_q, text};
-use super::{Ctx, ErrorNeed, Needs, Prefilter, Reader};
+use super::{Ctx, Needs, Prefilter, Reader};
 use crate::model::{
     time::parse_timestamp, Action, AgentKind, Event, Format, Loc, Metrics, Nanos, QueueChange,
     QueueReading, Severity, TestScope, Tokens,
@@ -296,22 +296,15 @@ impl Reader for Pipe {
     /// `errors -s critical`: a critical event names a critical severity or is a
     /// `team_failed`.
     fn prefilter(&self, needs: &Needs) -> Option<Prefilter> {
-        if needs.all || !needs.actions.is_empty() {
-            return None;
-        }
-        if let Some(k) = &needs.kind {
-            return needs
-                .errors
-                .is_none()
-                .then(|| Prefilter::any_of([k.as_bytes().to_vec()]));
-        }
-        match needs.errors {
-            Some(ErrorNeed::CriticalOnly) => Some(Prefilter::any_of(
-                super::critical_words().chain([b"team_failed".to_vec()]),
-            )),
-            Some(ErrorNeed::Any) => None,
-            None => Some(Prefilter::nothing()),
-        }
+        super::literal_prefilter(
+            needs,
+            || {
+                Some(Prefilter::any_of(
+                    super::critical_words().chain([b"team_failed".to_vec()]),
+                ))
+            },
+            || None,
+        )
     }
 }
 

@@ -7,7 +7,7 @@
 
 use super::lax::{Num, Obj, Text};
 use super::summary::{clip, or_q};
-use super::{ActionSet, Ctx, ErrorNeed, Framing, Needs, Prefilter, Reader};
+use super::{ActionSet, Ctx, Framing, Needs, Prefilter, Reader};
 use crate::model::{
     time::parse_timestamp, Action, Event, Format, Loc, Metrics, Nanos, Severity, SnapshotCounts,
     Tokens,
@@ -497,22 +497,12 @@ impl Reader for Diff {
     /// Error-like records are `error` entities or `error` messages: both hold the
     /// literal `"error"`; critical ones also a critical word.
     fn prefilter(&self, needs: &Needs) -> Option<Prefilter> {
-        if needs.all || !needs.actions.is_empty() {
-            return None;
-        }
-        if let Some(k) = &needs.kind {
-            return needs
-                .errors
-                .is_none()
-                .then(|| Prefilter::any_of([k.as_bytes().to_vec()]));
-        }
-        match needs.errors {
-            Some(ErrorNeed::CriticalOnly) => {
-                Some(Prefilter::any_of([b"\"error\"".to_vec()]).and_any_of(super::critical_words()))
-            }
-            Some(ErrorNeed::Any) => Some(Prefilter::any_of([b"\"error\"".to_vec()])),
-            None => Some(Prefilter::nothing()),
-        }
+        let error = || Prefilter::any_of([b"\"error\"".to_vec()]);
+        super::literal_prefilter(
+            needs,
+            || Some(error().and_any_of(super::critical_words())),
+            || Some(error()),
+        )
     }
 }
 

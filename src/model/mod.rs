@@ -227,6 +227,15 @@ impl<'a> Event<'a> {
     pub fn bare(ts: Nanos, loc: Loc, format: Format, record: &'a [u8]) -> Event<'a> {
         Event {
             ts: Some(ts),
+            ..Event::untimed(loc, format, record)
+        }
+    }
+
+    /// An event with no time and every optional field empty (`raw` and `record`
+    /// the record's bytes): the base parsers fill in.
+    pub fn untimed(loc: Loc, format: Format, record: &'a [u8]) -> Event<'a> {
+        Event {
+            ts: None,
             loc,
             format,
             action: Action::Other,

@@ -41,9 +41,7 @@ mod summary;
 use self::fields::{Body, Members, Seen, Time};
 use super::lax::{self, Text};
 use super::{ActionSet, Ctx, Framing, Reader};
-use crate::model::{
-    time::parse_timestamp, Action, AgentKind, Event, Format, Loc, Metrics, Severity,
-};
+use crate::model::{time::parse_timestamp, Action, AgentKind, Event, Format, Loc, Severity};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -92,23 +90,8 @@ struct Rec<'a> {
 /// An event of this format with every optional field empty.
 fn base<'a>(record: &'a [u8], loc: Loc, kind: &'static str) -> Event<'a> {
     Event {
-        ts: None,
-        loc,
-        format: Format::Team,
-        action: Action::Other,
         kind: Cow::Borrowed(kind),
-        status: Cow::Borrowed(""),
-        agent: None,
-        target: None,
-        severity: None,
-        category: None,
-        message: None,
-        session: None,
-        id: None,
-        parent_id: None,
-        metrics: Metrics::default(),
-        raw: record,
-        record,
+        ..Event::untimed(loc, Format::Team, record)
     }
 }
 

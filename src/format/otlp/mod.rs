@@ -44,7 +44,7 @@ mod value;
 mod walk;
 
 use super::{ActionSet, Ctx, Framing, Reader};
-use crate::model::{Event, Format, Loc, Metrics};
+use crate::model::{Event, Format, Loc};
 use std::borrow::Cow;
 
 /// The reader.
@@ -90,23 +90,8 @@ fn normalised(record: &[u8]) -> Option<Vec<u8>> {
 /// The one event of a request that holds no span, log record or data point.
 fn empty<'a>(record: &'a [u8], loc: Loc) -> Event<'a> {
     Event {
-        ts: None,
-        loc,
-        format: Format::Otlp,
-        action: crate::model::Action::Other,
         kind: Cow::Borrowed("otlp"),
-        status: Cow::Borrowed(""),
-        agent: None,
-        target: None,
-        severity: None,
-        category: None,
-        message: None,
-        session: None,
-        id: None,
-        parent_id: None,
-        metrics: Metrics::default(),
-        raw: record,
-        record,
+        ..Event::untimed(loc, Format::Otlp, record)
     }
 }
 

@@ -16,7 +16,7 @@
 use super::value::{ignore_rest, Attrs, SeverityNumber, StatusCode, UnixNano, Val};
 use crate::format::lax::{Obj, Text};
 use crate::format::summary::clip;
-use crate::model::{Action, AgentKind, Event, Format, Loc, Metrics, Severity, Tokens};
+use crate::model::{Action, AgentKind, Event, Format, Loc, Severity, Tokens};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -42,23 +42,9 @@ impl<'a> Sink<'_, 'a> {
     /// An event of this record with every optional field empty.
     fn base(&self, kind: &'static str, status: Cow<'a, str>) -> Event<'a> {
         Event {
-            ts: None,
-            loc: self.loc,
-            format: Format::Otlp,
-            action: Action::Other,
             kind: Cow::Borrowed(kind),
             status,
-            agent: None,
-            target: None,
-            severity: None,
-            category: None,
-            message: None,
-            session: None,
-            id: None,
-            parent_id: None,
-            metrics: Metrics::default(),
-            raw: self.record,
-            record: self.record,
+            ..Event::untimed(self.loc, Format::Otlp, self.record)
         }
     }
 
