@@ -17,11 +17,6 @@ use std::io::Read;
 /// Block size in bytes for streamed inputs (stdin, FIFOs).
 pub const STREAM_BLOCK_BYTES: usize = 1 << 20;
 
-thread_local! {
-    /// Each scan thread's private copy of the chunk it parses.
-    static COPY: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
 /// How many bad-record locations are kept per input for the report.
 pub const FIRST_BAD: usize = 5;
 
@@ -166,6 +161,7 @@ fn run_chunk<A: Analysis>(
     analysis: &A,
     chunk: &Chunk<'_>,
     pre: Option<&Prefilter>,
+    shared: bool,
 ) -> ChunkOut<A::Acc> {
     let mut sink = ChunkSink {
         analysis,
@@ -174,7 +170,7 @@ fn run_chunk<A: Analysis>(
         bad_count: 0,
         torn: None,
     };
-    let counts = format::parse_chunk(chunk, pre, analysis.times_only(), &mut sink);
+    let counts = format::parse_shared_chunk(chunk, pre, analysis.times_only(), shared, &mut sink);
     ChunkOut {
         acc: sink.acc,
         input: chunk.input,
@@ -230,10 +226,12 @@ pub fn scan_with_chunk_size<A: Analysis>(
 
     // All chunks of all non-stream inputs, in input order.
     let mut chunks = Vec::new();
+    let mut mapped: Vec<bool> = Vec::new();
     for (n, input) in inputs.iter().enumerate() {
         let Some(bytes) = input.data.bytes() else {
             continue;
         };
+        let is_mapped = matches!(input.data, Data::Mapped(_));
         for (s, e) in split_at_headers(
             chunk_ranges(bytes, chunk_bytes, input.format),
             &input.headers,
@@ -251,24 +249,20 @@ pub fn scan_with_chunk_size<A: Analysis>(
                 },
                 at_eof: e == bytes.len(),
             });
+            mapped.push(is_mapped);
         }
     }
+    // A mapped file may be rewritten by another process while we read it, and
+    // parsers read some bytes twice (validate, then slice), which must see the
+    // same bytes both times: each record of a mapped chunk is copied before it is
+    // parsed (`format::parse_shared_chunk`); framing and prefilters only scan the
+    // mapping. A truncation during a read is caught by the SIGBUS guard
+    // (source::mmap). Copying per record instead of per chunk skips the bytes a
+    // prefilter rules out and parses each copy while it is in cache (BENCHMARKS.md).
     let outs: Vec<ChunkOut<A::Acc>> = chunks
         .par_iter()
-        .map(|c| {
-            // Parse a private copy of each mapped chunk: another process may rewrite
-            // the file while we read it, and parsers read some bytes twice (validate,
-            // then slice), which must see the same bytes both times. A truncation
-            // during the copy is caught by the SIGBUS guard (source::mmap). The copy
-            // runs at memory speed and reuses one buffer per thread.
-            COPY.with(|buf| {
-                let mut buf = buf.borrow_mut();
-                buf.clear();
-                buf.extend_from_slice(c.bytes);
-                let private = Chunk { bytes: &buf, ..*c };
-                run_chunk(analysis, &private, prefilters[c.input as usize].as_ref())
-            })
-        })
+        .zip(mapped.par_iter())
+        .map(|(c, shared)| run_chunk(analysis, c, prefilters[c.input as usize].as_ref(), *shared))
         .collect();
     let mut next_index = chunks.len() as u32;
     drop(chunks);
@@ -349,7 +343,7 @@ pub fn scan_with_chunk_size<A: Analysis>(
             }
             let outs: Vec<_> = chunks
                 .par_iter()
-                .map(|c| run_chunk(analysis, c, prefilters[n].as_ref()))
+                .map(|c| run_chunk(analysis, c, prefilters[n].as_ref(), false))
                 .collect();
             for out in outs {
                 acc = absorb(acc, out, &mut sources);

@@ -9,7 +9,32 @@ use super::{Bad, Chunk, ChunkCounts, Framing, Prefilter, Reader, Sink};
 use crate::model::Loc;
 use memchr::memmem;
 
+thread_local! {
+    /// Each thread's private copy of the record it parses, for shared inputs.
+    static RECORD: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on `rec`, or on a private copy of it when the bytes are `shared`.
+fn private<T>(rec: &[u8], shared: bool, f: impl FnOnce(&[u8]) -> T) -> T {
+    if !shared {
+        return f(rec);
+    }
+    RECORD.with(|b| match b.try_borrow_mut() {
+        Ok(mut buf) => {
+            buf.clear();
+            buf.extend_from_slice(rec);
+            f(&buf)
+        }
+        // Never nested; if it were, a fresh copy keeps the guarantee.
+        Err(_) => {
+            let copy: Vec<u8> = rec.to_vec();
+            f(copy.as_slice())
+        }
+    })
+}
+
 /// Parses one framed record with `r` and gives its events to `sink`, numbered.
+#[allow(clippy::too_many_arguments)]
 /// Returns whether the record held any event.
 fn emit(
     r: &dyn Reader,
@@ -17,14 +42,17 @@ fn emit(
     loc: Loc,
     chunk: &Chunk<'_>,
     torn: bool,
+    shared: bool,
     sink: &mut dyn Sink,
     counts: &mut ChunkCounts,
 ) {
     let mut n = 0u32;
-    let res = r.parse(rec, loc, &chunk.ctx, &mut |mut ev| {
-        ev.loc = Loc { sub: n, ..loc };
-        n += 1;
-        sink.event(&ev);
+    let res = private(rec, shared, |rec| {
+        r.parse(rec, loc, &chunk.ctx, &mut |mut ev| {
+            ev.loc = Loc { sub: n, ..loc };
+            n += 1;
+            sink.event(&ev);
+        })
     });
     match res {
         Ok(()) if n > 0 => counts.records += 1,
@@ -39,6 +67,7 @@ pub fn lines(
     chunk: &Chunk<'_>,
     pre: Option<&Prefilter>,
     times_only: bool,
+    shared: bool,
     sink: &mut dyn Sink,
 ) -> ChunkCounts {
     let buf = chunk.bytes;
@@ -88,7 +117,7 @@ pub fn lines(
             sink.event(&crate::model::Event::bare(ts, loc, chunk.format, line));
         } else {
             let torn = chunk.at_eof && !has_newline;
-            emit(r, line, loc, chunk, torn, sink, &mut counts);
+            emit(r, line, loc, chunk, torn, shared, sink, &mut counts);
         }
         line_no += 1;
         pos = next;
@@ -115,13 +144,13 @@ pub fn objects(
     r: &dyn Reader,
     chunk: &Chunk<'_>,
     pre: Option<&Prefilter>,
+    shared: bool,
     sink: &mut dyn Sink,
 ) -> ChunkCounts {
     let buf = chunk.bytes;
     let mut counts = ChunkCounts::default();
     let mut i = 0usize;
     let mut line = 0u32;
-    let mut held = Vec::new();
     let loc_at = |pos: usize, line: u32| Loc {
         file: chunk.input,
         chunk: chunk.index,
@@ -152,9 +181,12 @@ pub fn objects(
                         // object after all (two glued together), the brace scanner
                         // below frames it instead.
                         let loc = loc_at(i, line);
-                        held.clear();
-                        let res = r.parse(obj, loc, &chunk.ctx, &mut |ev| held.push(ev));
-                        if res.is_ok() {
+                        let parsed = private(obj, shared, |obj| {
+                            let mut held = Vec::new();
+                            let res = r.parse(obj, loc, &chunk.ctx, &mut |ev| held.push(ev));
+                            if res.is_err() {
+                                return false;
+                            }
                             if !held.is_empty() {
                                 counts.records += 1;
                             }
@@ -165,12 +197,25 @@ pub fn objects(
                                 };
                                 sink.event(&ev);
                             }
+                            true
+                        });
+                        if parsed {
                             i = end;
                             continue;
                         }
                     }
                 }
-                i = frame(r, buf, i, &mut line, chunk, sink, &mut counts, &loc_at);
+                i = frame(
+                    r,
+                    buf,
+                    i,
+                    &mut line,
+                    chunk,
+                    shared,
+                    sink,
+                    &mut counts,
+                    &loc_at,
+                );
             }
             0 => {
                 // A run of NULs: one bad record; framing resumes after it.
@@ -211,6 +256,7 @@ fn frame(
     mut i: usize,
     line: &mut u32,
     chunk: &Chunk<'_>,
+    shared: bool,
     sink: &mut dyn Sink,
     counts: &mut ChunkCounts,
     loc_at: &dyn Fn(usize, u32) -> Loc,
@@ -264,7 +310,7 @@ fn frame(
     }
     let loc = loc_at(start, start_line);
     match end {
-        Some(end) => emit(r, &buf[start..end], loc, chunk, false, sink, counts),
+        Some(end) => emit(r, &buf[start..end], loc, chunk, false, shared, sink, counts),
         None => {
             let at_end = torn_at.is_none();
             if let Some(t) = torn_at {

@@ -385,10 +385,24 @@ pub fn parse_chunk(
     times_only: bool,
     sink: &mut dyn Sink,
 ) -> ChunkCounts {
+    parse_shared_chunk(chunk, pre, times_only, false, sink)
+}
+
+/// [`parse_chunk`] over bytes that may be `shared` with another process (a live
+/// memory map): each record is copied before it is parsed, so a parser that reads
+/// bytes twice (validate, then slice) always sees the same bytes. Framing and
+/// prefilters only scan the shared bytes.
+pub fn parse_shared_chunk(
+    chunk: &Chunk<'_>,
+    pre: Option<&Prefilter>,
+    times_only: bool,
+    shared: bool,
+    sink: &mut dyn Sink,
+) -> ChunkCounts {
     let r = reader(chunk.format);
     match r.framing() {
-        Framing::Lines => framing::lines(r, chunk, pre, times_only, sink),
-        Framing::Objects => framing::objects(r, chunk, pre, sink),
+        Framing::Lines => framing::lines(r, chunk, pre, times_only, shared, sink),
+        Framing::Objects => framing::objects(r, chunk, pre, shared, sink),
     }
 }
 
