@@ -69,12 +69,30 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
             follow_links: cfg.follow_links,
         },
     )?;
-    let paths_hint = cfg
-        .paths
-        .iter()
-        .map(|p| shell_quote(&p.display().to_string()))
-        .collect::<Vec<_>>()
-        .join(" ");
+    // What the suggested `next:` commands repeat: the flags that change what is
+    // read or shown, then the paths.
+    let mut hint: Vec<String> = Vec::new();
+    if let Some(f) = cfg.input_format {
+        hint.push(format!("--input-format={}", f.name()));
+    }
+    if cfg.redact {
+        hint.push("--redact".into());
+    }
+    if cfg.strict {
+        hint.push("--strict".into());
+    }
+    if cfg.all_projects {
+        hint.push("--all-projects".into());
+    }
+    if cfg.follow_links {
+        hint.push("--follow-links".into());
+    }
+    hint.extend(
+        cfg.paths
+            .iter()
+            .map(|p| shell_quote(&p.display().to_string())),
+    );
+    let paths_hint = hint.join(" ");
 
     // Relative times need the data's last event: one light pass first.
     let needs_anchor = match &cfg.job {

@@ -20,7 +20,8 @@ use serde::Serialize;
 /// The typed `diagnose` query.
 #[derive(Debug, Clone, Default)]
 pub struct DiagnoseQuery {
-    /// How the inputs were named on the command line, appended to suggested commands.
+    /// The flags that change what is read or shown (`--input-format`, `--redact`,
+    /// …) and the inputs as named, appended to suggested commands.
     pub paths_hint: String,
     /// Pending tasks older than this (ms, at the data's last event) are "stuck".
     pub stuck_after_ms: i64,
@@ -1140,8 +1141,9 @@ fn kind_name(k: AgentKind) -> &'static str {
 
 /// Quotes a word for a shell command line when it needs it.
 fn shell_word(s: &str) -> String {
-    if s.chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_.:/@".contains(c))
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:/@".contains(c))
     {
         s.to_string()
     } else {

@@ -243,3 +243,24 @@ fn errors_fail_on_a_severity() {
     );
     assert_eq!(run(["errors", INCIDENT, "--fail-on", "sometimes"]).code, 2);
 }
+
+#[test]
+fn next_commands_keep_the_flags_of_the_run_and_run_as_written() {
+    let v = json(
+        "diagnose",
+        &["--redact", "--input-format", "pipe", INCIDENT],
+    );
+    let findings = v["data"]["findings"].as_array().expect("findings");
+    assert!(!findings.is_empty());
+    for f in findings {
+        let next = f["next"].as_str().expect("next");
+        assert!(
+            next.contains("--redact") && next.contains("--input-format=pipe"),
+            "{next}"
+        );
+        let words = shell_words(next).expect("a shell line");
+        assert_eq!(words[0], "oracle");
+        let r = run(&words[1..]);
+        assert!(r.code == 0 || r.code == 1, "{next}: {}", r.stderr);
+    }
+}
