@@ -177,7 +177,24 @@ pub fn discover_with(paths: &[PathBuf], opts: &Discovery) -> Result<Inputs> {
     };
     let explicit = !paths.is_empty();
     let roots: Vec<PathBuf> = if explicit {
-        paths.to_vec()
+        let mut v = Vec::new();
+        for p in paths {
+            match expand_glob(p) {
+                Some(Ok(found_paths)) if !found_paths.is_empty() => v.extend(found_paths),
+                Some(Ok(_)) => found.skipped.push(Skipped {
+                    display: p.display().to_string(),
+                    reason: "no file matches this pattern".into(),
+                    unreadable: true,
+                }),
+                Some(Err(reason)) => found.skipped.push(Skipped {
+                    display: p.display().to_string(),
+                    reason,
+                    unreadable: true,
+                }),
+                None => v.push(p.clone()),
+            }
+        }
+        v
     } else {
         default_roots(all_projects)?
     };
@@ -212,7 +229,7 @@ pub fn discover_with(paths: &[PathBuf], opts: &Discovery) -> Result<Inputs> {
         let mut why = if explicit {
             format!(
                 "none of {} is a readable telemetry file",
-                roots
+                paths
                     .iter()
                     .map(|p| p.display().to_string())
                     .collect::<Vec<_>>()
@@ -234,6 +251,48 @@ pub fn discover_with(paths: &[PathBuf], opts: &Discovery) -> Result<Inputs> {
         return Err(Error::NoInput(why));
     }
     Ok(found)
+}
+
+/// A quoted glob (`'logs/*.jsonl'`, `'runs/**/*.log'`) the shell did not expand:
+/// the regular files it matches, sorted. `None` when `p` exists or holds no glob
+/// character (it is then a plain path). The walk starts at the pattern's longest
+/// directory prefix without glob characters and does not follow links.
+fn expand_glob(p: &Path) -> Option<std::result::Result<Vec<PathBuf>, String>> {
+    let text = p.to_str()?;
+    if p.exists() || !text.contains(['*', '?', '[', '{']) {
+        return None;
+    }
+    let matcher = match globset::GlobBuilder::new(text)
+        .literal_separator(true)
+        .build()
+    {
+        Ok(g) => g.compile_matcher(),
+        Err(e) => return Some(Err(format!("not a valid glob: {e}"))),
+    };
+    let prefix: PathBuf = p
+        .components()
+        .take_while(|c| {
+            !c.as_os_str()
+                .to_string_lossy()
+                .contains(['*', '?', '[', '{'])
+        })
+        .collect();
+    let base = if prefix.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        prefix
+    };
+    let mut out: Vec<PathBuf> = walkdir::WalkDir::new(&base)
+        .follow_links(false)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .map(|p| p.strip_prefix("./").map(Path::to_path_buf).unwrap_or(p))
+        .filter(|p| matcher.is_match(p))
+        .collect();
+    out.sort();
+    Some(Ok(out))
 }
 
 /// The inputs of a run given no path: `$TELEMETRY_DATA_DIR`, else

@@ -264,3 +264,28 @@ fn next_commands_keep_the_flags_of_the_run_and_run_as_written() {
         assert!(r.code == 0 || r.code == 1, "{next}: {}", r.stderr);
     }
 }
+
+#[test]
+fn quoted_globs_are_expanded() {
+    // What the pattern should match, listed from the directory.
+    let mut want: Vec<String> = std::fs::read_dir(root().join("fixtures/otlp"))
+        .expect("dir")
+        .flatten()
+        .filter_map(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            n.ends_with(".jsonl").then(|| format!("fixtures/otlp/{n}"))
+        })
+        .collect();
+    want.sort();
+    let v = json("diffs", &["fixtures/otlp/*.jsonl", "-l", "0"]);
+    let got: Vec<String> = v["sources"]["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| f["file"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(got, want);
+    let r = run(["diffs", "fixtures/nope/*.x"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no file matches"), "{}", r.stderr);
+}
