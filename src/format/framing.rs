@@ -177,27 +177,26 @@ pub fn objects(
                             i = end;
                             continue;
                         }
-                        // Parsed into a buffer first: when the line is not one
-                        // object after all (two glued together), the brace scanner
-                        // below frames it instead.
+                        // When the line is not one object after all (two glued
+                        // together), the parse fails before any event (the
+                        // `Reader::parse` contract) and the brace scanner below
+                        // frames it instead.
                         let loc = loc_at(i, line);
                         let parsed = private(obj, shared, |obj| {
-                            let mut held = Vec::new();
-                            let res = r.parse(obj, loc, &chunk.ctx, &mut |ev| held.push(ev));
-                            if res.is_err() {
-                                return false;
-                            }
-                            if !held.is_empty() {
+                            let mut n = 0u32;
+                            let res = r.parse(obj, loc, &chunk.ctx, &mut |mut ev| {
+                                ev.loc = Loc { sub: n, ..loc };
+                                n += 1;
+                                sink.event(&ev);
+                            });
+                            debug_assert!(
+                                res.is_ok() || n == 0,
+                                "a reader gave events of a record it then refused"
+                            );
+                            if res.is_ok() && n > 0 {
                                 counts.records += 1;
                             }
-                            for (n, mut ev) in held.drain(..).enumerate() {
-                                ev.loc = Loc {
-                                    sub: n as u32,
-                                    ..loc
-                                };
-                                sink.event(&ev);
-                            }
-                            true
+                            res.is_ok()
                         });
                         if parsed {
                             i = end;

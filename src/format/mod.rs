@@ -65,7 +65,9 @@ pub trait Reader: Sync {
         Vec::new()
     }
     /// Parses one framed record, giving each of its events to `out` (zero events
-    /// for a blank or header line). `Err(reason)` when the record cannot be read.
+    /// for a blank or header line). `Err(reason)` when the record cannot be read;
+    /// a record that returns `Err` gives no event at all (parse first, then emit),
+    /// so that framing can try the bytes another way.
     fn parse<'a>(
         &self,
         record: &'a [u8],

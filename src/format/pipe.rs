@@ -330,15 +330,6 @@ pub fn team_headers(bytes: &[u8]) -> Vec<(usize, String)> {
     out
 }
 
-/// The team of the first `# Team:` line in `head`, if any.
-pub fn team_header(head: &[u8]) -> Option<String> {
-    team_headers(head)
-        .into_iter()
-        .next()
-        .map(|h| h.1)
-        .filter(|t| !t.is_empty())
-}
-
 /// The severity mapping for pipe events (see [`Severity`]) and the failure text.
 fn classify<'a>(
     kind: &str,
