@@ -133,6 +133,73 @@ struct ChunkOut<T> {
     torn: Option<Bad>,
 }
 
+/// What one input's chunks of a run reported.
+#[derive(Default)]
+struct InputCounts {
+    records: u64,
+    prefiltered: u64,
+    malformed: u64,
+    first_bad: Vec<Bad>,
+    torn: Option<Bad>,
+}
+
+impl InputCounts {
+    /// `self` (earlier chunks) followed by `c` (later chunks of the same input).
+    fn add(&mut self, c: InputCounts) {
+        self.records += c.records;
+        self.prefiltered += c.prefiltered;
+        self.malformed += c.malformed;
+        let room = FIRST_BAD.saturating_sub(self.first_bad.len());
+        self.first_bad.extend(c.first_bad.into_iter().take(room));
+        if c.torn.is_some() {
+            self.torn = c.torn;
+        }
+    }
+}
+
+/// The merged result of a run of consecutive chunks: merged on the rayon pool
+/// as a tree (left is always the earlier run), so no merge waits on one thread
+/// for all the others and finished chunks are folded in as they arrive.
+struct Partial<T> {
+    acc: T,
+    /// Per input, in input order (a run's chunks are consecutive).
+    inputs: Vec<(u32, InputCounts)>,
+    /// (chunk index, input, lines) of every chunk.
+    chunk_lines: Vec<(u32, u32, u32)>,
+}
+
+impl<T> Partial<T> {
+    fn of(out: ChunkOut<T>) -> Partial<T> {
+        Partial {
+            acc: out.acc,
+            inputs: vec![(
+                out.input,
+                InputCounts {
+                    records: out.counts.records,
+                    prefiltered: out.counts.prefiltered,
+                    malformed: out.bad_count,
+                    first_bad: out.bad,
+                    torn: out.torn,
+                },
+            )],
+            chunk_lines: vec![(out.index, out.input, out.counts.lines)],
+        }
+    }
+
+    /// `self` (earlier chunks) followed by `b` (later chunks).
+    fn merge<A: Analysis<Acc = T>>(mut self, b: Partial<T>, analysis: &A) -> Partial<T> {
+        self.acc = analysis.merge(self.acc, b.acc);
+        for (input, c) in b.inputs {
+            match self.inputs.last_mut() {
+                Some((i, a)) if *i == input => a.add(c),
+                _ => self.inputs.push((input, c)),
+            }
+        }
+        self.chunk_lines.extend(b.chunk_lines);
+        self
+    }
+}
+
 struct ChunkSink<'s, A: Analysis> {
     analysis: &'s A,
     acc: A::Acc,
@@ -259,34 +326,34 @@ pub fn scan_with_chunk_size<A: Analysis>(
     // mapping. A truncation during a read is caught by the SIGBUS guard
     // (source::mmap). Copying per record instead of per chunk skips the bytes a
     // prefilter rules out and parses each copy while it is in cache (BENCHMARKS.md).
-    let outs: Vec<ChunkOut<A::Acc>> = chunks
+    let run = |c: &Chunk<'_>, shared: bool| {
+        Partial::of(run_chunk(
+            analysis,
+            c,
+            prefilters[c.input as usize].as_ref(),
+            shared,
+        ))
+    };
+    let whole = chunks
         .par_iter()
         .zip(mapped.par_iter())
-        .map(|(c, shared)| run_chunk(analysis, c, prefilters[c.input as usize].as_ref(), *shared))
-        .collect();
+        .map(|(c, shared)| run(c, *shared))
+        .reduce_with(|a, b| a.merge(b, analysis));
     let mut next_index = chunks.len() as u32;
     drop(chunks);
 
     let mut chunk_lines: Vec<(u32, u32, u32)> = Vec::new(); // (index, input, lines)
     let mut acc = analysis.new_acc();
-    let mut absorb = |acc: A::Acc, out: ChunkOut<A::Acc>, sources: &mut [SourceStats]| {
-        let s = &mut sources[out.input as usize];
-        s.records += out.counts.records;
-        s.prefiltered += out.counts.prefiltered;
-        s.malformed += out.bad_count;
-        for b in out.bad {
-            if s.first_bad.len() < FIRST_BAD {
-                s.first_bad.push(b);
-            }
+    let mut counts: Vec<InputCounts> = inputs.iter().map(|_| InputCounts::default()).collect();
+    let mut absorb = |acc: A::Acc, p: Partial<A::Acc>| {
+        for (input, c) in p.inputs {
+            counts[input as usize].add(c);
         }
-        if out.torn.is_some() {
-            s.torn_tail = out.torn;
-        }
-        chunk_lines.push((out.index, out.input, out.counts.lines));
-        analysis.merge(acc, out.acc)
+        chunk_lines.extend(p.chunk_lines);
+        analysis.merge(acc, p.acc)
     };
-    for out in outs {
-        acc = absorb(acc, out, &mut sources);
+    if let Some(p) = whole {
+        acc = absorb(acc, p);
     }
 
     // Streams: bounded batches of blocks; smaller blocks than for mapped files keep
@@ -341,14 +408,22 @@ pub fn scan_with_chunk_size<A: Analysis>(
                     next_index += 1;
                 }
             }
-            let outs: Vec<_> = chunks
+            let batch = chunks
                 .par_iter()
-                .map(|c| run_chunk(analysis, c, prefilters[n].as_ref(), false))
-                .collect();
-            for out in outs {
-                acc = absorb(acc, out, &mut sources);
+                .map(|c| run(c, false))
+                .reduce_with(|a, b| a.merge(b, analysis));
+            if let Some(p) = batch {
+                acc = absorb(acc, p);
             }
         }
+    }
+
+    for (s, c) in sources.iter_mut().zip(counts) {
+        s.records = c.records;
+        s.prefiltered = c.prefiltered;
+        s.malformed = c.malformed;
+        s.first_bad = c.first_bad;
+        s.torn_tail = c.torn;
     }
 
     // Notes from files that changed under the scan.

@@ -8,7 +8,13 @@
 //! answer does not depend on chunking. A task id that appears twice is one task,
 //! answered when any reply names it. Latency pairs a task with the reply matched
 //! to it; with several replies to one task, which one that is depends on where the
-//! input's chunks and files begin (the pending counts do not).
+//! input's chunks and files begin (the pending counts do not). A reply dated
+//! before its task is counted as a reply and as clock skew, and gives no latency.
+//!
+//! Merging costs what the smaller side holds, never what has been accumulated:
+//! tasks, replies and orphans are keyed by a 64-bit hash of their id, every
+//! cross-side check walks the smaller of the two sets it compares, and unions
+//! insert the smaller map into the larger.
 
 use super::{percentile, Window};
 use crate::format::{ActionSet, Needs};
@@ -36,6 +42,11 @@ struct AgentAcc {
     sent: u64,
     received: u64,
     errors: u64,
+    /// Replies matched to a task addressed to this agent.
+    replies: u64,
+    /// Of `replies`, those dated before their task.
+    skewed: u64,
+    /// Task-to-reply latencies (ns) of the replies not skewed.
     latencies: Vec<i64>,
     unread: u64,
     oldest_unread: Option<Nanos>,
@@ -53,6 +64,7 @@ struct BoardTask {
 
 #[derive(Debug, Clone)]
 struct Task {
+    id: Box<str>,
     from: Box<str>,
     to: Box<str>,
     ts: Option<Nanos>,
@@ -99,8 +111,10 @@ struct OccAcc {
 #[derive(Debug, Clone, Default)]
 pub struct QueuesAcc {
     agents: HashMap<String, AgentAcc>,
-    tasks: HashMap<Box<str>, Task>,
-    orphans: HashMap<Box<str>, Option<Nanos>>,
+    /// Tasks not (yet) answered, by id hash; an id seen twice keeps its earliest task.
+    tasks: HashMap<u64, Task>,
+    /// Replies whose task has not been read yet: id hash → reply time.
+    orphans: HashMap<u64, Option<Nanos>>,
     /// 64-bit hashes of every id a reply has named: a task whose id is here is
     /// answered, even when the same id appears again in another chunk or file.
     answered: HashSet<u64>,
@@ -126,8 +140,10 @@ pub struct AgentQueue {
     pub errors: u64,
     /// Age of its oldest pending task at the data's last event, in ms.
     pub oldest_pending_age_ms: Option<i64>,
-    /// Replies it sent to tasks.
+    /// Replies to tasks addressed to it.
     pub replies: u64,
+    /// Of `replies`, those dated before their task (clock skew): no latency.
+    pub clock_skew_replies: u64,
     /// Task-to-reply latency, median, in ms.
     pub latency_p50_ms: Option<f64>,
     /// Task-to-reply latency, 95th percentile, in ms.
@@ -174,6 +190,8 @@ pub struct QueuesReport {
     pub oldest_pending: Option<PendingTask>,
     /// Replies matched to their task.
     pub replies: u64,
+    /// Of `replies`, those dated before their task (clock skew): no latency.
+    pub clock_skew_replies: u64,
     /// Overall task-to-reply latency, median, ms.
     pub latency_p50_ms: Option<f64>,
     /// Overall task-to-reply latency, 95th percentile, ms.
@@ -204,8 +222,74 @@ fn id_hash(id: &str) -> u64 {
     rustc_hash::FxBuildHasher.hash_one(id)
 }
 
-fn latency(task: Option<Nanos>, reply: Option<Nanos>) -> Option<i64> {
-    Some(reply? - task?).filter(|d| *d >= 0)
+/// The order of tasks: time (untimed last), then where they were read.
+fn task_key(t: &Task) -> (Nanos, u32, u64) {
+    (t.ts.unwrap_or(Nanos::MAX), t.loc.file, t.loc.offset)
+}
+
+/// Counts a reply to a task sent to `to`: its latency (ns, saturating at
+/// `i64::MAX` for replies centuries later), or clock skew when it is dated
+/// before the task. Untimed ends give a reply without a latency.
+fn answer(
+    agents: &mut HashMap<String, AgentAcc>,
+    to: &str,
+    task: Option<Nanos>,
+    reply: Option<Nanos>,
+) {
+    let a = agent(agents, to);
+    a.replies += 1;
+    if let (Some(t), Some(r)) = (task, reply) {
+        if r < t {
+            a.skewed += 1;
+        } else {
+            a.latencies.push(r.saturating_sub(t));
+        }
+    }
+}
+
+/// Removes from `tasks` those whose id `answered` holds (replies read on the
+/// other side), walking the smaller of the two; an orphan reply among them is
+/// consumed and gives the pair's latency.
+fn answer_across(
+    agents: &mut HashMap<String, AgentAcc>,
+    tasks: &mut HashMap<u64, Task>,
+    answered: &HashSet<u64>,
+    orphans: &mut HashMap<u64, Option<Nanos>>,
+) {
+    let mut settle = |h: u64, t: &Task, agents: &mut HashMap<String, AgentAcc>| {
+        if let Some(r) = orphans.remove(&h) {
+            answer(agents, &t.to, t.ts, r);
+        }
+    };
+    if answered.len() <= tasks.len() {
+        for h in answered {
+            if let Some(t) = tasks.remove(h) {
+                settle(*h, &t, agents);
+            }
+        }
+    } else {
+        tasks.retain(|h, t| {
+            let hit = answered.contains(h);
+            if hit {
+                settle(*h, t, agents);
+            }
+            !hit
+        });
+    }
+}
+
+/// Inserts a task unless the map holds an earlier one with the same id hash.
+fn keep_earliest(tasks: &mut HashMap<u64, Task>, h: u64, task: Task) {
+    match tasks.entry(h) {
+        std::collections::hash_map::Entry::Occupied(mut o) => {
+            if task_key(&task) < task_key(o.get()) {
+                o.insert(task);
+            }
+        }
+        std::collections::hash_map::Entry::Vacant(v) => {
+            v.insert(task);
+        }
+    }
 }
 
 impl QueuesAcc {
@@ -264,35 +348,29 @@ impl QueuesAcc {
             }
             Action::TaskSent => {
                 if let Some(id) = ev.id.as_deref() {
-                    if let Some(reply_ts) = self.orphans.remove(id) {
-                        if let Some(l) = latency(ev.ts, reply_ts) {
-                            agent(&mut self.agents, to).latencies.push(l);
-                        }
-                    } else if !self.answered.contains(&id_hash(id)) {
-                        self.tasks.insert(
-                            id.into(),
-                            Task {
-                                from: from.into(),
-                                to: to.into(),
-                                ts: ev.ts,
-                                loc: ev.loc,
-                            },
-                        );
+                    let h = id_hash(id);
+                    if let Some(reply_ts) = self.orphans.remove(&h) {
+                        answer(&mut self.agents, to, ev.ts, reply_ts);
+                    } else if !self.answered.contains(&h) {
+                        let task = Task {
+                            id: id.into(),
+                            from: from.into(),
+                            to: to.into(),
+                            ts: ev.ts,
+                            loc: ev.loc,
+                        };
+                        keep_earliest(&mut self.tasks, h, task);
                     }
                 }
             }
             Action::TaskReplied { .. } => {
                 if let Some(parent) = ev.parent_id.as_deref() {
-                    self.answered.insert(id_hash(parent));
-                    match self.tasks.remove(parent) {
-                        Some(task) => {
-                            let a = agent(&mut self.agents, &task.to);
-                            if let Some(l) = latency(task.ts, ev.ts) {
-                                a.latencies.push(l);
-                            }
-                        }
+                    let h = id_hash(parent);
+                    self.answered.insert(h);
+                    match self.tasks.remove(&h) {
+                        Some(task) => answer(&mut self.agents, &task.to, task.ts, ev.ts),
                         None => {
-                            self.orphans.entry(parent.into()).or_insert(ev.ts);
+                            self.orphans.entry(h).or_insert(ev.ts);
                         }
                     }
                 }
@@ -350,7 +428,14 @@ impl QueuesAcc {
             a.sent += x.sent;
             a.received += x.received;
             a.errors += x.errors;
-            a.latencies.extend(x.latencies);
+            a.replies += x.replies;
+            a.skewed += x.skewed;
+            if a.latencies.len() < x.latencies.len() {
+                let small = std::mem::replace(&mut a.latencies, x.latencies);
+                a.latencies.extend(small);
+            } else {
+                a.latencies.extend(x.latencies);
+            }
             a.unread += x.unread;
             a.oldest_unread = match (a.oldest_unread, x.oldest_unread) {
                 (Some(p), Some(q)) => Some(p.min(q)),
@@ -369,37 +454,36 @@ impl QueuesAcc {
                 }
             }
         }
-        // Replies in b to tasks in a.
-        for (parent, reply_ts) in b.orphans.drain() {
-            match self.tasks.remove(&parent) {
-                Some(task) => {
-                    if let Some(l) = latency(task.ts, reply_ts) {
-                        agent(&mut self.agents, &task.to).latencies.push(l);
-                    }
-                }
-                None => {
-                    self.orphans.entry(parent).or_insert(reply_ts);
-                }
-            }
+        // Tasks of each side answered by the other: a reply read there that is
+        // still an orphan gives the pair's latency; any other reply there (to a
+        // repeated id) answers it without one. Orphans are a subset of `answered`.
+        answer_across(
+            &mut self.agents,
+            &mut self.tasks,
+            &b.answered,
+            &mut b.orphans,
+        );
+        answer_across(
+            &mut self.agents,
+            &mut b.tasks,
+            &self.answered,
+            &mut self.orphans,
+        );
+        // Unions, the smaller map into the larger. Orphans: the earlier input's
+        // reply wins (a is the earlier input).
+        if self.tasks.len() < b.tasks.len() {
+            std::mem::swap(&mut self.tasks, &mut b.tasks);
         }
-        // Tasks in a whose id b answered (a repeated id) are answered too.
-        if !b.answered.is_empty() {
-            self.tasks
-                .retain(|id, _| !b.answered.contains(&id_hash(id)));
+        for (h, t) in b.tasks.drain() {
+            keep_earliest(&mut self.tasks, h, t);
         }
-        // Tasks in b answered in a (reply read first).
-        for (id, task) in b.tasks.drain() {
-            match self.orphans.remove(&id) {
-                Some(reply_ts) => {
-                    if let Some(l) = latency(task.ts, reply_ts) {
-                        agent(&mut self.agents, &task.to).latencies.push(l);
-                    }
-                }
-                None if self.answered.contains(&id_hash(&id)) => {}
-                None => {
-                    self.tasks.insert(id, task);
-                }
+        if self.orphans.len() >= b.orphans.len() {
+            for (h, r) in b.orphans.drain() {
+                self.orphans.entry(h).or_insert(r);
             }
+        } else {
+            let earlier = std::mem::replace(&mut self.orphans, std::mem::take(&mut b.orphans));
+            self.orphans.extend(earlier);
         }
         if self.answered.len() < b.answered.len() {
             std::mem::swap(&mut self.answered, &mut b.answered);
@@ -433,7 +517,8 @@ impl QueuesAcc {
     /// The report. `list_pending` fills `pending`.
     pub fn finish(self, list_pending: bool, index: &LineIndex) -> QueuesReport {
         let as_of = self.last_ts;
-        let age = |ts: Option<Nanos>| Some((as_of? - ts?) / 1_000_000);
+        // Ages in ms, never negative (as_of is the latest time read), saturating.
+        let age = |ts: Option<Nanos>| Some(as_of?.saturating_sub(ts?).max(0) / 1_000_000);
         let mut board_per: HashMap<&str, (u64, u64)> = HashMap::default();
         let mut open_tasks = 0u64;
         let mut unowned = 0u64;
@@ -457,30 +542,28 @@ impl QueuesAcc {
                 e.1 = Some(e.1.map_or(ts, |o: Nanos| o.min(ts)));
             }
         }
-        let mut tasks: Vec<(&str, &Task)> = self.tasks.iter().map(|(k, v)| (&**k, v)).collect();
-        tasks.sort_by(|a, b| {
-            (a.1.ts.unwrap_or(i64::MAX), a.1.loc.file, a.1.loc.offset).cmp(&(
-                b.1.ts.unwrap_or(i64::MAX),
-                b.1.loc.file,
-                b.1.loc.offset,
-            ))
-        });
-        let to_pending = |(id, t): (&str, &Task)| PendingTask {
-            id: id.to_string(),
+        let mut tasks: Vec<&Task> = self.tasks.values().collect();
+        tasks.sort_by(|a, b| (task_key(a), &a.id).cmp(&(task_key(b), &b.id)));
+        let to_pending = |t: &Task| PendingTask {
+            id: t.id.to_string(),
             from: t.from.to_string(),
             to: t.to.to_string(),
             time: t.ts.map(format_rfc3339),
             age_ms: age(t.ts),
             at: index.at(&t.loc),
         };
-        let oldest_pending = tasks.first().map(|x| to_pending(*x));
+        let oldest_pending = tasks.first().map(|x| to_pending(x));
         let pending = if list_pending {
-            tasks.iter().map(|x| to_pending(*x)).collect()
+            tasks.iter().map(|x| to_pending(x)).collect()
         } else {
             Vec::new()
         };
         let ms = |v: Option<i64>| v.map(|n| (n as f64 / 1e6 * 1000.0).round() / 1000.0);
         let mut all: Vec<i64> = Vec::new();
+        let replies = self
+            .agents
+            .values()
+            .fold((0u64, 0u64), |(r, k), a| (r + a.replies, k + a.skewed));
         let mut names: Vec<String> = board_per
             .keys()
             .filter(|k| !self.agents.contains_key(**k))
@@ -508,7 +591,8 @@ impl QueuesAcc {
                     pending: p,
                     errors: a.errors,
                     oldest_pending_age_ms: age(oldest),
-                    replies: a.latencies.len() as u64,
+                    replies: a.replies,
+                    clock_skew_replies: a.skewed,
                     latency_p50_ms: ms(percentile(&a.latencies, 50.0)),
                     latency_p95_ms: ms(percentile(&a.latencies, 95.0)),
                     agent: name,
@@ -535,7 +619,8 @@ impl QueuesAcc {
             as_of: as_of.map(format_rfc3339),
             total_pending: self.tasks.len() as u64,
             oldest_pending,
-            replies: all.len() as u64,
+            replies: replies.0,
+            clock_skew_replies: replies.1,
             latency_p50_ms: ms(percentile(&all, 50.0)),
             latency_p95_ms: ms(percentile(&all, 95.0)),
             agents,

@@ -283,6 +283,25 @@ impl View for QueuesReport {
                 ms(self.latency_p95_ms)
             ),
         ));
+        if self.clock_skew_replies > 0 {
+            out.push(Block::Line(
+                Tone::Warning,
+                format!(
+                    "{} {} dated before {} task (clock skew): counted, no latency",
+                    self.clock_skew_replies,
+                    if self.clock_skew_replies == 1 {
+                        "reply"
+                    } else {
+                        "replies"
+                    },
+                    if self.clock_skew_replies == 1 {
+                        "its"
+                    } else {
+                        "their"
+                    },
+                ),
+            ));
+        }
         // A team's mailbox and task board columns appear only when there is one.
         let team =
             self.agents.iter().any(|a| a.unread > 0 || a.open_tasks > 0) || self.open_tasks > 0;

@@ -237,3 +237,78 @@ fn duplicate_task_ids_do_not_depend_on_file_boundaries() {
     let q = queues(&[a.to_str().expect("utf-8"), b.to_str().expect("utf-8")]);
     assert_eq!(q.total_pending, 0, "two files: {:?}", q.oldest_pending);
 }
+
+/// One observer agent message line (python `json.dumps` layout, key order of the writer).
+fn message(ts: &str, id: &str, from: &str, to: &str, kind: &str, parent: Option<&str>) -> String {
+    let parent = parent.map_or("null".to_string(), |p| format!("\"{p}\""));
+    format!(
+        "{{\"timestamp\": \"{ts}\", \"change_type\": \"added\", \"entity_type\": \"agent_message\", \"data\": {{\"message_id\": \"{id}\", \"source_agent\": \"{from}\", \"target_agent\": \"{to}\", \"message_type\": \"{kind}\", \"priority\": \"normal\", \"payload\": {{}}, \"trace_id\": null, \"span_id\": null, \"parent_message_id\": {parent}, \"reason\": null, \"timestamp\": \"{ts}\", \"ttl_seconds\": null}}}}\n"
+    )
+}
+
+#[test]
+fn a_reply_dated_before_its_task_is_counted_as_clock_skew_and_ages_never_go_negative() {
+    // Timestamps at both ends of the range oracle represents (1677-09-21 to 2262-04-11):
+    // their difference does not fit an i64 of nanoseconds.
+    let lines = [
+        message("2262-04-10T00:00:00", "t1", "Lead", "Worker", "task", None),
+        message(
+            "1678-01-01T00:00:00",
+            "r1",
+            "Worker",
+            "Lead",
+            "result",
+            Some("t1"),
+        ),
+        message("1678-01-02T00:00:00", "t2", "Lead", "Worker", "task", None),
+        message(
+            "2262-04-11T00:00:00",
+            "h",
+            "Lead",
+            "Worker",
+            "heartbeat",
+            None,
+        ),
+        message("1678-01-03T00:00:00", "t3", "Lead", "Worker", "task", None),
+        message(
+            "2262-04-11T00:00:00",
+            "r3",
+            "Worker",
+            "Lead",
+            "result",
+            Some("t3"),
+        ),
+    ];
+    let path = target_tmp("queues-clock-skew.jsonl");
+    write_atomic(&path, lines.concat().as_bytes());
+    let p = path.to_str().unwrap();
+    for threads in ["1", "2"] {
+        let v = json("queues", &[p, "--threads", threads]);
+        let d = &v["data"];
+        // Two replies name a task: both count, the one dated first is skew.
+        assert_eq!(d["replies"], 2, "{d}");
+        assert_eq!(d["clock_skew_replies"], 1, "{d}");
+        assert_eq!(d["total_pending"], 1, "{d}");
+        let worker = d["agents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["agent"] == "Worker")
+            .expect("worker row");
+        assert_eq!(worker["clock_skew_replies"], 1);
+        let age = worker["oldest_pending_age_ms"].as_i64().expect("an age");
+        assert!(age > 0, "age {age}");
+        let p95 = d["latency_p95_ms"].as_f64().expect("a latency");
+        assert!(p95 > 0.0, "latency {p95}");
+        // Nothing in the table is negative either.
+        let table = ok(["queues", p, "--threads", threads]);
+        let negative = table
+            .split_whitespace()
+            .any(|w| w.starts_with('-') && w[1..].starts_with(|c: char| c.is_ascii_digit()));
+        assert!(!negative, "{table}");
+        assert!(
+            table.contains("1 reply dated before its task (clock skew)"),
+            "{table}"
+        );
+    }
+}
