@@ -5,6 +5,11 @@ use oracle_monitor::{app, cli::Cli, error::ExitStatus};
 use std::io::{BufWriter, ErrorKind, Write};
 use std::process::ExitCode;
 
+/// mimalloc: the scan builds and frees many small strings and maps per chunk on
+/// every thread, where glibc's allocator spent 10-15% of the cycles (BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,

@@ -12,6 +12,7 @@ pub mod agent_team;
 pub mod framing;
 pub mod hook;
 pub mod lax;
+pub mod lazy;
 pub mod otlp;
 pub mod pipe;
 pub mod summary;
