@@ -19,29 +19,96 @@ use std::path::PathBuf;
 #[command(name = "oracle", version, about, max_term_width = 100)]
 pub struct Cli {
     /// Output format.
-    #[arg(long, short = 'f', global = true, value_enum, default_value_t = FormatArg::Table)]
+    #[arg(long, short = 'f', global = true, help_heading = GLOBAL, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
     /// Colour: auto (on a TTY without NO_COLOR), always, never.
-    #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
+    #[arg(long, global = true, help_heading = GLOBAL, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
     /// Worker threads (default: all cores). Output is identical for any value.
-    #[arg(long, short = 'j', global = true, value_name = "N")]
+    #[arg(long, short = 'j', global = true, help_heading = GLOBAL, value_name = "N")]
     pub threads: Option<usize>,
     /// Force the input format instead of detecting it from content.
-    #[arg(long, global = true, value_enum)]
+    #[arg(long, global = true, help_heading = GLOBAL, value_enum)]
     pub input_format: Option<InputFormatArg>,
     /// Exit with status 2 when any record cannot be read.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub strict: bool,
     /// Count durations in time flags back from the wall clock, not the data's last event.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub now: bool,
     /// Mask API keys, tokens and passwords in the output (any format); the count goes to stderr.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub redact: bool,
     /// The subcommand.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The examples section of each subcommand's `--help`.
+mod examples {
+    macro_rules! with_times {
+        ($e:expr) => {
+            concat!($e, "\n\n", "Times (--after/--since, --before/--until): RFC 3339 (2026-02-13T14:30:00Z), naive ISO in UTC (2026-02-13T14:30:00), a date (2026-02-13), or a duration back from the data's last event (90s, 10m, 2h, 1d, 1h30m; --now: from the wall clock).")
+        };
+    }
+    pub const DIAGNOSE: &str = "Examples:
+  oracle diagnose                         this project's Claude Code sessions (or ./telemetry_data)
+  oracle diagnose logs/ --fail-on error   CI gate: exit 1 on an error finding
+  oracle diagnose --format json logs/     for programs (schema: oracle schema diagnose)";
+    pub const ERRORS: &str = with_times!(
+        "Examples:
+  oracle errors logs/ --since 10m                the last ten minutes of the data
+  oracle errors -s critical,error -a Coder logs/ one agent, two severities
+  oracle errors --by message logs/               grouped by message (numbers masked)
+  oracle errors --fail-on error --format json .  CI: exit 1 when an error is found"
+    );
+    pub const DIFFS: &str = with_times!(
+        "Examples:
+  oracle diffs telemetry_data/ -l 20             the 20 newest changes
+  oracle diffs --entity-type error --since 1h .  error entities of the last hour"
+    );
+    pub const REPLAY: &str = with_times!(
+        "Examples:
+  oracle replay logs/ --since 5m          the timeline of the last five minutes (newest N kept)
+  oracle replay --at 2026-02-09T11:35:00 telemetry_data/   the state at an instant"
+    );
+    pub const QUEUES: &str = with_times!(
+        "Examples:
+  oracle queues telemetry_data/           pending tasks and reply latency per agent
+  oracle queues --pending --format json . every pending task, oldest first"
+    );
+    pub const COST: &str = with_times!(
+        "Examples:
+  oracle cost                             this project's sessions, by session
+  oracle cost --by model --since 1d       the last day of the data, by model
+  oracle cost --all-projects --by project --format json"
+    );
+    pub const AGENTS: &str = with_times!(
+        "Examples:
+  oracle agents                           the delegation tree of this project's sessions
+  oracle agents --session ID --depth 2    one session, two levels
+  oracle agents --format json | jq '.data.nodes[] | select(.status == \"failed\")'"
+    );
+    pub const SCHEMA: &str = "Examples:
+  oracle schema errors > errors.schema.json";
+    pub const COMPLETIONS: &str = "Examples:
+  oracle completions bash > ~/.local/share/bash-completion/completions/oracle
+  oracle completions zsh > ~/.zfunc/_oracle";
+    pub const MAN: &str = "Examples:
+  oracle man > ~/.local/share/man/man1/oracle.1";
+    pub const SKILL: &str = "Examples:
+  oracle skill install              ~/.claude/skills/oracle-monitor/SKILL.md
+  oracle skill install --project    ./.claude/skills/oracle-monitor/SKILL.md";
+}
+
+/// The help heading of the flags every subcommand takes.
+const GLOBAL: &str = "Global options";
+
+/// `--limit`: a whole number, 0 or more, with our words when it is not.
+fn parse_count(v: &str) -> std::result::Result<usize, String> {
+    v.trim()
+        .parse::<usize>()
+        .map_err(|_| format!("expected a whole number, 0 or more (e.g. 20), not {v:?}"))
 }
 
 /// Most memory a compiled `--grep` pattern may take (bytes): a pathological
@@ -95,26 +162,37 @@ pub enum InputFormatArg {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// One screen that says what is wrong, with ranked findings and next commands.
+    #[command(after_help = examples::DIAGNOSE)]
     Diagnose(DiagnoseArgs),
     /// Error-like events across all formats, newest first.
+    #[command(after_help = examples::ERRORS)]
     Errors(ErrorsArgs),
     /// Every change or event, newest first.
+    #[command(after_help = examples::DIFFS)]
     Diffs(DiffsArgs),
     /// A chronological timeline across all inputs, or the state at an instant.
+    #[command(after_help = examples::REPLAY)]
     Replay(ReplayArgs),
     /// Per-agent traffic, pending tasks, reply latency and queue occupancy.
+    #[command(after_help = examples::QUEUES)]
     Queues(QueuesArgs),
     /// Tokens and USD by session, agent, model, day or project (one count per API response).
+    #[command(after_help = examples::COST)]
     Cost(CostArgs),
     /// The delegation tree: who spawned whom, with own and rolled-up calls, errors, time and cost.
+    #[command(after_help = examples::AGENTS)]
     Agents(AgentsArgs),
     /// Print the JSON Schema of a command's `--format json` output.
+    #[command(after_help = examples::SCHEMA)]
     Schema(SchemaArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = examples::COMPLETIONS)]
     Completions(CompletionsArgs),
     /// Print the man page (roff).
+    #[command(after_help = examples::MAN)]
     Man,
     /// Install the bundled Claude Code skill (SKILL.md).
+    #[command(after_help = examples::SKILL)]
     Skill(SkillArgs),
 }
 
@@ -236,7 +314,7 @@ pub struct ErrorsArgs {
     #[command(flatten)]
     pub time: TimeArgs,
     /// Most events (or groups) to show.
-    #[arg(long, short = 'l', default_value_t = 30, value_name = "N")]
+    #[arg(long, short = 'l', default_value_t = 30, value_name = "N", allow_negative_numbers = true, value_parser = parse_count)]
     pub limit: usize,
     /// Group and count instead of listing.
     #[arg(long, value_enum)]
@@ -283,7 +361,7 @@ pub struct DiffsArgs {
     #[command(flatten)]
     pub time: TimeArgs,
     /// Most events to show.
-    #[arg(long, short = 'l', default_value_t = 50, value_name = "N")]
+    #[arg(long, short = 'l', default_value_t = 50, value_name = "N", allow_negative_numbers = true, value_parser = parse_count)]
     pub limit: usize,
     /// Input paths.
     #[command(flatten)]
@@ -303,7 +381,7 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "TIME", conflicts_with_all = ["after", "before"])]
     pub at: Option<String>,
     /// Most events to show (oldest first).
-    #[arg(long, short = 'l', default_value_t = 100, value_name = "N")]
+    #[arg(long, short = 'l', default_value_t = 100, value_name = "N", allow_negative_numbers = true, value_parser = parse_count)]
     pub limit: usize,
     /// Input paths.
     #[command(flatten)]

@@ -9,7 +9,7 @@
 pub mod redact;
 pub mod views;
 
-use crate::model::Format;
+use crate::model::{Format, Severity};
 use crate::scan::{describe_bad, LineIndex, SourceStats};
 use crate::source::Skipped;
 use schemars::JsonSchema;
@@ -188,8 +188,10 @@ pub enum Tone {
 /// A piece of table output.
 #[derive(Debug, Clone)]
 pub enum Block {
-    /// A line of text.
+    /// A line of text (clipped to the width).
     Line(Tone, String),
+    /// A line never clipped: a command to copy and run.
+    Whole(Tone, String),
     /// A table; `empty` is printed instead when there are no rows.
     Table {
         /// Column headers.
@@ -308,6 +310,7 @@ fn write_block(block: &Block, style: &Style, out: &mut dyn Write) -> io::Result<
             let clipped = crate::format::summary::clip(&line, style.width.max(20));
             writeln!(out, "{}", paint(style, *tone, &clipped))
         }
+        Block::Whole(tone, text) => writeln!(out, "{}", paint(style, *tone, &escape(text))),
         Block::Table {
             headers,
             rows,
@@ -317,13 +320,21 @@ fn write_block(block: &Block, style: &Style, out: &mut dyn Write) -> io::Result<
                 return writeln!(out, "{}", paint(style, Tone::Dim, empty));
             }
             use tabled::settings::{object::Columns, Modify, Style as TStyle, Width};
-            let cells: Vec<Vec<String>> = rows
+            let mut cells: Vec<Vec<String>> = rows
                 .iter()
                 .map(|r| r.iter().map(|c| escape(c).into_owned()).collect())
                 .collect();
-            let widths = fit_columns(headers, &cells, style.width.max(40));
+            let width = style.width.max(40);
+            let (mut headers, below) = move_locations_below(headers, &mut cells, width);
+            shorten_headers(&mut headers, &cells, width);
+            let headers = &headers;
+            let widths = fit_columns(headers, &cells, width);
+            let severity = headers.iter().position(|h| h == "severity");
+            let sev_cells: Vec<Option<String>> = cells
+                .iter()
+                .map(|r| severity.and_then(|i| r.get(i).cloned()))
+                .collect();
             // Locations are cut from the left, so the file name and line stay.
-            let mut cells = cells;
             for (i, w) in widths.iter().enumerate() {
                 if let (Some(w), "at" | "file") = (w, headers[i].as_str()) {
                     for r in &mut cells {
@@ -347,12 +358,176 @@ fn write_block(block: &Block, style: &Style, out: &mut dyn Write) -> io::Result<
                     t.with(Modify::new(Columns::new(i..=i)).with(Width::truncate(*w).suffix("…")));
                 }
             }
-            for line in t.to_string().lines() {
-                writeln!(out, "{}", line.trim_end())?;
+            let text = t.to_string();
+            let mut lines = text.lines();
+            let header = lines.next().unwrap_or("").trim_end();
+            writeln!(out, "{header}")?;
+            // Where the severity column starts (in characters; headers are plain ASCII).
+            let sev_at = severity.and_then(|i| header.find(headers[i].as_str()));
+            for (k, line) in lines.enumerate() {
+                let line = line.trim_end();
+                match (sev_at, sev_cells.get(k).cloned().flatten()) {
+                    (Some(at), Some(cell)) if style.color => {
+                        writeln!(out, "{}", paint_severity(style, line, at, &cell))?
+                    }
+                    _ => writeln!(out, "{line}")?,
+                }
+                if let Some(moved) = below.get(k) {
+                    // The location is last: it is cut from the left, the kind stays.
+                    let at = match moved.rsplit_once("  ") {
+                        Some((kind, loc)) => {
+                            let room = width.saturating_sub(6 + kind.chars().count()).max(12);
+                            format!("{kind}  {}", clip_left(loc, room))
+                        }
+                        None => clip_left(moved, width.saturating_sub(4)),
+                    };
+                    writeln!(out, "{}", paint(style, Tone::Dim, &format!("  ↳ {at}")))?;
+                }
             }
             Ok(())
         }
     }
+}
+
+/// Colours the severity word of a table line that starts at character `at`
+/// (left as it is when the line does not hold `cell` there, e.g. after wide
+/// characters in an earlier column).
+fn paint_severity(style: &Style, line: &str, at: usize, cell: &str) -> String {
+    let start = line.char_indices().nth(at).map(|(b, _)| b);
+    let Some(start) = start.filter(|b| line[*b..].starts_with(cell)) else {
+        return line.to_string();
+    };
+    let tone = match Severity::parse(cell) {
+        Some(Severity::Critical) => Tone::Critical,
+        Some(Severity::Error) => Tone::Error,
+        Some(Severity::Warning) => Tone::Warning,
+        _ => return line.to_string(),
+    };
+    let end = start + cell.len();
+    format!(
+        "{}{}{}",
+        &line[..start],
+        paint(style, tone, cell),
+        &line[end..]
+    )
+}
+
+/// Short forms of long headers over narrow columns (numbers, durations).
+const SHORT_HEADERS: [(&str, &str); 9] = [
+    ("oldest pending", "oldest"),
+    ("oldest unread", "unread age"),
+    ("in progress", "in prog"),
+    ("tool calls", "tools"),
+    ("cache read", "c.read"),
+    ("cache write", "c.write"),
+    ("duration", "dur"),
+    ("pending", "pend"),
+    ("errors", "errs"),
+];
+
+/// Each column's natural width: its widest cell or header, in characters.
+fn natural_widths(headers: &[String], cells: &[Vec<String>]) -> Vec<usize> {
+    (0..headers.len())
+        .map(|i| {
+            cells
+                .iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| c.chars().count())
+                .chain([headers[i].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect()
+}
+
+/// The width a table takes at its natural column widths (light style).
+fn natural_width(headers: &[String], cells: &[Vec<String>]) -> usize {
+    natural_widths(headers, cells).iter().map(|w| w + 2).sum()
+}
+
+/// Replaces long headers by their short forms, one at a time, while the table
+/// is wider than `width`.
+fn shorten_headers(headers: &mut [String], cells: &[Vec<String>], width: usize) {
+    for (long, short) in SHORT_HEADERS {
+        if natural_width(headers, cells) <= width {
+            return;
+        }
+        for h in headers.iter_mut().filter(|h| h.as_str() == long) {
+            *h = short.to_string();
+        }
+    }
+}
+
+/// Whether a table laid out in one line per row would be poor at `width`: wider
+/// than the terminal even after cutting what may be cut (ids are never cut), or
+/// its text column (summary, message) cut to fewer than 24 characters.
+fn too_narrow(headers: &[String], cells: &[Vec<String>], width: usize) -> bool {
+    if natural_width(headers, cells) <= width {
+        return false;
+    }
+    let fitted = fit_columns(headers, cells, width);
+    let natural = natural_widths(headers, cells);
+    let total: usize = (0..headers.len())
+        .map(|i| fitted[i].unwrap_or(natural[i]) + 2)
+        .sum();
+    let text_cut = (0..headers.len()).any(|i| {
+        matches!(headers[i].as_str(), "summary" | "message" | "example")
+            && fitted[i].is_some_and(|w| w < natural[i].min(24))
+    });
+    total > width || text_cut
+}
+
+/// When a table does not fit in `width`, columns move out of it onto a line
+/// below each row (as compilers print `--> file:line`): first the location
+/// (`at`) with the record kind, so the text gets the room, then models, then
+/// ids, which are never cut. Returns the headers left and the moved text by row,
+/// in the order id, kind, models, location (the location last: it is the one
+/// cut, from the left).
+fn move_locations_below(
+    headers: &[String],
+    cells: &mut [Vec<String>],
+    width: usize,
+) -> (Vec<String>, Vec<String>) {
+    let keep = |moved: &[&str]| -> Vec<usize> {
+        (0..headers.len())
+            .filter(|i| !moved.contains(&headers[*i].as_str()))
+            .collect()
+    };
+    let width_of = |cols: &[usize]| {
+        let h: Vec<String> = cols.iter().map(|i| headers[*i].clone()).collect();
+        let c: Vec<Vec<String>> = cells
+            .iter()
+            .map(|r| cols.iter().filter_map(|i| r.get(*i).cloned()).collect())
+            .collect();
+        natural_width(&h, &c)
+    };
+    let order = ["id", "kind", "models", "at"];
+    if !headers.iter().any(|h| order.contains(&h.as_str())) || !too_narrow(headers, cells, width) {
+        return (headers.to_vec(), Vec::new());
+    }
+    let mut moved: Vec<&str> = vec!["at", "kind"];
+    for next in ["models", "id"] {
+        if width_of(&keep(&moved)) > width {
+            moved.push(next);
+        }
+    }
+    let kept = keep(&moved);
+    let below = cells
+        .iter_mut()
+        .map(|r| {
+            let parts: Vec<String> = order
+                .iter()
+                .filter_map(|name| headers.iter().position(|h| h == name))
+                .filter(|i| moved.contains(&headers[*i].as_str()))
+                .filter_map(|i| r.get(i).cloned())
+                .filter(|c| !c.is_empty())
+                .collect();
+            let left: Vec<String> = kept.iter().filter_map(|i| r.get(*i).cloned()).collect();
+            *r = left;
+            parts.join("  ")
+        })
+        .collect();
+    (kept.iter().map(|i| headers[*i].clone()).collect(), below)
 }
 
 /// Column headers whose values are identifiers or times: never cut (an id that

@@ -365,9 +365,21 @@ impl View for QueuesReport {
             ));
         }
         if !self.pending.is_empty() {
+            // All sent on one UTC day: the time of day only, the day in the heading.
+            let day = {
+                let mut days = self
+                    .pending
+                    .iter()
+                    .filter_map(|p| p.time.as_deref()?.get(..10));
+                let first = days.next();
+                first.filter(|f| days.all(|d| d == *f))
+            };
             out.push(Block::Line(
                 Tone::Heading,
-                format!("Pending tasks ({})", self.pending.len()),
+                match day {
+                    Some(d) => format!("Pending tasks ({}), sent on {d} (UTC)", self.pending.len()),
+                    None => format!("Pending tasks ({})", self.pending.len()),
+                },
             ));
             out.push(Block::Table {
                 headers: ["sent", "age", "from", "to", "id", "at"]
@@ -378,7 +390,10 @@ impl View for QueuesReport {
                     .iter()
                     .map(|p| {
                         vec![
-                            short_time(&p.time),
+                            match (day, p.time.as_deref()) {
+                                (Some(_), Some(t)) => t.get(11..23).unwrap_or(t).to_string(),
+                                _ => short_time(&p.time),
+                            },
                             p.age_ms
                                 .map_or("-".into(), |m| format_duration(m * 1_000_000)),
                             p.from.clone(),
@@ -737,7 +752,7 @@ impl View for DiagnoseReport {
                     sev_tone(Some(f.severity)),
                     format!("  [{}] {}", f.severity.name(), f.title),
                 ));
-                out.push(Block::Line(Tone::Dim, format!("      next: {}", f.next)));
+                out.push(Block::Whole(Tone::Dim, format!("      next: {}", f.next)));
             }
         }
         out

@@ -23,5 +23,6 @@ mod replay;
 mod schema;
 mod skill;
 mod team;
+mod terminal;
 mod transcript;
 mod untimed;
