@@ -22,6 +22,8 @@ fn main() -> ExitCode {
             });
         }
     };
+    // A progress bar for long scans, on a terminal only (never for programs).
+    oracle_monitor::scan::show_progress(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(64 << 10, stdout.lock());
     let mut err = std::io::stderr();

@@ -17,6 +17,58 @@ use std::io::Read;
 /// Block size in bytes for streamed inputs (stdin, FIFOs).
 pub const STREAM_BLOCK_BYTES: usize = 1 << 20;
 
+/// Whether scans draw a progress bar on stderr (set once by the binary when
+/// stderr is a terminal; off for programs, pipes and tests).
+static PROGRESS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Turns the stderr progress bar of long scans on or off.
+pub fn show_progress(on: bool) {
+    PROGRESS.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// A progress bar (indicatif) over the bytes of mapped inputs, drawn on stderr
+/// only once a scan has run for a second, and cleared when it ends.
+struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    fn start(total: u64) -> Progress {
+        if !PROGRESS.load(std::sync::atomic::Ordering::Relaxed) || total == 0 {
+            return Progress(None);
+        }
+        let pb = indicatif::ProgressBar::with_draw_target(
+            Some(total),
+            indicatif::ProgressDrawTarget::hidden(),
+        );
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{spinner} scanning {bar:30} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        ) {
+            pb.set_style(style);
+        }
+        let later = pb.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            if !later.is_finished() {
+                later.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(8));
+            }
+        });
+        Progress(Some(pb))
+    }
+
+    fn inc(&self, n: u64) {
+        if let Some(pb) = &self.0 {
+            pb.inc(n);
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(pb) = &self.0 {
+            pb.finish_and_clear();
+        }
+    }
+}
+
 /// How many bad-record locations are kept per input for the report.
 pub const FIRST_BAD: usize = 5;
 
@@ -326,13 +378,12 @@ pub fn scan_with_chunk_size<A: Analysis>(
     // mapping. A truncation during a read is caught by the SIGBUS guard
     // (source::mmap). Copying per record instead of per chunk skips the bytes a
     // prefilter rules out and parses each copy while it is in cache (BENCHMARKS.md).
+    let progress = Progress::start(chunks.iter().map(|c| c.bytes.len() as u64).sum());
     let run = |c: &Chunk<'_>, shared: bool| {
-        Partial::of(run_chunk(
-            analysis,
-            c,
-            prefilters[c.input as usize].as_ref(),
-            shared,
-        ))
+        let pre = prefilters[c.input as usize].as_ref();
+        let p = Partial::of(run_chunk(analysis, c, pre, shared));
+        progress.inc(c.bytes.len() as u64);
+        p
     };
     let whole = chunks
         .par_iter()
