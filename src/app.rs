@@ -7,7 +7,7 @@
 use crate::analysis::agents::{AgentsQuery, AgentsReport};
 use crate::analysis::cost::{CostQuery, CostReport};
 use crate::analysis::diagnose::{DiagnoseQuery, DiagnoseReport};
-use crate::analysis::diffs::{DiffsQuery, DiffsReport};
+use crate::analysis::diffs::{DiffsQuery, DiffsReport, UnfinishedTools};
 use crate::analysis::errors::{ErrorsQuery, ErrorsReport};
 use crate::analysis::queues::{QueuesQuery, QueuesReport};
 use crate::analysis::replay::{ReplayQuery, ReplayReport};
@@ -204,14 +204,25 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
         }
         Job::Diffs {
             entity_type,
+            unfinished,
             window: w,
             limit,
         } => {
+            // --unfinished: a first pass finds the tool calls never ended.
+            let tool_ids = if *unfinished {
+                spool_streams(&mut found)?;
+                let ids = scan(&mut found.inputs, &UnfinishedTools, !cfg.strict).acc;
+                Some(std::sync::Arc::new(ids.unfinished()))
+            } else {
+                None
+            };
             let q = DiffsQuery {
                 entity_type: entity_type.clone(),
                 window: window(w),
                 limit: *limit,
+                tool_ids,
             };
+            echo.unfinished = *unfinished;
             echo_window(&mut echo, &q.window);
             echo.entity_type = entity_type.clone();
             echo.limit = Some(*limit as u64);

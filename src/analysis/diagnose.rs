@@ -862,7 +862,7 @@ impl DiagnoseAcc {
                 } else {
                     format!("{incomplete} tool call(s) started but never got a result")
                 },
-                cmd(&format!("diffs --entity-type={}", shell_word(&word))),
+                cmd("diffs --unfinished"),
                 incomplete,
             );
         }

@@ -1,12 +1,15 @@
-//! `diffs`: every change or event, optionally of one entity/event type, newest first.
+//! `diffs`: every change or event, optionally of one entity/event type, newest first;
+//! with `--unfinished`, only the tool calls that started and never got a result.
 
 use super::{Keep, Kept, Window};
-use crate::format::Needs;
-use crate::model::{Event, Record};
+use crate::format::{ActionSet, Needs};
+use crate::model::{Action, Event, Record};
 use crate::scan::{Analysis, LineIndex};
+use rustc_hash::FxHashSet as HashSet;
 use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The typed `diffs` query.
 #[derive(Debug, Clone)]
@@ -18,6 +21,68 @@ pub struct DiffsQuery {
     pub window: Window,
     /// Most events to list.
     pub limit: usize,
+    /// Only the starts of these tool calls (tool-use ids), from [`UnfinishedTools`].
+    pub tool_ids: Option<Arc<HashSet<Box<str>>>>,
+}
+
+/// The first pass of `diffs --unfinished`: tool calls (by tool-use id) that
+/// started and never ended anywhere in the data (the rule of diagnose's
+/// "never got a result" finding).
+pub struct UnfinishedTools;
+
+/// Tool-use ids started, and ended.
+#[derive(Default)]
+pub struct ToolIds {
+    started: HashSet<Box<str>>,
+    ended: HashSet<Box<str>>,
+}
+
+impl ToolIds {
+    /// The ids started and never ended.
+    pub fn unfinished(self) -> HashSet<Box<str>> {
+        let ended = self.ended;
+        self.started
+            .into_iter()
+            .filter(|id| !ended.contains(id))
+            .collect()
+    }
+}
+
+impl Analysis for UnfinishedTools {
+    type Acc = ToolIds;
+    fn new_acc(&self) -> ToolIds {
+        ToolIds::default()
+    }
+    fn observe(&self, acc: &mut ToolIds, ev: &Event<'_>) {
+        let Some(id) = ev.id.as_deref() else { return };
+        match ev.action {
+            Action::ToolStarted { .. } if !acc.started.contains(id) => {
+                acc.started.insert(id.into());
+            }
+            Action::ToolEnded { .. } if !acc.ended.contains(id) => {
+                acc.ended.insert(id.into());
+            }
+            _ => {}
+        }
+    }
+    fn merge(&self, mut a: ToolIds, mut b: ToolIds) -> ToolIds {
+        for (x, y) in [
+            (&mut a.started, &mut b.started),
+            (&mut a.ended, &mut b.ended),
+        ] {
+            if x.len() < y.len() {
+                std::mem::swap(x, y);
+            }
+            x.extend(y.drain());
+        }
+        a
+    }
+    fn needs(&self) -> Needs {
+        Needs {
+            actions: ActionSet::TOOLS,
+            ..Needs::default()
+        }
+    }
 }
 
 /// The `diffs` report.
@@ -49,6 +114,12 @@ impl Analysis for DiffsQuery {
         }
     }
     fn observe(&self, acc: &mut DiffsAcc, ev: &Event<'_>) {
+        if let Some(ids) = &self.tool_ids {
+            let started = matches!(ev.action, Action::ToolStarted { .. });
+            if !started || !ev.id.as_deref().is_some_and(|id| ids.contains(id)) {
+                return;
+            }
+        }
         if let Some(t) = &self.entity_type {
             if ev.kind != t.as_str() && ev.status != t.as_str() {
                 return;
@@ -81,6 +152,13 @@ impl Analysis for DiffsQuery {
     }
     /// With `-e TYPE`, only events of that kind or status.
     fn needs(&self) -> Needs {
+        if self.tool_ids.is_some() {
+            return Needs {
+                actions: ActionSet::TOOLS,
+                kind: self.entity_type.clone(),
+                ..Needs::default()
+            };
+        }
         match &self.entity_type {
             Some(t) => Needs {
                 kind: Some(t.clone()),

@@ -357,6 +357,9 @@ pub struct DiffsArgs {
     /// Only this entity type (time machine), event type (pipe, hook) or status / message type / hook event, exactly.
     #[arg(long, short = 'e', value_name = "TYPE")]
     pub entity_type: Option<String>,
+    /// Only tool calls that started and never got a result (the calls diagnose counts).
+    #[arg(long)]
+    pub unfinished: bool,
     /// Time window.
     #[command(flatten)]
     pub time: TimeArgs,
@@ -556,6 +559,8 @@ pub enum Job {
     Diffs {
         /// Type filter.
         entity_type: Option<String>,
+        /// Only unfinished tool calls.
+        unfinished: bool,
         /// Window.
         window: TimeWindow,
         /// Limit.
@@ -777,6 +782,7 @@ impl Cli {
             Command::Diffs(a) => (
                 Job::Diffs {
                     entity_type: a.entity_type,
+                    unfinished: a.unfinished,
                     window: TimeWindow::parse(&a.time)?,
                     limit: a.limit,
                 },

@@ -84,6 +84,8 @@ pub struct QueryEcho {
     pub fail_on: Option<String>,
     /// `queues --pending`.
     pub pending: bool,
+    /// `diffs --unfinished`.
+    pub unfinished: bool,
 }
 
 /// The `sources` block: what was read, and what could not be.

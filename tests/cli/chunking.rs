@@ -518,6 +518,7 @@ fn reports(
             entity_type,
             window: Window::default(),
             limit,
+            tool_ids: None,
         };
         let r = scan_with_chunk_size(&mut found.inputs, &q, chunk, prefilter);
         let rep = r.acc.finish(&r.index);

@@ -304,3 +304,88 @@ fn mixed_window_spans_formats() {
         .all(|r| r.time.as_deref() >= Some("2026-02-13T14:34:50")));
     assert!(e.data.total >= 2);
 }
+
+/// Tool-use ids of every transcript line under `dir`: (started, ended), read
+/// from the raw records (`tool_use` blocks, and `tool_result` blocks naming them).
+fn tool_ids(dir: &std::path::Path) -> (Vec<String>, std::collections::HashSet<String>) {
+    let mut started = Vec::new();
+    let mut ended = std::collections::HashSet::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read fixture dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            if p.extension().and_then(|x| x.to_str()) != Some("jsonl") {
+                continue;
+            }
+            for line in std::fs::read_to_string(&p).expect("read").lines() {
+                let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+                    continue;
+                };
+                let Some(blocks) = v["message"]["content"].as_array() else {
+                    continue;
+                };
+                for b in blocks {
+                    match b["type"].as_str() {
+                        Some("tool_use") => started.extend(b["id"].as_str().map(String::from)),
+                        Some("tool_result") => {
+                            ended.extend(b["tool_use_id"].as_str().map(String::from))
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    (started, ended)
+}
+
+#[test]
+fn unfinished_lists_exactly_the_tool_calls_diagnose_counts() {
+    let dir = root().join("fixtures/transcripts");
+    let (started, ended) = tool_ids(&dir);
+    let mut open: Vec<String> = started
+        .into_iter()
+        .filter(|id| !ended.contains(id))
+        .collect();
+    open.sort();
+    open.dedup();
+    assert!(!open.is_empty(), "the fixture has an unfinished call");
+    let v = json("diffs", &["--unfinished", "fixtures/transcripts"]);
+    assert_eq!(v["data"]["total"], open.len() as u64, "{v}");
+    assert_eq!(v["query"]["unfinished"], true);
+    let d = json("diagnose", &["fixtures/transcripts"]);
+    let finding = d["data"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["title"]
+                .as_str()
+                .is_some_and(|s| s.contains("never got a result"))
+        })
+        .expect("the finding");
+    let title = finding["title"].as_str().unwrap();
+    assert!(
+        title.starts_with(&format!("{} tool call(s)", open.len())),
+        "{finding}"
+    );
+    assert!(
+        finding["next"]
+            .as_str()
+            .unwrap()
+            .contains("diffs --unfinished"),
+        "{finding}"
+    );
+    // The listed records are those calls: each one's line holds its id.
+    for r in v["data"]["diffs"].as_array().unwrap() {
+        let file = r["file"].as_str().unwrap();
+        let line = r["line"].as_u64().unwrap() as usize;
+        let text = std::fs::read_to_string(root().join(file)).unwrap();
+        let raw = text.lines().nth(line - 1).unwrap();
+        assert!(open.iter().any(|id| raw.contains(id.as_str())), "{raw}");
+    }
+}
