@@ -207,3 +207,50 @@ fn diagnose_shows_the_top_of_the_same_tree() {
         }
     }
 }
+
+#[test]
+fn observer_task_messages_give_orchestrator_to_worker_edges() {
+    // Expected parents, from the raw file: each agent that was sent a task hangs
+    // under the sender of its earliest task (by time, then line).
+    let text = std::fs::read_to_string(root().join(DIFF)).expect("fixture");
+    let mut first: BTreeMap<String, (String, usize, String)> = BTreeMap::new();
+    let mut agents = std::collections::BTreeSet::new();
+    for (n, line) in text.lines().enumerate() {
+        let Ok(v) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        let d = &v["data"];
+        if v["entity_type"] != "agent_message" {
+            continue;
+        }
+        let (Some(from), Some(to)) = (d["source_agent"].as_str(), d["target_agent"].as_str())
+        else {
+            continue;
+        };
+        agents.insert(from.to_string());
+        agents.insert(to.to_string());
+        if d["message_type"] != "task" || from == to {
+            continue;
+        }
+        let ts = v["timestamp"].as_str().unwrap_or("").to_string();
+        let e = first
+            .entry(to.to_string())
+            .or_insert((ts.clone(), n, from.to_string()));
+        if (ts.as_str(), n) < (e.0.as_str(), e.1) {
+            *e = (ts, n, from.to_string());
+        }
+    }
+    assert!(first.len() >= 3, "the fixture delegates to several workers");
+    let nodes = by_id(&nodes(&[DIFF]));
+    for a in &agents {
+        let node = nodes.get(a).unwrap_or_else(|| panic!("{a} is a node"));
+        let want = first.get(a).map(|f| f.2.as_str());
+        assert_eq!(node["parent"].as_str(), want, "{a}: {node}");
+    }
+    // Every root is an agent nobody tasked.
+    for (id, n) in &nodes {
+        if n["parent"].is_null() {
+            assert!(!first.contains_key(id), "{id} was tasked but has no parent");
+        }
+    }
+}
