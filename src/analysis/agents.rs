@@ -13,7 +13,9 @@ use super::usage::UsageAcc;
 use super::Window;
 use crate::format::ActionSet;
 use crate::model::{
-    sort_key, time::format_rfc3339, Action, AgentKind, Event, Nanos, SortKey, Tokens,
+    sort_key,
+    time::{elapsed_ms, format_rfc3339},
+    Action, AgentKind, Event, Nanos, SortKey, Tokens,
 };
 use crate::pricing::{self, PriceTable};
 use crate::scan::{Analysis, LineIndex};
@@ -550,7 +552,7 @@ impl AgentsAcc {
                 None => {
                     let recent = match (n.last, last) {
                         (Some(l), Some(end)) => {
-                            end.saturating_sub(l) <= q.running_within_ms.saturating_mul(1_000_000)
+                            elapsed_ms(l, end).is_some_and(|d| d <= q.running_within_ms)
                         }
                         _ => false,
                     };
@@ -575,11 +577,7 @@ impl AgentsAcc {
                     .unwrap_or_default(),
                 start: n.first.map(format_rfc3339),
                 end: n.last.map(format_rfc3339),
-                duration_ms: n
-                    .first
-                    .zip(n.last)
-                    .and_then(|(f, l)| l.checked_sub(f))
-                    .map(|d| d / 1_000_000),
+                duration_ms: n.first.zip(n.last).and_then(|(f, l)| elapsed_ms(f, l)),
                 status,
                 children: children.get(id).map_or(0, |c| c.len() as u64),
                 own: round(own(id)),

@@ -9,8 +9,8 @@ use super::queues::{Occupancy, QueuesAcc};
 use super::replay::SnapshotRef;
 use super::usage::UsageAcc;
 use crate::model::{
-    time::format_rfc3339, Action, AgentKind, Event, Loc, Nanos, Severity, SnapshotCounts,
-    TestScope, Tokens,
+    time::{elapsed_ms, format_rfc3339},
+    Action, AgentKind, Event, Loc, Nanos, Severity, SnapshotCounts, TestScope, Tokens,
 };
 use crate::scan::{Analysis, LineIndex, SourceStats};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -745,7 +745,7 @@ impl DiagnoseAcc {
                         "agent '{}' has {} pending task(s), oldest {}",
                         s.agent,
                         s.pending,
-                        crate::model::time::format_duration(old * 1_000_000)
+                        crate::model::time::format_duration_ms(old)
                     ),
                     cmd("queues --pending"),
                     s.pending,
@@ -761,7 +761,7 @@ impl DiagnoseAcc {
                         "agent '{}' has {} unread message(s), oldest {}",
                         a.agent,
                         a.unread,
-                        crate::model::time::format_duration(old.saturating_mul(1_000_000))
+                        crate::model::time::format_duration_ms(old)
                     ),
                     cmd("queues"),
                     a.unread,
@@ -880,11 +880,7 @@ impl DiagnoseAcc {
                     session: id.to_string(),
                     first: s.first.map(format_rfc3339),
                     last: s.last.map(format_rfc3339),
-                    duration_ms: s
-                        .first
-                        .zip(s.last)
-                        .and_then(|(f, l)| l.checked_sub(f))
-                        .map(|d| d / 1_000_000),
+                    duration_ms: s.first.zip(s.last).and_then(|(f, l)| elapsed_ms(f, l)),
                     events: s.events,
                     orphan: s.main_events == 0 && s.spawns,
                     prompts: s.prompts,
@@ -1018,7 +1014,10 @@ impl DiagnoseAcc {
             span: Span {
                 first: self.first.map(format_rfc3339),
                 last: self.last.map(format_rfc3339),
-                duration_ms: self.first.zip(self.last).map(|(f, l)| (l - f) / 1_000_000),
+                duration_ms: self
+                    .first
+                    .zip(self.last)
+                    .and_then(|(f, l)| elapsed_ms(f, l)),
             },
             sessions_total,
             sessions,

@@ -8,7 +8,7 @@ use crate::analysis::diffs::DiffsReport;
 use crate::analysis::errors::ErrorsReport;
 use crate::analysis::queues::QueuesReport;
 use crate::analysis::replay::ReplayReport;
-use crate::model::{time::format_duration, Record, Severity};
+use crate::model::{time::format_duration_ms, Record, Severity};
 use serde_json::Value;
 
 fn items<T: serde::Serialize>(v: &[T]) -> Vec<Value> {
@@ -98,7 +98,7 @@ fn record_rows(records: &[Record], with_severity: bool) -> (Vec<String>, Vec<Vec
 }
 
 fn ms(v: Option<f64>) -> String {
-    v.map_or_else(|| "-".into(), |x| format_duration((x * 1e6) as i64))
+    v.map_or_else(|| "-".into(), |x| format_duration_ms(x as i64))
 }
 
 impl View for ErrorsReport {
@@ -313,7 +313,7 @@ impl View for QueuesReport {
                         a.received.to_string(),
                         a.pending.to_string(),
                         a.oldest_pending_age_ms
-                            .map_or("-".into(), |m| format_duration(m.saturating_mul(1_000_000))),
+                            .map_or("-".into(), format_duration_ms),
                         a.errors.to_string(),
                         ms(a.latency_p50_ms),
                         ms(a.latency_p95_ms),
@@ -321,9 +321,8 @@ impl View for QueuesReport {
                     if team {
                         row.push(a.unread.to_string());
                         row.push(
-                            a.oldest_unread_age_ms.map_or("-".into(), |m| {
-                                format_duration(m.saturating_mul(1_000_000))
-                            }),
+                            a.oldest_unread_age_ms
+                                .map_or("-".into(), format_duration_ms),
                         );
                         row.push(if a.in_progress_tasks > 0 {
                             format!("{} ({} active)", a.open_tasks, a.in_progress_tasks)
@@ -360,8 +359,7 @@ impl View for QueuesReport {
                     .map(|p| {
                         vec![
                             short_time(&p.time),
-                            p.age_ms
-                                .map_or("-".into(), |m| format_duration(m * 1_000_000)),
+                            p.age_ms.map_or("-".into(), format_duration_ms),
                             p.from.clone(),
                             p.to.clone(),
                             p.id.clone(),
@@ -441,9 +439,7 @@ impl View for DiagnoseReport {
                     "Span: {} → {} ({})",
                     short_time(&self.span.first),
                     short_time(&self.span.last),
-                    self.span
-                        .duration_ms
-                        .map_or("-".into(), |d| format_duration(d * 1_000_000))
+                    self.span.duration_ms.map_or("-".into(), format_duration_ms)
                 ),
             ));
         } else {
@@ -513,9 +509,7 @@ impl View for DiagnoseReport {
                                 .as_deref()
                                 .and_then(|t| t.get(5..16))
                                 .map_or("untimed".into(), |t| t.replace('T', " ")),
-                            s.duration_ms.map_or("-".into(), |d| {
-                                format_duration(d.saturating_mul(1_000_000))
-                            }),
+                            s.duration_ms.map_or("-".into(), format_duration_ms),
                             group_digits(s.events),
                             s.subagents.to_string(),
                             if s.incomplete_tool_calls > 0 {
@@ -881,8 +875,7 @@ impl View for AgentsReport {
                 format!("{prefix}{}", n.id),
                 what,
                 n.models.join(" "),
-                n.duration_ms
-                    .map_or("-".into(), |d| format_duration(d.saturating_mul(1_000_000))),
+                n.duration_ms.map_or("-".into(), format_duration_ms),
                 status.to_string(),
                 t.tool_calls.to_string(),
                 t.errors.to_string(),

@@ -289,3 +289,34 @@ fn quoted_globs_are_expanded() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("no file matches"), "{}", r.stderr);
 }
+
+/// Nanoseconds of an RFC 3339 instant, computed independently of oracle.
+fn nanos(t: &str) -> i128 {
+    time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+        .expect("test time")
+        .unix_timestamp_nanos()
+}
+
+#[test]
+fn spans_across_the_whole_time_range_are_exact_and_never_negative() {
+    // A spawn in 1678 and a heartbeat in 2262, both accepted by the parser: their
+    // difference in nanoseconds overflows an i64 (a panic in debug builds).
+    let (t0, t1) = ("1678-01-01T00:00:00.000Z", "2262-04-10T00:00:03.000Z");
+    let log = format!(
+        "# Team: t\n{t0} | lifecycle | a1 | spawned | {{\"parent\":\"root\"}}\n\
+         {t1} | lifecycle | a1 | heartbeat | {{}}\n"
+    );
+    let path = target_tmp("range-span.log");
+    write_atomic(&path, log.as_bytes());
+    let want = ((nanos(t1) - nanos(t0)) / 1_000_000) as i64;
+    let p = path.to_str().unwrap();
+    let d = json("diagnose", &[p]);
+    assert_eq!(d["data"]["span"]["duration_ms"], want);
+    let a = json("agents", &[p]);
+    assert_eq!(a["data"]["nodes"][0]["duration_ms"], want, "{a}");
+    for cmd in ["diagnose", "agents", "replay"] {
+        let out = ok([cmd, p]);
+        assert!(!out.contains("-2") && !out.contains("-9"), "{cmd}: {out}");
+        assert!(out.contains(&format!("{}d", want / 86_400_000)) || cmd == "replay");
+    }
+}
