@@ -9,7 +9,7 @@
 //! agent received (observer files: orchestrator → worker). An edge that would
 //! close a cycle is dropped. Usage is deduplicated and priced as `cost` does.
 
-use super::usage::UsageAcc;
+use super::usage::{add_usd, round_usd, UsageAcc};
 use super::Window;
 use crate::format::ActionSet;
 use crate::model::{
@@ -82,11 +82,8 @@ impl NodeTotals {
         self.errors += o.errors;
         self.responses += o.responses;
         self.tokens = self.tokens.add(&o.tokens);
-        self.cost_usd = match (self.cost_usd, o.cost_usd) {
-            (Some(a), Some(b)) => Some(a + b),
-            (a, b) => a.or(b),
-        };
-        self.unpriced_tokens += o.unpriced_tokens;
+        self.cost_usd = add_usd(self.cost_usd, o.cost_usd);
+        self.unpriced_tokens = self.unpriced_tokens.saturating_add(o.unpriced_tokens);
     }
 }
 
@@ -395,12 +392,15 @@ impl AgentsAcc {
             t.tokens = t.tokens.add(&s.tokens);
             match a.model.as_deref().and_then(|m| q.prices.price(m, a.day)) {
                 Some(p) => {
-                    t.cost_usd = Some(t.cost_usd.unwrap_or(0.0) + pricing::cost(&s.tokens, p))
+                    t.cost_usd = add_usd(
+                        Some(t.cost_usd.unwrap_or(0.0)),
+                        Some(pricing::cost(&s.tokens, p)),
+                    )
                 }
                 None if s.tokens.total() == 0 => {}
                 None => match s.cost_usd {
-                    Some(c) => t.cost_usd = Some(t.cost_usd.unwrap_or(0.0) + c),
-                    None => t.unpriced_tokens += s.tokens.total(),
+                    Some(c) => t.cost_usd = add_usd(Some(t.cost_usd.unwrap_or(0.0)), Some(c)),
+                    None => t.unpriced_tokens = t.unpriced_tokens.saturating_add(s.tokens.total()),
                 },
             }
             if let Some(m) = a.model.as_deref() {
@@ -594,6 +594,6 @@ impl AgentsAcc {
 }
 
 fn round(mut t: NodeTotals) -> NodeTotals {
-    t.cost_usd = t.cost_usd.map(|c| (c * 1e6).round() / 1e6);
+    t.cost_usd = t.cost_usd.map(round_usd);
     t
 }

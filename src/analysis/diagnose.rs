@@ -1055,7 +1055,7 @@ impl DiagnoseAcc {
                     by_kind: u.tokens,
                     tokens: u.tokens.total(),
                     token_events: u.responses,
-                    cost_usd: (u.cost_usd.unwrap_or(0.0) * 1e6).round() / 1e6,
+                    cost_usd: super::usage::round_usd(u.cost_usd.unwrap_or(0.0)),
                 }
             },
             scope_violations: self.scope_violations,

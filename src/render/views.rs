@@ -450,7 +450,7 @@ impl View for DiagnoseReport {
         }
         if !self.sessions.is_empty() {
             let n = |f: fn(&crate::analysis::diagnose::SessionSummary) -> u64| {
-                self.sessions.iter().map(f).sum::<u64>()
+                self.sessions.iter().map(f).fold(0u64, u64::saturating_add)
             };
             let open = n(|s| s.incomplete_tool_calls);
             let mut parts = Vec::new();
@@ -674,7 +674,7 @@ impl View for DiagnoseReport {
                 Tone::Plain,
                 format!(
                     "Usage: {} tokens from {} response(s){}{}",
-                    group_digits(u.tokens),
+                    token_total(u.tokens),
                     u.token_events,
                     if parts.len() > 1 {
                         format!(" ({})", parts.join(", "))
@@ -682,7 +682,7 @@ impl View for DiagnoseReport {
                         String::new()
                     },
                     if u.cost_usd > 0.0 {
-                        format!(", ${:.4} as logged", u.cost_usd)
+                        format!(", {} as logged", dollars(u.cost_usd, 4))
                     } else {
                         String::new()
                     }
@@ -737,7 +737,28 @@ pub fn group_digits(n: u64) -> String {
 
 /// `$1.2346`, or `unpriced` when there is no price.
 fn usd(v: Option<f64>) -> String {
-    v.map_or_else(|| "unpriced".into(), |c| format!("${c:.4}"))
+    v.map_or_else(|| "unpriced".into(), |c| dollars(c, 4))
+}
+
+/// `$12.3457` (with `places` decimals); `$1.235e15` beyond a trillion; a total
+/// that saturated at `f64::MAX` says so.
+fn dollars(c: f64, places: usize) -> String {
+    if crate::analysis::usage::saturated_usd(Some(c)) {
+        format!("${c:.3e} (saturated)")
+    } else if c >= 1e12 {
+        format!("${c:.3e}")
+    } else {
+        format!("${c:.places$}")
+    }
+}
+
+/// A token total with digits grouped; one that saturated at `u64::MAX` says so.
+fn token_total(n: u64) -> String {
+    if crate::analysis::usage::saturated_tokens(n) {
+        format!("{} (saturated)", group_digits(n))
+    } else {
+        group_digits(n)
+    }
 }
 
 impl View for CostReport {
@@ -753,7 +774,7 @@ impl View for CostReport {
                 "Cost by {by}: {} over {} response(s), {} tokens (prices: {})",
                 usd(t.cost_usd),
                 group_digits(t.responses),
-                group_digits(t.total_tokens),
+                token_total(t.total_tokens),
                 self.prices
             ),
         )];
@@ -776,11 +797,13 @@ impl View for CostReport {
                 if self.by != CostBy::Model {
                     row.push(r.models.join(" "));
                 }
-                row.push(group_digits(r.tokens.input + r.tokens.other));
+                row.push(group_digits(r.tokens.input.saturating_add(r.tokens.other)));
                 row.push(group_digits(r.tokens.output));
                 row.push(group_digits(r.tokens.cache_read));
                 row.push(group_digits(
-                    r.tokens.cache_write_5m + r.tokens.cache_write_1h,
+                    r.tokens
+                        .cache_write_5m
+                        .saturating_add(r.tokens.cache_write_1h),
                 ));
                 row.push(if r.unpriced_tokens > 0 && r.cost_usd.is_some() {
                     format!("{} + unpriced", usd(r.cost_usd))
@@ -811,6 +834,7 @@ fn si(n: u64) -> String {
         0..=9_999 => n.to_string(),
         10_000..=999_999 => format!("{:.1}k", n as f64 / 1e3),
         1_000_000..=999_999_999 => format!("{:.1}M", n as f64 / 1e6),
+        _ if crate::analysis::usage::saturated_tokens(n) => "max (saturated)".into(),
         _ => format!("{:.1}G", n as f64 / 1e9),
     }
 }
@@ -880,8 +904,7 @@ impl View for AgentsReport {
                 t.tool_calls.to_string(),
                 t.errors.to_string(),
                 si(t.tokens.total()),
-                t.cost_usd
-                    .map_or_else(|| "-".into(), |c| format!("${c:.2}")),
+                t.cost_usd.map_or_else(|| "-".into(), |c| dollars(c, 2)),
             ]);
         }
         out.push(Block::Table {

@@ -320,3 +320,62 @@ fn spans_across_the_whole_time_range_are_exact_and_never_negative() {
         assert!(out.contains(&format!("{}d", want / 86_400_000)) || cmd == "replay");
     }
 }
+
+#[test]
+fn token_and_cost_totals_saturate_and_bad_counters_are_malformed() {
+    // Two responses of 1e19 input tokens (their sum overflows a u64) and 1e308
+    // USD each (their sum is infinite); a negative token count and a negative cost.
+    let big = 10_000_000_000_000_000_000u64;
+    let usage = |n: u32, agent: &str, tokens: &str, cost: &str| {
+        format!(
+            "2026-02-13T10:00:0{n}.000Z | resource | {agent} | token_usage | \
+             {{\"input_tokens\":{tokens},\"output_tokens\":1,\"model\":\"sonnet\",\"cost_estimate_usd\":{cost}}}\n"
+        )
+    };
+    let log = format!(
+        "# Team: t\n{}{}{}{}",
+        usage(1, "a1", &big.to_string(), "1e308"),
+        usage(2, "a2", &big.to_string(), "1e308"),
+        usage(3, "a3", "-5", "0.5"),
+        usage(4, "a4", "7", "-3"),
+    );
+    let path = target_tmp("counters.log");
+    write_atomic(&path, log.as_bytes());
+    let p = path.to_str().unwrap();
+    let want_tokens = big.checked_add(big).map_or(u64::MAX, |t| t + 2);
+    for cmd in ["cost", "agents", "diagnose"] {
+        let v = json(cmd, &[p]); // validated against the schema: no null cost
+        let f = &v["sources"]["files"][0];
+        assert_eq!(f["malformed"], 2, "{cmd}: {f}");
+        let bad: Vec<u64> = f["first_malformed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| line_of(m.as_str().unwrap().split(' ').next().unwrap()))
+            .collect();
+        assert_eq!(bad, [4, 5], "{cmd}");
+    }
+    let c = json("cost", &[p]);
+    assert_eq!(c["data"]["total"]["total_tokens"], want_tokens);
+    for key in ["cost_usd", "logged_cost_usd"] {
+        let usd = c["data"]["total"][key]
+            .as_f64()
+            .expect("a number, not null");
+        assert!(usd.is_finite() && usd >= 1e308, "{key}: {usd}");
+    }
+    assert!(c["data"]["notes"].to_string().contains("saturated"));
+    let d = json("diagnose", &[p]);
+    assert_eq!(d["data"]["usage"]["tokens"], want_tokens);
+    let r = run(["cost", p]);
+    assert!(
+        r.stdout.contains("saturated") && !r.stdout.contains("inf"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stderr.contains("input_tokens is negative"),
+        "{}",
+        r.stderr
+    );
+    assert!(!ok(["agents", p]).contains("inf"));
+}
