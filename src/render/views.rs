@@ -3,7 +3,7 @@
 use super::{Block, Sources, Tone, View};
 use crate::analysis::agents::{AgentsReport, NodeStatus};
 use crate::analysis::cost::{CostBy, CostReport};
-use crate::analysis::diagnose::DiagnoseReport;
+use crate::analysis::diagnose::{named_list, DiagnoseReport};
 use crate::analysis::diffs::DiffsReport;
 use crate::analysis::errors::ErrorsReport;
 use crate::analysis::queues::QueuesReport;
@@ -544,12 +544,15 @@ impl View for DiagnoseReport {
                     if a.failed_agents.is_empty() {
                         String::new()
                     } else {
-                        format!(" ({})", a.failed_agents.join(", "))
+                        format!(" ({})", named_list(&a.failed_agents, a.failed as usize))
                     },
                     if a.never_finished.is_empty() {
                         String::new()
                     } else {
-                        format!("; never finished: {}", a.never_finished.join(", "))
+                        format!(
+                            "; never finished: {}",
+                            named_list(&a.never_finished, a.never_finished_total as usize)
+                        )
                     }
                 ),
             ));
@@ -632,12 +635,16 @@ impl View for DiagnoseReport {
                         String::new()
                     } else {
                         format!(
-                            " ({})",
+                            " ({}{})",
                             q.stuck
                                 .iter()
                                 .map(|s| format!("{} {}", s.agent, s.pending))
                                 .collect::<Vec<_>>()
-                                .join(", ")
+                                .join(", "),
+                            match q.stuck_total.saturating_sub(q.stuck.len() as u64) {
+                                0 => String::new(),
+                                more => format!(" and {more} more"),
+                            }
                         )
                     },
                     ms(q.latency_p95_ms)

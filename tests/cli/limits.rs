@@ -379,3 +379,77 @@ fn token_and_cost_totals_saturate_and_bad_counters_are_malformed() {
     );
     assert!(!ok(["agents", p]).contains("inf"));
 }
+
+#[test]
+fn diagnose_is_bounded_whatever_the_number_of_agents() {
+    // n agents spawned and never finished, n spawned and failed: the report names
+    // the first few of each and counts them all, in table and JSON form.
+    let n = 20_000;
+    let mut log = String::from("# Team: t\n");
+    for i in 0..n {
+        log += &format!("2026-02-13T10:00:01.000Z | lifecycle | run-{i} | spawned | {{}}\n");
+        log += &format!("2026-02-13T10:00:01.000Z | lifecycle | bad-{i} | spawned | {{}}\n");
+        log += &format!("2026-02-13T10:00:02.000Z | lifecycle | bad-{i} | failed | {{}}\n");
+    }
+    let path = target_tmp("many-agents.log");
+    write_atomic(&path, log.as_bytes());
+    let p = path.to_str().unwrap();
+    let table = ok(["diagnose", p]);
+    assert!(table.len() < 8_000, "{} bytes", table.len());
+    assert!(table.lines().count() < 40);
+    assert!(table.contains(&format!("{n} agents were spawned but never finished")));
+    let v = json("diagnose", &[p]);
+    assert!(v.to_string().len() < 20_000);
+    let a = &v["data"]["agents"];
+    assert_eq!(a["failed"], n);
+    assert_eq!(a["never_finished_total"], n);
+    assert!(a["failed_agents"].as_array().unwrap().len() <= 10);
+    assert!(a["never_finished"].as_array().unwrap().len() <= 10);
+    let failed = v["data"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["title"].as_str().unwrap().contains("failed"))
+        .expect("a failed-agents finding");
+    assert!(failed["next"]
+        .as_str()
+        .unwrap()
+        .contains("errors --by agent"));
+    let title = failed["title"].as_str().unwrap();
+    assert!(title.ends_with(&format!("and {} more", n - 10)), "{title}");
+}
+
+#[test]
+fn diagnose_sums_up_agents_with_pending_tasks_beyond_the_first_few() {
+    // n agents each sent a task two hours before the last record, none replied.
+    let n = 300;
+    let msg = |id: &str, to: &str, kind: &str, t: &str| {
+        format!(
+            "{{\"timestamp\": \"2026-02-09T{t}\", \"change_type\": \"added\", \"entity_type\": \"agent_message\", \
+             \"data\": {{\"message_id\": \"{id}\", \"source_agent\": \"Orch\", \"target_agent\": \"{to}\", \
+             \"message_type\": \"{kind}\", \"payload\": {{}}, \"timestamp\": \"2026-02-09T{t}\"}}}}\n"
+        )
+    };
+    let mut log: String = (0..n)
+        .map(|i| msg(&format!("m{i}"), &format!("w{i:04}"), "task", "10:00:00"))
+        .collect();
+    log += &msg("z", "w0000", "status", "12:00:00");
+    let path = target_tmp("many-pending.jsonl");
+    write_atomic(&path, log.as_bytes());
+    let v = json("diagnose", &[path.to_str().unwrap()]);
+    let q = &v["data"]["queues"];
+    assert_eq!(q["total_pending"], n);
+    assert_eq!(q["stuck_total"], n);
+    assert!(q["stuck"].as_array().unwrap().len() <= 10);
+    let titles: Vec<&str> = v["data"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["title"].as_str().unwrap())
+        .collect();
+    assert!(titles.len() <= 12, "{titles:?}");
+    let named = titles.iter().filter(|t| t.starts_with("agent 'w")).count();
+    assert_eq!(named, 10);
+    let rest = format!("{} more agent(s) have {} pending task(s)", n - 10, n - 10);
+    assert!(titles.iter().any(|t| t.starts_with(&rest)), "{titles:?}");
+}
