@@ -1772,3 +1772,51 @@ fn paths_named_by_the_data_are_never_opened() {
     use std::os::unix::fs::FileTypeExt;
     assert!(md.file_type().is_fifo());
 }
+
+/// `json.dumps(obj, indent=0)`: one key a line, nested objects at column 0.
+fn indent0(v: &Value) -> String {
+    let mut out = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"");
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
+    serde::Serialize::serialize(v, &mut ser).expect("serialise");
+    String::from_utf8(out).expect("utf-8") + "\n"
+}
+
+#[test]
+fn hook_records_with_nested_objects_at_column_zero_are_read_whole() {
+    // Each record nests objects at column 0 (array elements, a value on its own
+    // line), as Python's json.dumps(obj, indent=0) writes them.
+    let n = 200;
+    let ids: Vec<String> = (0..n).map(|i| format!("t{i}")).collect();
+    let text: String = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let rec: Value = serde_json::from_str(&hook(id, i as u64)).expect("hook");
+            let mut rec = rec;
+            rec["hooks"] = serde_json::json!([{"name": "a"}, {"name": "b", "x": [{"y": 1}]}]);
+            indent0(&rec)
+        })
+        .collect();
+    assert!(text.contains("[\n{\n"), "nested objects at column 0");
+    let dir = tmp("indent0-");
+    let p = dir.path().join("hooks.json");
+    std::fs::write(&p, &text).expect("write");
+    let (v, got) = listed_ids(&[s(&p)], "/tool_use_id");
+    let f = only_file(&v);
+    assert_eq!(count(f, "records"), n as u64);
+    assert_eq!(count(f, "malformed"), 0, "{f}");
+    let mut got = got;
+    got.sort();
+    let mut want = ids.clone();
+    want.sort();
+    assert_eq!(got, want);
+    // Through stdin too (stream blocks end at record boundaries).
+    let r = run_stdin(
+        ["diffs", "-l", "1000000", "--format", "json", "-"],
+        text.into_bytes(),
+    );
+    let v = parse_validated("diffs", &r.stdout);
+    assert_eq!(v["data"]["diffs"].as_array().unwrap().len(), n);
+    assert_eq!(count(only_file(&v), "malformed"), 0);
+}
