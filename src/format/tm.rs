@@ -260,14 +260,15 @@ mod fast {
             }
         }
 
-        /// A JSON string without escapes: its text.
+        /// A JSON string without escapes (nor raw control bytes, which JSON
+        /// forbids in strings): its text.
         fn string(&mut self) -> Option<&'a str> {
             if self.b.get(self.i) != Some(&b'"') {
                 return None;
             }
             let start = self.i + 1;
             let end = start + memchr::memchr2(b'"', b'\\', &self.b[start..])?;
-            if self.b[end] != b'"' {
+            if self.b[end] != b'"' || self.b[start..end].iter().any(|c| *c < 0x20) {
                 return None;
             }
             self.i = end + 1;
@@ -333,6 +334,10 @@ mod fast {
         if tail == payload_start || line[tail - 1] != b'}' {
             return None;
         }
+        // The payload is not decoded, but it must be JSON as the general path
+        // would require (no raw control bytes, balanced, one value): a line the
+        // general path refuses is never read here.
+        serde_json::from_slice::<serde::de::IgnoredAny>(&line[payload_start..tail]).ok()?;
         let mut t = Cur {
             b: line,
             s: text,
@@ -674,6 +679,31 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(ev.parent_id.as_deref(), Some("RIGHT"));
+    }
+
+    #[test]
+    fn the_fast_path_refuses_what_the_general_path_refuses() {
+        let line = |payload: &str, source: &str| {
+            format!(
+                "{{\"timestamp\": \"2026-02-09T11:30:12\", \"change_type\": \"added\", \"entity_type\": \"agent_message\", \"data\": {{\"message_id\": \"m1\", \"source_agent\": \"{source}\", \"target_agent\": \"B\", \"message_type\": \"task\", \"priority\": \"normal\", \"payload\": {payload}, \"trace_id\": null, \"span_id\": null, \"parent_message_id\": null, \"reason\": \"\", \"timestamp\": \"x\", \"ttl_seconds\": 5}}}}"
+            )
+        };
+        let good = line("{\"q\": \"ok\"}", "A");
+        assert!(fast::agent_message(good.as_bytes(), Loc::default()).is_some());
+        for bad in [
+            line("{not json at all}", "A"),
+            line("{\"q\": \"raw \u{1} control\"}", "A"),
+            line("{\"q\": \"tab\there\"}", "A"),
+            line("{\"q\": 1} {\"r\": 2}", "A"),
+            line("{\"q\": ]}", "A"),
+            line("{}", "A\u{7}B"),
+            line("{}", "A\u{1b}[2J"),
+        ] {
+            let b = bad.as_bytes();
+            assert!(general(b).is_none(), "the general path refuses {bad:?}");
+            assert!(fast::agent_message(b, Loc::default()).is_none(), "{bad:?}");
+            assert!(parse_diff(b, Loc::default()).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -1820,3 +1820,41 @@ fn hook_records_with_nested_objects_at_column_zero_are_read_whole() {
     assert_eq!(v["data"]["diffs"].as_array().unwrap().len(), n);
     assert_eq!(count(only_file(&v), "malformed"), 0);
 }
+
+#[test]
+fn observer_lines_in_its_own_layout_are_checked_like_any_other() {
+    // The observer's agent-message layout has a fast path; a line in that layout
+    // that is not JSON (a payload that is not JSON, raw control bytes in a string)
+    // is malformed there as everywhere, also under --strict.
+    let line = |payload: &str, source: &str| {
+        format!(
+            "{{\"timestamp\": \"2026-02-09T11:30:12\", \"change_type\": \"added\", \"entity_type\": \"agent_message\", \"data\": {{\"message_id\": \"m1\", \"source_agent\": \"{source}\", \"target_agent\": \"B\", \"message_type\": \"task\", \"priority\": \"normal\", \"payload\": {payload}, \"trace_id\": null, \"span_id\": null, \"parent_message_id\": null, \"reason\": \"\", \"timestamp\": \"x\", \"ttl_seconds\": 5}}}}"
+        )
+    };
+    let lines = [
+        line("{\"q\": \"fine\"}", "A"),
+        line("{this is not json}", "A"),
+        line("{\"q\": \"raw \u{1} byte\"}", "A"),
+        line("{}", "A\u{1b}[2J"),
+        line("{\"q\": \"fine too\"}", "C"),
+    ];
+    // Ground truth: what a JSON parser accepts.
+    let bad: Vec<u64> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| serde_json::from_str::<Value>(l).is_err())
+        .map(|(i, _)| i as u64 + 1)
+        .collect();
+    assert_eq!(bad, [2, 3, 4]);
+    let dir = tmp("observer-fast-");
+    let p = dir.path().join("diff_time_machine.jsonl");
+    std::fs::write(&p, text(&lines)).expect("write");
+    let v = json("diffs", &[s(&p)]);
+    let f = only_file(&v);
+    assert_eq!(count(f, "records"), 2);
+    assert_eq!(count(f, "malformed"), 3);
+    assert_eq!(bad_lines(f), bad);
+    let r = run(["diffs", "--strict", s(&p)]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains(&format!("{}:2", s(&p))), "{}", r.stderr);
+}
