@@ -575,6 +575,47 @@ impl Config {
 }
 
 impl Cli {
+    /// Parses an argument vector (the program name first), as
+    /// `Cli::try_parse_from`, except that clap's error messages, which echo the
+    /// offending argument, echo it escaped as data is escaped
+    /// ([`crate::render::escape`]): `--format $'\e[2J\a'` cannot clear the
+    /// terminal. The arguments that parse are never altered.
+    ///
+    /// Errors: clap's error (usage, unknown flag, bad value; also `--help` and
+    /// `--version`, which clap reports as errors that go to stdout).
+    pub fn parse_args(args: Vec<std::ffi::OsString>) -> std::result::Result<Cli, clap::Error> {
+        let err = match Cli::try_parse_from(&args) {
+            Ok(cli) => return Ok(cli),
+            Err(e) => e,
+        };
+        let escaped: Vec<String> = args
+            .iter()
+            .map(|a| crate::render::escape(&a.to_string_lossy()).into_owned())
+            .collect();
+        let unsafe_arg = args
+            .iter()
+            .zip(&escaped)
+            .any(|(a, e)| a.to_str() != Some(e));
+        if !err.use_stderr() || !unsafe_arg {
+            return Err(err);
+        }
+        // The same arguments, escaped, fail in the same place and say so safely.
+        match Cli::try_parse_from(&escaped) {
+            Err(e) if e.kind() == err.kind() => Err(e),
+            // Escaping changed the outcome: say what failed, in our words.
+            _ => Err(clap::Error::raw(
+                err.kind(),
+                format!(
+                    "{}\n",
+                    crate::render::escape(err.to_string().trim_end())
+                        .replace("\\n", "\n")
+                        .trim_start_matches("error: ")
+                ),
+            )
+            .with_cmd(&<Cli as clap::CommandFactory>::command())),
+        }
+    }
+
     /// Validates and converts the parsed flags.
     ///
     /// Errors: [`Error::BadArg`] for values clap cannot check (times, regexes,

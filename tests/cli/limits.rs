@@ -453,3 +453,59 @@ fn diagnose_sums_up_agents_with_pending_tasks_beyond_the_first_few() {
     let rest = format!("{} more agent(s) have {} pending task(s)", n - 10, n - 10);
     assert!(titles.iter().any(|t| t.starts_with(&rest)), "{titles:?}");
 }
+
+/// `s` without the SGR sequences (`ESC [ digits ; m`) clap styles its messages with.
+fn strip_sgr(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("\x1b[") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        let n = after
+            .find(|c: char| !(c.is_ascii_digit() || c == ';'))
+            .unwrap_or(after.len());
+        if after[n..].starts_with('m') {
+            rest = &after[n + 1..];
+        } else {
+            out.push_str("\x1b[");
+            rest = after;
+        }
+    }
+    out + rest
+}
+
+#[test]
+fn argument_values_echoed_in_usage_errors_are_escaped() {
+    for args in [
+        vec!["diagnose", "--format", "\x1b[2J\x07", "x"],
+        vec!["diagnose", "--bogus\x1b]8;;http://x\x07", "x"],
+        vec!["\x1b[31mdiagnose"],
+        vec!["errors", "-s", "\u{202e}critical", "x"],
+    ] {
+        // Styled as on a terminal (clap honours CLICOLOR_FORCE): only clap's own
+        // styling sequences may reach stderr, never the argument's bytes.
+        let mut c = command();
+        c.env("CLICOLOR_FORCE", "1").args(&args);
+        let r = run_cmd(c);
+        assert_eq!(r.code, 2, "{args:?}");
+        let plain = strip_sgr(&r.stderr);
+        assert!(
+            !plain.contains(['\x1b', '\x07', '\u{202e}']),
+            "{args:?}: {plain:?}"
+        );
+        let bad = args
+            .iter()
+            .find(|a| a.contains(['\x1b', '\u{202e}']))
+            .unwrap();
+        let escaped: String = bad
+            .chars()
+            .map(|ch| match ch {
+                '\x1b' | '\x07' | '\u{202e}' => format!("\\u{{{:x}}}", ch as u32),
+                c => c.to_string(),
+            })
+            .collect();
+        assert!(plain.contains(&escaped), "{args:?}: {plain}");
+    }
+    // Help and valid arguments are untouched.
+    assert!(ok(["--help"]).contains("Usage"));
+}
