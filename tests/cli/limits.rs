@@ -509,3 +509,38 @@ fn argument_values_echoed_in_usage_errors_are_escaped() {
     // Help and valid arguments are untouched.
     assert!(ok(["--help"]).contains("Usage"));
 }
+
+#[test]
+fn tables_and_lines_fit_the_terminal_by_display_width() {
+    // Wide (CJK) agent names, categories and messages of every length, so that
+    // cuts fall on each column of a wide character.
+    let mut log = String::from("# Team: t\n");
+    for i in 0..12 {
+        let agent = format!("代理人{i}号エージェント{}", "あ".repeat(i % 5));
+        let msg = format!("エラー{}：ファイルが見つかりません", "再試行".repeat(i));
+        log += &format!(
+            "2026-02-13T10:00:{i:02}.000Z | lifecycle | {agent} | spawned | {{\"parent\":\"根{i}\"}}\n\
+             2026-02-13T10:00:{i:02}.500Z | lifecycle | {agent} | failed | \
+             {{\"error_message\":\"{msg}\",\"error_category\":\"分類{}\"}}\n",
+            "x".repeat(i)
+        );
+    }
+    let path = target_tmp("wide.log");
+    write_atomic(&path, log.as_bytes());
+    for cmd in COMMANDS {
+        let mut c = command();
+        c.env("COLUMNS", "80").args([cmd, path.to_str().unwrap()]);
+        let r = run_cmd(c);
+        assert_eq!(r.code, 0, "{cmd}: {}", r.stderr);
+        for line in r.stdout.lines() {
+            let w = unicode_width::UnicodeWidthStr::width(line);
+            // Ids are never cut (they are copied into the next command): the
+            // agents tree, whose rows are all ids and numbers, may be wider.
+            assert!(w <= 80 || cmd == "agents", "{cmd}: {w} columns: {line}");
+            assert!(
+                !line.contains('\u{fffd}'),
+                "{cmd}: a cut wide character: {line}"
+            );
+        }
+    }
+}
