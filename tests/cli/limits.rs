@@ -544,3 +544,18 @@ fn tables_and_lines_fit_the_terminal_by_display_width() {
         }
     }
 }
+
+#[test]
+fn devices_are_refused_even_when_a_format_is_forced() {
+    // /dev/zero and /dev/urandom never end: reading one would never finish.
+    for dev in ["/dev/zero", "/dev/urandom"] {
+        if !std::path::Path::new(dev).exists() {
+            continue;
+        }
+        for fmt in ["diff", "pipe", "hook"] {
+            let r = run(["diffs", "--input-format", fmt, dev]);
+            assert_eq!(r.code, 2, "{dev} {fmt}: {}", r.stderr);
+            assert!(r.stderr.contains("a device"), "{}", r.stderr);
+        }
+    }
+}
