@@ -70,6 +70,7 @@ pub fn lines(
     sink: &mut dyn Sink,
 ) -> ChunkCounts {
     let buf = chunk.bytes;
+    let max = super::max_record_bytes();
     let mut counts = ChunkCounts::default();
     let mut pos = 0usize;
     let mut line_no = 0u32;
@@ -109,7 +110,14 @@ pub fn lines(
             offset: chunk.base + pos as u64,
             sub: 0,
         };
-        if pre.is_some_and(|p| !p.line_passes(line)) {
+        if line.len() > max {
+            // Never copied nor parsed: memory stays bounded by the limit.
+            sink.bad(Bad {
+                loc,
+                reason: super::oversized(line.len(), max),
+                torn: false,
+            });
+        } else if pre.is_some_and(|p| !p.line_passes(line)) {
             counts.prefiltered += 1;
         } else if let Some(ts) = times_only.then(|| r.time_only(line)).flatten() {
             counts.records += 1;
@@ -153,6 +161,7 @@ pub fn objects(
     sink: &mut dyn Sink,
 ) -> ChunkCounts {
     let buf = chunk.bytes;
+    let max = super::max_record_bytes();
     let mut counts = ChunkCounts::default();
     let mut i = 0usize;
     let mut line = 0u32;
@@ -176,6 +185,15 @@ pub fn objects(
                 // without the byte-by-byte framing.
                 if i == 0 || buf[i - 1] == b'\n' {
                     let end = memchr::memchr(b'\n', &buf[i..]).map_or(buf.len(), |n| i + n);
+                    if end - i > max && compact_object(&buf[i..end]).is_some() {
+                        sink.bad(Bad {
+                            loc: loc_at(i, line),
+                            reason: super::oversized(end - i, max),
+                            torn: false,
+                        });
+                        i = end;
+                        continue;
+                    }
                     if let Some(obj) = compact_object(&buf[i..end]) {
                         if pre.is_some_and(|p| !p.passes(obj)) {
                             counts.prefiltered += 1;
@@ -213,6 +231,7 @@ pub fn objects(
                     r,
                     buf,
                     i,
+                    max,
                     &mut line,
                     chunk,
                     shared,
@@ -258,6 +277,7 @@ fn frame(
     r: &dyn Reader,
     buf: &[u8],
     mut i: usize,
+    max: usize,
     line: &mut u32,
     chunk: &Chunk<'_>,
     shared: bool,
@@ -274,6 +294,18 @@ fn frame(
     // a nested object, or the next record after a torn one.
     let mut maybe_next = None;
     while i < buf.len() {
+        if i - start > max {
+            // Oversized: skip to where the next record may start, unparsed.
+            let next = cut_at_or_after(Framing::Objects, buf, i).unwrap_or(buf.len());
+            *line = start_line + newlines(&buf[start..next]);
+            let len = next - start;
+            sink.bad(Bad {
+                loc: loc_at(start, start_line),
+                reason: super::oversized(len, max),
+                torn: false,
+            });
+            return next;
+        }
         let c = buf[i];
         if in_str {
             match c {
@@ -332,7 +364,7 @@ fn frame(
         (Some(end), next) => match emit(r, &buf[start..end], loc, chunk, shared, sink, counts) {
             None => i,
             Some(_) if next.is_some() => {
-                *line = start_line + super::count_lines(&buf[start..next.unwrap_or(start)]);
+                *line = start_line + newlines(&buf[start..next.unwrap_or(start)]);
                 cut_short(next.unwrap_or(i), false, sink)
             }
             Some(reason) => {
@@ -345,11 +377,16 @@ fn frame(
             }
         },
         (None, Some(t)) => {
-            *line = start_line + super::count_lines(&buf[start..t]);
+            *line = start_line + newlines(&buf[start..t]);
             cut_short(t, false, sink)
         }
         (None, None) => cut_short(i, chunk.at_eof, sink),
     }
+}
+
+/// The `\n` bytes in `b`.
+fn newlines(b: &[u8]) -> u32 {
+    memchr::memchr_iter(b'\n', b).count() as u32
 }
 
 /// True when a value may start right after `before` (an open object's bytes up
@@ -385,10 +422,17 @@ pub fn cut_at_or_after(framing: Framing, buf: &[u8], from: usize) -> Option<usiz
 /// The last record boundary in `buf` (where a stream block may end), if any:
 /// as [`cut_at_or_after`], the last of them.
 pub fn last_cut(framing: Framing, buf: &[u8]) -> Option<usize> {
+    last_cut_after(framing, buf, 0)
+}
+
+/// [`last_cut`] among the boundaries past `from` only: a stream that grows a
+/// block to hold one long record searches each byte once, not once per read.
+pub fn last_cut_after(framing: Framing, buf: &[u8], from: usize) -> Option<usize> {
+    let from = from.min(buf.len());
     match framing {
-        Framing::Lines => memchr::memrchr(b'\n', buf).map(|i| i + 1),
-        Framing::Objects => memmem::rfind_iter(buf, b"\n{")
-            .map(|i| i + 1)
+        Framing::Lines => memchr::memrchr(b'\n', &buf[from..]).map(|i| from + i + 1),
+        Framing::Objects => memmem::rfind_iter(&buf[from..], b"\n{")
+            .map(|i| from + i + 1)
             .find(|&c| after_object(&buf[..c])),
     }
 }
@@ -508,6 +552,11 @@ mod tests {
             let cut = last_cut(Framing::Objects, &text.as_bytes()[..end]);
             let want = starts[1..].iter().copied().rev().find(|s| *s < end);
             assert_eq!(cut, want, "end {end}");
+            // Searching only past `from` finds the same cut when it lies past `from`.
+            for from in [0, end / 2, end.saturating_sub(2)] {
+                let after = last_cut_after(Framing::Objects, &text.as_bytes()[..end], from);
+                assert_eq!(after, want.filter(|c| *c > from), "end {end} from {from}");
+            }
         }
     }
 }

@@ -559,3 +559,79 @@ fn devices_are_refused_even_when_a_format_is_forced() {
         }
     }
 }
+
+#[test]
+fn records_above_the_maximum_size_are_oversized_located_and_skipped() {
+    let blob = "x".repeat(3 << 20);
+    let diff = |id: &str, extra: &str| {
+        format!(
+            "{{\"timestamp\": \"2026-02-09T11:30:05\", \"change_type\": \"added\", \"entity_type\": \"span\", \"data\": {{\"span_id\": \"{id}\"{extra}}}}}\n"
+        )
+    };
+    let pipe = |id: &str, extra: &str| {
+        format!(
+            "2026-02-13T10:00:01.000Z | lifecycle | {id} | spawned | {{\"parent\":\"r\"{extra}}}\n"
+        )
+    };
+    let hook = |id: &str, extra: &str| {
+        format!(
+            "{{\n  \"timestamp\": \"2026-02-13T10:31:05Z\",\n  \"hook_event\": \"PreToolUse\",\n  \"tool_name\": \"Read\",\n  \"tool_use_id\": \"{id}\"{extra}\n}}\n"
+        )
+    };
+    let big = format!(", \"blob\": \"{blob}\"");
+    for (name, rec) in [
+        ("diff.jsonl", &diff as &dyn Fn(&str, &str) -> String),
+        ("pipe.log", &pipe),
+        ("hook.json", &hook),
+    ] {
+        let parts = [rec("a", ""), rec("big", &big), rec("b", "")];
+        let text = parts.concat();
+        // The oversized record's first line, counted from the input.
+        let line = parts[0].lines().count() + 1;
+        let path = target_tmp(&format!("oversized-{name}"));
+        write_atomic(&path, text.as_bytes());
+        let p = path.to_str().unwrap();
+        for stdin in [false, true] {
+            let args = ["diffs", "--max-record-size", "1M", "--format", "json"];
+            let r = if stdin {
+                run_stdin(args.iter().chain(&["-"]), text.clone().into_bytes())
+            } else {
+                run(args.iter().chain(&[p]))
+            };
+            assert_eq!(r.code, 0, "{name}: {}", r.stderr);
+            let v = parse_validated("diffs", &r.stdout);
+            let f = &v["sources"]["files"][0];
+            assert_eq!(
+                (f["records"].as_u64(), f["malformed"].as_u64()),
+                (Some(2), Some(1)),
+                "{name} {stdin}: {f}"
+            );
+            let first = f["first_malformed"][0].as_str().unwrap();
+            assert!(
+                first.contains(&format!(":{line} (record of")),
+                "{name}: {first}"
+            );
+            assert!(first.contains("--max-record-size"), "{first}");
+            assert!(r.stderr.contains("larger than --max-record-size"));
+        }
+        // The default limit reads it; --strict fails on it.
+        assert_eq!(json("diffs", &[p])["sources"]["files"][0]["malformed"], 0);
+        assert_eq!(
+            run(["diffs", "--strict", "--max-record-size", "1M", p]).code,
+            2
+        );
+    }
+    for bad in ["12", "5T", "-1", "lots", "99999999999G"] {
+        let r = run([
+            "diffs",
+            &format!("--max-record-size={bad}"),
+            "fixtures/pipe",
+        ]);
+        assert_eq!(r.code, 2, "{bad}");
+        assert!(
+            r.stderr.contains("--max-record-size") && r.stderr.contains("64MiB"),
+            "{}",
+            r.stderr
+        );
+    }
+}
