@@ -13,7 +13,7 @@ use super::usage::{
 };
 use super::Window;
 use crate::format::{ActionSet, Needs};
-use crate::model::{time::format_rfc3339, Event, Format, Tokens};
+use crate::model::{time::format_day, Event, Format, Tokens};
 use crate::pricing::{self, PriceTable};
 use crate::scan::{Analysis, LineIndex};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -175,7 +175,7 @@ impl RowAcc {
     }
 
     fn finish(self, key: String) -> CostRow {
-        let day = |d: i64| format_rfc3339(d * 86_400 * 1_000_000_000)[..10].to_string();
+        let day = format_day;
         let round = round_usd;
         CostRow {
             key,
@@ -262,12 +262,7 @@ impl CostAcc {
                     Some(session()),
                 ),
                 CostBy::Model => (a.model.as_deref().unwrap_or("(no model)").to_string(), None),
-                CostBy::Day => (
-                    a.day.map_or("(untimed)".to_string(), |d| {
-                        format_rfc3339(d * 86_400 * 1_000_000_000)[..10].to_string()
-                    }),
-                    None,
-                ),
+                CostBy::Day => (a.day.map_or("(untimed)".to_string(), format_day), None),
                 CostBy::Project => (
                     project_of(index.file(&crate::model::Loc {
                         file: a.file,

@@ -128,6 +128,16 @@ pub fn format_rfc3339(ns: Nanos) -> String {
         .unwrap_or_else(|| ns.to_string())
 }
 
+/// A UTC day (days since 1970-01-01) as `YYYY-MM-DD`. Computed on the date, not
+/// on its midnight in nanoseconds: the first day of the range (1677-09-21)
+/// starts before the earliest `i64` nanosecond.
+pub fn format_day(days: i64) -> String {
+    i32::try_from(days + 2_440_588)
+        .ok()
+        .and_then(|j| time::Date::from_julian_day(j).ok())
+        .map_or_else(|| days.to_string(), |d| d.to_string())
+}
+
 /// Milliseconds from `from` to `to`, exact for any two instants (computed in
 /// `i128`: the difference of two `i64` nanosecond times can overflow `i64`, but
 /// in milliseconds it always fits). `None` when `to` is before `from`: a
@@ -212,6 +222,21 @@ mod tests {
         let leap = parse_timestamp(b"2016-12-31T23:59:60Z").unwrap();
         let next = parse_timestamp(b"2017-01-01T00:00:00Z").unwrap();
         assert_eq!(leap, next - 1);
+    }
+
+    #[test]
+    fn days_format_at_both_ends_of_the_range() {
+        assert_eq!(format_day(0), "1970-01-01");
+        let lo = parse_timestamp(b"1677-09-21T00:12:44Z").unwrap();
+        assert_eq!(
+            format_day(lo.div_euclid(86_400 * NANOS_PER_SEC)),
+            "1677-09-21"
+        );
+        let hi = parse_timestamp(b"2262-04-11T23:47:16Z").unwrap();
+        assert_eq!(
+            format_day(hi.div_euclid(86_400 * NANOS_PER_SEC)),
+            "2262-04-11"
+        );
     }
 
     #[test]

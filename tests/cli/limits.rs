@@ -635,3 +635,109 @@ fn records_above_the_maximum_size_are_oversized_located_and_skipped() {
         );
     }
 }
+
+mod extremes {
+    //! Property: timestamps at both ends of the accepted range and counters at
+    //! the ends of their types never panic a debug build (overflow checks on),
+    //! never give a negative duration, and every JSON output validates.
+    //! (Task/reply pairs are left to the queues tests: see `src/analysis/queues.rs`.)
+
+    use crate::common::*;
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    const FIRST: &str = "1677-09-21T00:12:44.000Z";
+    const LAST: &str = "2262-04-11T23:47:16.000Z";
+
+    fn instant() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(FIRST.to_string()),
+            Just(LAST.to_string()),
+            Just("1970-01-01T00:00:00.000Z".to_string()),
+            (1678i32..2262, 1u32..=12, 1u32..=28, 0u32..24, 0u32..60).prop_map(
+                |(y, mo, d, h, mi)| format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:00.000Z")
+            ),
+        ]
+    }
+
+    fn counter() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("0".to_string()),
+            Just(u64::MAX.to_string()),
+            Just((u64::MAX / 2 + 1).to_string()),
+            Just("10000000000000000000".to_string()),
+            Just("-1".to_string()),
+            Just("1e300".to_string()),
+            any::<u32>().prop_map(|n| n.to_string()),
+        ]
+    }
+
+    fn cost() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("1e308".to_string()),
+            Just("1.7976931348623157e308".to_string()),
+            Just("-0.5".to_string()),
+            Just("0".to_string()),
+            (0u32..100_000).prop_map(|c| format!("{}.{:02}", c / 100, c % 100)),
+        ]
+    }
+
+    /// One pipe record: a spawn, an end, or token usage.
+    fn record() -> impl Strategy<Value = String> {
+        (instant(), 0u8..4, 0u8..4, counter(), counter(), cost()).prop_map(
+            |(t, kind, agent, input, output, usd)| match kind {
+                0 => format!("{t} | lifecycle | a{agent} | spawned | {{\"parent\":\"a{}\"}}", agent / 2),
+                1 => format!("{t} | lifecycle | a{agent} | completed | {{}}"),
+                2 => format!("{t} | lifecycle | a{agent} | failed | {{\"error_message\":\"x\"}}"),
+                _ => format!(
+                    "{t} | resource | a{agent} | token_usage | {{\"input_tokens\":{input},\"output_tokens\":{output},\"model\":\"claude-sonnet-4-5\",\"cost_estimate_usd\":{usd}}}"
+                ),
+            },
+        )
+    }
+
+    /// Every number under a key ending in `_ms` (a duration or an age).
+    fn durations(v: &Value, out: &mut Vec<(String, f64)>) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    if k.ends_with("_ms") {
+                        if let Some(n) = x.as_f64() {
+                            out.push((k.clone(), n));
+                        }
+                    }
+                    durations(x, out);
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|x| durations(x, out)),
+            _ => {}
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        #[test]
+        fn extreme_times_and_counters_never_panic_or_go_negative(
+            records in prop::collection::vec(record(), 1..12),
+            case in any::<u64>(),
+        ) {
+            let log = format!("# Team: t\n{}\n", records.join("\n"));
+            let path = target_tmp(&format!("extremes-{case}.log"));
+            write_atomic(&path, log.as_bytes());
+            let p = path.to_str().unwrap();
+            for cmd in COMMANDS {
+                // Validated against the schema; status 0 (bad counters are malformed records).
+                let v = json(cmd, &[p]);
+                let mut ds = Vec::new();
+                durations(&v, &mut ds);
+                for (k, n) in ds {
+                    prop_assert!(n >= 0.0, "{cmd}: {k} = {n}");
+                }
+                let table = ok([cmd, p]);
+                prop_assert!(!table.contains("$inf") && !table.contains("NaN"), "{cmd}: {table}");
+            }
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+}
