@@ -741,3 +741,42 @@ mod extremes {
         }
     }
 }
+
+#[test]
+fn negative_otlp_usage_is_flagged_where_it_is_and_never_summed() {
+    let fixture = std::fs::read_to_string(root().join("fixtures/otlp/claude-code-logs.jsonl"))
+        .expect("fixture");
+    let first = fixture.lines().next().expect("a line");
+    assert!(first.contains(r#""key":"cost_usd","value":{"stringValue":"0.0512"}"#));
+    let bad = first
+        .replace(
+            r#""key":"cost_usd","value":{"stringValue":"0.0512"}"#,
+            r#""key":"cost_usd","value":{"stringValue":"-5"}"#,
+        )
+        .replace(
+            r#""key":"input_tokens","value":{"stringValue":"12"}"#,
+            r#""key":"input_tokens","value":{"stringValue":"-12"}"#,
+        );
+    let path = target_tmp("negative-otlp.jsonl");
+    write_atomic(&path, format!("{first}\n{bad}\n").as_bytes());
+    let p = path.to_str().unwrap();
+    let c = json("cost", &[p]);
+    let logged = c["data"]["total"]["logged_cost_usd"]
+        .as_f64()
+        .expect("logged cost");
+    assert!(
+        (logged - 0.0512).abs() < 1e-9,
+        "only the good line's cost: {logged}"
+    );
+    let e = json("errors", &[p]);
+    let flagged: Vec<&serde_json::Value> = e["data"]["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter(|r| r["category"] == "malformed_field")
+        .collect();
+    assert_eq!(flagged.len(), 1, "{e}");
+    let msg = flagged[0]["summary"].as_str().unwrap();
+    assert!(msg.contains("negative input_tokens, cost_usd"), "{msg}");
+    assert_eq!(flagged[0]["line"], 2);
+}
