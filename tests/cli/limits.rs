@@ -780,3 +780,43 @@ fn negative_otlp_usage_is_flagged_where_it_is_and_never_summed() {
     assert!(msg.contains("negative input_tokens, cost_usd"), "{msg}");
     assert_eq!(flagged[0]["line"], 2);
 }
+
+#[test]
+fn negative_transcript_usage_is_flagged_where_it_is_and_never_summed() {
+    let dir = root().join("fixtures/transcripts/projects/-home-dev-demo");
+    let main = std::fs::read_to_string(dir.join("1f0e6a2c-5b7d-4c1e-9a3f-2d8b7c6e5a41.jsonl"))
+        .expect("fixture");
+    let good = main
+        .lines()
+        .find(|l| l.contains("\"input_tokens\":"))
+        .expect("an assistant line with usage");
+    let v: serde_json::Value = serde_json::from_str(good).expect("json");
+    let input = v["message"]["usage"]["input_tokens"]
+        .as_u64()
+        .expect("input tokens");
+    let bad = good.replacen(
+        &format!("\"input_tokens\":{input}"),
+        "\"input_tokens\":-7",
+        1,
+    );
+    assert_ne!(bad, good);
+    let out = target_tmp("negative-transcript/projects/-home-x");
+    std::fs::create_dir_all(&out).expect("dir");
+    let path = out.join("1f0e6a2c-5b7d-4c1e-9a3f-2d8b7c6e5a41.jsonl");
+    write_atomic(&path, format!("{bad}\n").as_bytes());
+    let p = path.to_str().unwrap();
+    let e = json("errors", &[p]);
+    let rows = e["data"]["errors"].as_array().expect("errors");
+    assert_eq!(rows.len(), 1, "{e}");
+    assert_eq!(rows[0]["category"], "malformed_field");
+    assert_eq!(rows[0]["line"], 1);
+    assert!(rows[0]["summary"]
+        .as_str()
+        .unwrap()
+        .contains("negative input_tokens"));
+    let c = json("cost", &[p]);
+    assert_eq!(
+        c["data"]["total"]["tokens"]["input"], 0,
+        "the negative count is not summed"
+    );
+}
