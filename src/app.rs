@@ -88,6 +88,9 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
     if cfg.follow_links {
         hint.push("--follow-links".into());
     }
+    if cfg.max_record_bytes != crate::format::DEFAULT_MAX_RECORD_BYTES {
+        hint.push(format!("--max-record-size={}", cfg.max_record_bytes));
+    }
     hint.extend(
         cfg.paths
             .iter()

@@ -614,6 +614,18 @@ fn records_above_the_maximum_size_are_oversized_located_and_skipped() {
             assert!(first.contains("--max-record-size"), "{first}");
             assert!(r.stderr.contains("larger than --max-record-size"));
         }
+        // Suggested next commands keep the limit.
+        let d = json("diagnose", &["--max-record-size", "1M", p]);
+        let next: Vec<&str> = d["data"]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["next"].as_str().unwrap())
+            .collect();
+        assert!(
+            !next.is_empty() && next.iter().all(|n| n.contains("--max-record-size=1048576")),
+            "{next:?}"
+        );
         // The default limit reads it; --strict fails on it.
         assert_eq!(json("diffs", &[p])["sources"]["files"][0]["malformed"], 0);
         assert_eq!(
