@@ -832,3 +832,30 @@ fn negative_transcript_usage_is_flagged_where_it_is_and_never_summed() {
         "the negative count is not summed"
     );
 }
+
+#[test]
+fn one_file_named_many_ways_is_read_once_and_links_are_followed_only_when_asked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let log = d.join("a.log");
+    std::fs::copy(root().join(INCIDENT), &log).expect("copy");
+    std::fs::hard_link(&log, d.join("hard.log")).expect("hard link");
+    std::fs::create_dir(d.join("walk")).expect("dir");
+    std::os::unix::fs::symlink(&log, d.join("walk/sym.log")).expect("symlink");
+    let s = |p: &std::path::Path| p.to_str().unwrap().to_string();
+    let once = json("diffs", &[&s(&log)]);
+    let records = once["sources"]["records"].as_u64().unwrap();
+    assert!(records > 0);
+    // The same file by its name twice, by a hard link and by a symlink: read once.
+    let hard = s(&d.join("hard.log"));
+    let sym = s(&d.join("walk/sym.log"));
+    let all = json("diffs", &[&s(&log), &s(&log), &hard, &sym]);
+    assert_eq!(all["sources"]["records"], records);
+    assert_eq!(all["sources"]["files"].as_array().unwrap().len(), 1);
+    // A walked directory's links are not followed unless --follow-links.
+    let walk = s(&d.join("walk"));
+    let r = run(["diffs", "--format", "json", &walk]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    let followed = json("diffs", &["--follow-links", &walk]);
+    assert_eq!(followed["sources"]["records"], records);
+}
