@@ -96,6 +96,43 @@ pub fn hook_stream(data: &[u8]) {
     assert!(counts.records <= sink.events);
 }
 
+/// One format's reader over one chunk, with and without `times_only`, at the
+/// path its writer uses (the team and transcript readers look at it).
+fn one_format(data: &[u8], format: Format, path: &str) {
+    for times_only in [false, true] {
+        let mut sink = Check {
+            team: None,
+            times_only,
+            events: 0,
+            bad: 0,
+        };
+        let mut c = chunk(data, format, None);
+        c.ctx.path = path;
+        let counts = format::parse_chunk(&c, None, times_only, &mut sink);
+        assert!(counts.records <= sink.events, "{format:?}");
+    }
+}
+
+/// The Claude Code transcript reader (`format::transcript`) over one chunk.
+pub fn transcript(data: &[u8]) {
+    one_format(
+        data,
+        Format::Transcript,
+        "fuzz/projects/-home-dev/1f0e6a2c/subagents/agent-a3f9c21.jsonl",
+    );
+}
+
+/// The agent-team reader (`format::agent_team`: config, mailbox, task files).
+pub fn agent_team(data: &[u8]) {
+    one_format(data, Format::Team, "fuzz/teams/t/inboxes/agent.json");
+    one_format(data, Format::Team, "fuzz/tasks/t/1.json");
+}
+
+/// The OTLP JSON reader (`format::otlp`: traces, logs, metrics).
+pub fn otlp(data: &[u8]) {
+    one_format(data, Format::Otlp, "fuzz/otlp/traces.jsonl");
+}
+
 /// `source::detect`, then `format::parse_chunk` with each format, with and without
 /// `times_only` and a prefilter; also checks that `source::chunk_ranges` covers the
 /// bytes exactly, for a small chunk size derived from the input.

@@ -25,6 +25,7 @@ use std::io::{Read, Write};
 /// Returns the exit status (success, or `Threshold` when `--fail-on` is met).
 /// Errors: bad arguments, no readable input, `--strict` failures, output errors.
 pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitStatus> {
+    crate::format::set_max_record_bytes(cfg.max_record_bytes);
     match &cfg.job {
         Job::Print(bytes) => {
             out.write_all(bytes)?;
@@ -86,6 +87,9 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
     }
     if cfg.follow_links {
         hint.push("--follow-links".into());
+    }
+    if cfg.max_record_bytes != crate::format::DEFAULT_MAX_RECORD_BYTES {
+        hint.push(format!("--max-record-size={}", cfg.max_record_bytes));
     }
     hint.extend(
         cfg.paths

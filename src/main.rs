@@ -1,6 +1,5 @@
 //! The `oracle` binary: parse flags, run, map the result to an exit status.
 
-use clap::Parser;
 use oracle_monitor::{app, cli::Cli, error::ExitStatus};
 use std::io::{BufWriter, ErrorKind, Write};
 use std::process::ExitCode;
@@ -11,7 +10,7 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::parse_args(std::env::args_os().collect()) {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();

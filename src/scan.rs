@@ -544,6 +544,9 @@ fn next_block(
 ) -> (Vec<u8>, bool) {
     let mut buf = std::mem::take(carry);
     let mut eof = false;
+    // Bytes before this were searched for a boundary already (the carry holds
+    // none past its start): each byte is searched once, however long the record.
+    let mut searched = 0usize;
     loop {
         if buf.len() < size {
             let want = size - buf.len();
@@ -561,7 +564,10 @@ fn next_block(
         if eof {
             return (buf, true);
         }
-        let cut = format::framing::last_cut(format::reader(format).framing(), &buf);
+        let framing = format::reader(format).framing();
+        // One byte of overlap: a boundary pattern (`\n{`) may straddle the reads.
+        let cut = format::framing::last_cut_after(framing, &buf, searched.saturating_sub(1));
+        searched = buf.len();
         match cut {
             Some(c) if c > 0 => {
                 *carry = buf.split_off(c);

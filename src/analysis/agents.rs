@@ -9,11 +9,13 @@
 //! agent received (observer files: orchestrator → worker). An edge that would
 //! close a cycle is dropped. Usage is deduplicated and priced as `cost` does.
 
-use super::usage::UsageAcc;
+use super::usage::{add_usd, round_usd, UsageAcc};
 use super::Window;
 use crate::format::ActionSet;
 use crate::model::{
-    sort_key, time::format_rfc3339, Action, AgentKind, Event, Nanos, SortKey, Tokens,
+    sort_key,
+    time::{elapsed_ms, format_rfc3339},
+    Action, AgentKind, Event, Nanos, SortKey, Tokens,
 };
 use crate::pricing::{self, PriceTable};
 use crate::scan::{Analysis, LineIndex};
@@ -80,11 +82,8 @@ impl NodeTotals {
         self.errors += o.errors;
         self.responses += o.responses;
         self.tokens = self.tokens.add(&o.tokens);
-        self.cost_usd = match (self.cost_usd, o.cost_usd) {
-            (Some(a), Some(b)) => Some(a + b),
-            (a, b) => a.or(b),
-        };
-        self.unpriced_tokens += o.unpriced_tokens;
+        self.cost_usd = add_usd(self.cost_usd, o.cost_usd);
+        self.unpriced_tokens = self.unpriced_tokens.saturating_add(o.unpriced_tokens);
     }
 }
 
@@ -393,12 +392,15 @@ impl AgentsAcc {
             t.tokens = t.tokens.add(&s.tokens);
             match a.model.as_deref().and_then(|m| q.prices.price(m, a.day)) {
                 Some(p) => {
-                    t.cost_usd = Some(t.cost_usd.unwrap_or(0.0) + pricing::cost(&s.tokens, p))
+                    t.cost_usd = add_usd(
+                        Some(t.cost_usd.unwrap_or(0.0)),
+                        Some(pricing::cost(&s.tokens, p)),
+                    )
                 }
                 None if s.tokens.total() == 0 => {}
                 None => match s.cost_usd {
-                    Some(c) => t.cost_usd = Some(t.cost_usd.unwrap_or(0.0) + c),
-                    None => t.unpriced_tokens += s.tokens.total(),
+                    Some(c) => t.cost_usd = add_usd(Some(t.cost_usd.unwrap_or(0.0)), Some(c)),
+                    None => t.unpriced_tokens = t.unpriced_tokens.saturating_add(s.tokens.total()),
                 },
             }
             if let Some(m) = a.model.as_deref() {
@@ -550,7 +552,7 @@ impl AgentsAcc {
                 None => {
                     let recent = match (n.last, last) {
                         (Some(l), Some(end)) => {
-                            end.saturating_sub(l) <= q.running_within_ms.saturating_mul(1_000_000)
+                            elapsed_ms(l, end).is_some_and(|d| d <= q.running_within_ms)
                         }
                         _ => false,
                     };
@@ -575,11 +577,7 @@ impl AgentsAcc {
                     .unwrap_or_default(),
                 start: n.first.map(format_rfc3339),
                 end: n.last.map(format_rfc3339),
-                duration_ms: n
-                    .first
-                    .zip(n.last)
-                    .and_then(|(f, l)| l.checked_sub(f))
-                    .map(|d| d / 1_000_000),
+                duration_ms: n.first.zip(n.last).and_then(|(f, l)| elapsed_ms(f, l)),
                 status,
                 children: children.get(id).map_or(0, |c| c.len() as u64),
                 own: round(own(id)),
@@ -596,6 +594,6 @@ impl AgentsAcc {
 }
 
 fn round(mut t: NodeTotals) -> NodeTotals {
-    t.cost_usd = t.cost_usd.map(|c| (c * 1e6).round() / 1e6);
+    t.cost_usd = t.cost_usd.map(round_usd);
     t
 }

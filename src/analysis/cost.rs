@@ -8,10 +8,12 @@
 //! sources (a transcript and its OTel export), it is counted once, from the
 //! source with the most responses, and a note says so.
 
-use super::usage::{Attribution, UsageAcc, UsageSum};
+use super::usage::{
+    add_usd, round_usd, saturated_tokens, saturated_usd, Attribution, UsageAcc, UsageSum,
+};
 use super::Window;
 use crate::format::{ActionSet, Needs};
-use crate::model::{time::format_rfc3339, Event, Format, Tokens};
+use crate::model::{time::format_day, Event, Format, Tokens};
 use crate::pricing::{self, PriceTable};
 use crate::scan::{Analysis, LineIndex};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -144,22 +146,24 @@ impl RowAcc {
     ) {
         self.sum.tokens = self.sum.tokens.add(&s.tokens);
         self.sum.responses += s.responses;
-        self.sum.cost_usd = match (self.sum.cost_usd, s.cost_usd) {
-            (Some(x), Some(y)) => Some(x + y),
-            (x, y) => x.or(y),
-        };
+        self.sum.cost_usd = add_usd(self.sum.cost_usd, s.cost_usd);
         if let Some(m) = a.model.as_deref() {
             self.models.insert(m.to_string());
         }
         let total = s.tokens.total();
         match a.model.as_deref().and_then(|m| prices.price(m, a.day)) {
-            Some(p) => self.priced = Some(self.priced.unwrap_or(0.0) + pricing::cost(&s.tokens, p)),
+            Some(p) => {
+                self.priced = add_usd(
+                    Some(self.priced.unwrap_or(0.0)),
+                    Some(pricing::cost(&s.tokens, p)),
+                )
+            }
             None if total == 0 => {}
             None => match s.cost_usd {
                 // No price of ours, but the source logged one: use it.
-                Some(c) => self.priced = Some(self.priced.unwrap_or(0.0) + c),
+                Some(c) => self.priced = add_usd(Some(self.priced.unwrap_or(0.0)), Some(c)),
                 None => {
-                    self.unpriced += total;
+                    self.unpriced = self.unpriced.saturating_add(total);
                     unpriced.insert(a.model.as_deref().unwrap_or("(no model)").to_string());
                 }
             },
@@ -171,8 +175,8 @@ impl RowAcc {
     }
 
     fn finish(self, key: String) -> CostRow {
-        let day = |d: i64| format_rfc3339(d * 86_400 * 1_000_000_000)[..10].to_string();
-        let round = |x: f64| (x * 1e6).round() / 1e6;
+        let day = format_day;
+        let round = round_usd;
         CostRow {
             key,
             session: self.session,
@@ -258,12 +262,7 @@ impl CostAcc {
                     Some(session()),
                 ),
                 CostBy::Model => (a.model.as_deref().unwrap_or("(no model)").to_string(), None),
-                CostBy::Day => (
-                    a.day.map_or("(untimed)".to_string(), |d| {
-                        format_rfc3339(d * 86_400 * 1_000_000_000)[..10].to_string()
-                    }),
-                    None,
-                ),
+                CostBy::Day => (a.day.map_or("(untimed)".to_string(), format_day), None),
                 CostBy::Project => (
                     project_of(index.file(&crate::model::Loc {
                         file: a.file,
@@ -294,10 +293,21 @@ impl CostAcc {
                 unpriced_models.join(", ")
             ));
         }
+        let total = total.finish("total".into());
+        if saturated_tokens(total.total_tokens)
+            || saturated_usd(total.cost_usd)
+            || saturated_usd(total.logged_cost_usd)
+        {
+            notes.push(
+                "a total reached the largest value it can hold and stopped there (saturated): \
+                 the true sum is larger"
+                    .into(),
+            );
+        }
         CostReport {
             by: q.by,
             rows,
-            total: total.finish("total".into()),
+            total,
             unpriced_models,
             prices: q.prices.origin.clone(),
             notes,

@@ -9,8 +9,8 @@ use super::queues::{Occupancy, QueuesAcc};
 use super::replay::SnapshotRef;
 use super::usage::UsageAcc;
 use crate::model::{
-    time::format_rfc3339, Action, AgentKind, Event, Loc, Nanos, Severity, SnapshotCounts,
-    TestScope, Tokens,
+    time::{elapsed_ms, format_duration_ms, format_rfc3339},
+    Action, AgentKind, Event, Loc, Nanos, Severity, SnapshotCounts, TestScope, Tokens,
 };
 use crate::scan::{Analysis, LineIndex, SourceStats};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -155,11 +155,14 @@ pub struct Agents {
     pub completed: u64,
     /// With a `failed` or `team_failed`: the failures.
     pub failed: u64,
-    /// Failed agents, by name.
+    /// Failed agents, by name (the first [`MAX_NAMED`]; `failed` counts them all).
     pub failed_agents: Vec<String>,
     /// Spawned but never completed nor failed (compaction agents, team members
-    /// and sessions have no end event and are not listed).
+    /// and sessions have no end event and are not listed): the first
+    /// [`MAX_NAMED`] by name.
     pub never_finished: Vec<String>,
+    /// Agents spawned but never finished, in all.
+    pub never_finished_total: u64,
     /// Agents per kind (`session`, `subagent`, `compaction`, `team_member`, …;
     /// `unspawned` for agents only named), most first.
     pub by_kind: Vec<KeyCount>,
@@ -226,6 +229,22 @@ pub const MAX_ROOTS: usize = 10;
 /// Most sessions listed in the report (`sessions_total` gives the count).
 pub const MAX_SESSIONS: usize = 20;
 
+/// Most agents named in a list of the report (`failed_agents`,
+/// `never_finished`, `stuck`), and most agents given a finding of their own
+/// (pending tasks, unread messages); the counts say how many there are, and one
+/// finding sums up the rest. A report is bounded whatever the data.
+pub const MAX_NAMED: usize = 10;
+
+/// `a, b, c and 7 more`: the first [`MAX_NAMED`] of `total` names.
+pub fn named_list<S: AsRef<str>>(names: impl IntoIterator<Item = S>, total: usize) -> String {
+    let named: Vec<S> = names.into_iter().take(MAX_NAMED).collect();
+    let named: Vec<&str> = named.iter().map(|a| a.as_ref()).collect();
+    match total.saturating_sub(named.len()) {
+        0 => named.join(", "),
+        more => format!("{} and {more} more", named.join(", ")),
+    }
+}
+
 /// Error summary.
 #[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -254,8 +273,10 @@ pub struct QueueSummary {
     pub open_tasks: u64,
     /// Pending tasks in all.
     pub total_pending: u64,
-    /// Agents with pending tasks, most first.
+    /// Agents with pending tasks, most first (the first [`MAX_NAMED`]).
     pub stuck: Vec<StuckAgent>,
+    /// Agents with pending tasks, in all.
+    pub stuck_total: u64,
     /// Overall task-to-reply latency p95, ms.
     pub latency_p95_ms: Option<f64>,
     /// Pipe-log occupancy.
@@ -689,9 +710,13 @@ impl DiagnoseAcc {
                 format!(
                     "{} agent(s) failed: {}",
                     failed_agents.len(),
-                    failed_agents.join(", ")
+                    named_list(&failed_agents, failed_agents.len())
                 ),
-                cmd(&format!("errors --agent={}", shell_word(&failed_agents[0]))),
+                if failed_agents.len() <= MAX_NAMED {
+                    cmd(&format!("errors --agent={}", shell_word(&failed_agents[0])))
+                } else {
+                    cmd("errors --by agent")
+                },
                 failed_agents.len() as u64,
             );
         }
@@ -736,38 +761,52 @@ impl DiagnoseAcc {
                 .cmp(&a.pending)
                 .then_with(|| a.agent.cmp(&b.agent))
         });
-        for s in &stuck {
-            let old = s.oldest_pending_age_ms.unwrap_or(0);
-            if old >= q.stuck_after_ms {
+        let stuck_total = stuck.len() as u64;
+        // Agents waiting longer than --stuck-after: one finding each for the
+        // first MAX_NAMED (most waiting first), one for the rest.
+        let late = |age: Option<i64>| age.unwrap_or(0) >= q.stuck_after_ms;
+        let late_pending: Vec<(&str, u64, Option<i64>)> = stuck
+            .iter()
+            .filter(|s| late(s.oldest_pending_age_ms))
+            .map(|s| (s.agent.as_str(), s.pending, s.oldest_pending_age_ms))
+            .collect();
+        let mut late_unread: Vec<(&str, u64, Option<i64>)> = queues
+            .agents
+            .iter()
+            .filter(|a| a.unread > 0 && late(a.oldest_unread_age_ms))
+            .map(|a| (a.agent.as_str(), a.unread, a.oldest_unread_age_ms))
+            .collect();
+        late_unread.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        for (waiting, what, next) in [
+            (late_pending, "pending task(s)", "queues --pending"),
+            (late_unread, "unread message(s)", "queues"),
+        ] {
+            for (agent, count, age) in waiting.iter().take(MAX_NAMED) {
                 add(
                     Severity::Warning,
                     format!(
-                        "agent '{}' has {} pending task(s), oldest {}",
-                        s.agent,
-                        s.pending,
-                        crate::model::time::format_duration(old * 1_000_000)
+                        "agent '{agent}' has {count} {what}, oldest {}",
+                        format_duration_ms(age.unwrap_or(0))
                     ),
-                    cmd("queues --pending"),
-                    s.pending,
+                    cmd(next),
+                    *count,
                 );
             }
-        }
-        for a in queues.agents.iter().filter(|a| a.unread > 0) {
-            let old = a.oldest_unread_age_ms.unwrap_or(0);
-            if old >= q.stuck_after_ms {
+            if let Some(rest) = waiting.get(MAX_NAMED..).filter(|r| !r.is_empty()) {
+                let total = rest.iter().fold(0u64, |n, a| n.saturating_add(a.1));
                 add(
                     Severity::Warning,
                     format!(
-                        "agent '{}' has {} unread message(s), oldest {}",
-                        a.agent,
-                        a.unread,
-                        crate::model::time::format_duration(old.saturating_mul(1_000_000))
+                        "{} more agent(s) have {total} {what} older than {}",
+                        rest.len(),
+                        format_duration_ms(q.stuck_after_ms)
                     ),
-                    cmd("queues"),
-                    a.unread,
+                    cmd(next),
+                    total,
                 );
             }
         }
+        stuck.truncate(MAX_NAMED);
         if queues.open_tasks > 0 {
             let started: u64 = queues.agents.iter().map(|a| a.in_progress_tasks).sum();
             add(
@@ -782,22 +821,15 @@ impl DiagnoseAcc {
         }
         if !never.is_empty() {
             // One finding for all of them (a report is bounded whatever the data).
-            let named: Vec<String> = never.iter().take(5).map(|a| format!("'{a}'")).collect();
-            let more = never.len().saturating_sub(named.len());
+            let named = named_list(never.iter().map(|a| format!("'{a}'")), never.len());
             add(
                 Severity::Warning,
                 if never.len() == 1 {
-                    format!("agent {} was spawned but never finished", named[0])
+                    format!("agent {named} was spawned but never finished")
                 } else {
                     format!(
-                        "{} agents were spawned but never finished: {}{}",
-                        never.len(),
-                        named.join(", "),
-                        if more > 0 {
-                            format!(" and {more} more")
-                        } else {
-                            String::new()
-                        }
+                        "{} agents were spawned but never finished: {named}",
+                        never.len()
                     )
                 },
                 cmd("agents"),
@@ -880,11 +912,7 @@ impl DiagnoseAcc {
                     session: id.to_string(),
                     first: s.first.map(format_rfc3339),
                     last: s.last.map(format_rfc3339),
-                    duration_ms: s
-                        .first
-                        .zip(s.last)
-                        .and_then(|(f, l)| l.checked_sub(f))
-                        .map(|d| d / 1_000_000),
+                    duration_ms: s.first.zip(s.last).and_then(|(f, l)| elapsed_ms(f, l)),
                     events: s.events,
                     orphan: s.main_events == 0 && s.spawns,
                     prompts: s.prompts,
@@ -1018,7 +1046,10 @@ impl DiagnoseAcc {
             span: Span {
                 first: self.first.map(format_rfc3339),
                 last: self.last.map(format_rfc3339),
-                duration_ms: self.first.zip(self.last).map(|(f, l)| (l - f) / 1_000_000),
+                duration_ms: self
+                    .first
+                    .zip(self.last)
+                    .and_then(|(f, l)| elapsed_ms(f, l)),
             },
             sessions_total,
             sessions,
@@ -1029,8 +1060,9 @@ impl DiagnoseAcc {
                 spawned: self.agents.values().filter(|l| l.spawned).count() as u64,
                 completed: self.agents.values().filter(|l| l.completed).count() as u64,
                 failed: failed_agents.len() as u64,
-                failed_agents,
-                never_finished: never,
+                failed_agents: failed_agents.into_iter().take(MAX_NAMED).collect(),
+                never_finished_total: never.len() as u64,
+                never_finished: never.into_iter().take(MAX_NAMED).collect(),
             },
             errors: ErrorSummary {
                 total: Severity::ALL.iter().map(|s| sev.get(*s)).sum(),
@@ -1045,6 +1077,7 @@ impl DiagnoseAcc {
                 open_tasks: queues.open_tasks,
                 total_pending: queues.total_pending,
                 stuck,
+                stuck_total,
                 latency_p95_ms: queues.latency_p95_ms,
                 occupancy: queues.occupancy,
             },
@@ -1056,7 +1089,7 @@ impl DiagnoseAcc {
                     by_kind: u.tokens,
                     tokens: u.tokens.total(),
                     token_events: u.responses,
-                    cost_usd: (u.cost_usd.unwrap_or(0.0) * 1e6).round() / 1e6,
+                    cost_usd: super::usage::round_usd(u.cost_usd.unwrap_or(0.0)),
                 }
             },
             scope_violations: self.scope_violations,

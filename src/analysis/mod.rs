@@ -70,6 +70,9 @@ pub struct Kept {
     /// The record of the last push: (input, offset, bytes), reused by the next
     /// event of the same record.
     last: Option<(u32, u64, std::sync::Arc<[u8]>)>,
+    /// Sorts done so far (tests check that merging stays linear).
+    #[cfg(test)]
+    sorts: usize,
 }
 
 impl Kept {
@@ -81,6 +84,8 @@ impl Kept {
             keep,
             worst: None,
             last: None,
+            #[cfg(test)]
+            sorts: 0,
         }
     }
 
@@ -117,6 +122,10 @@ impl Kept {
     }
 
     fn compact(&mut self) {
+        #[cfg(test)]
+        {
+            self.sorts += 1;
+        }
         match self.keep {
             Keep::Newest => self
                 .records
@@ -129,7 +138,6 @@ impl Kept {
         }
     }
 
-    /// Combines two lists.
     /// Combines two lists. Sorting happens only once the list holds twice its
     /// limit (and at the end), so a huge `--limit` never re-sorts on every merge.
     pub fn merge(mut self, mut other: Kept) -> Kept {
@@ -146,6 +154,10 @@ impl Kept {
             // least as good as its threshold.
             (a, b) => a.or(b),
         };
+        #[cfg(test)]
+        {
+            self.sorts += other.sorts;
+        }
         if self.records.len() >= self.limit.saturating_mul(2).max(64) {
             self.compact();
         }
@@ -292,6 +304,49 @@ impl Analysis for LastTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `parts` lists of `each` events merged one by one into a list of `limit`:
+    /// the sorts done, and the keys kept.
+    fn merged(limit: usize, parts: u64, each: u64) -> (usize, Vec<SortKey>) {
+        let mut all = Kept::new(limit, Keep::Newest);
+        for p in 0..parts {
+            let mut k = Kept::new(limit, Keep::Newest);
+            for e in 0..each {
+                let loc = Loc {
+                    offset: p * each + e,
+                    ..Loc::default()
+                };
+                k.push(&Event::bare(
+                    ((p * 7919 + e * 104_729) % 1_000_003) as i64,
+                    loc,
+                    Format::Pipe,
+                    b"x",
+                ));
+            }
+            all = all.merge(k);
+        }
+        let sorts = all.sorts;
+        all.compact();
+        (sorts, all.records.iter().map(|r| r.key).collect())
+    }
+
+    #[test]
+    fn merging_under_a_huge_limit_never_sorts_and_a_small_one_sorts_rarely() {
+        // A --limit larger than the data: no sort before the end, whatever the merges.
+        let (sorts, keys) = merged(100_000_000, 1_000, 50);
+        assert_eq!(sorts, 0);
+        assert_eq!(keys.len(), 50_000);
+        // A small limit: one sort per `limit` records merged at most.
+        let (sorts, keys) = merged(1_000, 1_000, 50);
+        assert!(sorts <= 50_000 / 1_000, "{sorts}");
+        assert_eq!(keys.len(), 1_000);
+        let (_, all) = merged(100_000_000, 1_000, 50);
+        assert_eq!(
+            keys[..],
+            all[..1_000],
+            "the newest 1,000 whatever the merging"
+        );
+    }
 
     #[test]
     fn masking_groups_messages_that_differ_only_in_numbers_and_ids() {

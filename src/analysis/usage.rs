@@ -50,14 +50,44 @@ pub struct UsageSum {
     pub cost_usd: Option<f64>,
 }
 
+/// Sums two costs in USD, saturating at `f64::MAX` (two logged costs of 1e308
+/// would make infinity, which JSON cannot hold). Parsers never yield a negative
+/// or non-finite cost, so the sum only grows. A saturated total is reported as
+/// such by [`saturated_usd`].
+pub fn add_usd(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(match x + y {
+            s if s.is_finite() => s,
+            _ => f64::MAX,
+        }),
+        (x, y) => x.or(y),
+    }
+}
+
+/// Rounds USD to micro-dollars for output; a value too large to scale (a
+/// saturated total) is kept as it is, so the output never holds infinity.
+pub fn round_usd(c: f64) -> f64 {
+    match (c * 1e6).round() / 1e6 {
+        r if r.is_finite() => r,
+        _ => c,
+    }
+}
+
+/// True when a cost total reached `f64::MAX` and stopped there.
+pub fn saturated_usd(c: Option<f64>) -> bool {
+    c == Some(f64::MAX)
+}
+
+/// True when a token total reached `u64::MAX` and stopped there.
+pub fn saturated_tokens(t: u64) -> bool {
+    t == u64::MAX
+}
+
 impl UsageSum {
     fn add(&mut self, t: &Tokens, cost: Option<f64>, n: u64) {
         self.tokens = self.tokens.add(t);
-        self.responses += n;
-        self.cost_usd = match (self.cost_usd, cost) {
-            (Some(a), Some(b)) => Some(a + b),
-            (a, b) => a.or(b),
-        };
+        self.responses = self.responses.saturating_add(n);
+        self.cost_usd = add_usd(self.cost_usd, cost);
     }
 }
 

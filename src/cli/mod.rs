@@ -39,6 +39,10 @@ pub struct Cli {
     /// Mask API keys, tokens and passwords in the output (any format); the count goes to stderr.
     #[arg(long, global = true, help_heading = GLOBAL)]
     pub redact: bool,
+    /// Largest record read, e.g. 128MiB (the default), 200M, 1G, 4096: a larger
+    /// one is reported as oversized, located, and skipped unparsed.
+    #[arg(long, global = true, value_name = "SIZE")]
+    pub max_record_size: Option<String>,
     /// The subcommand.
     #[command(subcommand)]
     pub command: Command,
@@ -633,6 +637,8 @@ pub struct Config {
     pub now: bool,
     /// Mask secrets in the output.
     pub redact: bool,
+    /// `--max-record-size`, bytes.
+    pub max_record_bytes: usize,
 }
 
 impl Config {
@@ -653,11 +659,83 @@ impl Config {
             strict: false,
             now: false,
             redact: false,
+            max_record_bytes: crate::format::DEFAULT_MAX_RECORD_BYTES,
         }
     }
 }
 
+/// Reads a `--max-record-size` value: bytes, or a number with `K`, `M` or `G`
+/// (binary units: `KiB`, `MiB`, `GiB` and `KB`, `MB`, `GB` mean the same), from
+/// 1 KiB to 64 GiB.
+///
+/// Errors: [`Error::BadArg`] naming the flag and the accepted forms.
+pub fn parse_size(s: &str) -> Result<usize> {
+    let bad = |reason: &str| Error::BadArg {
+        flag: "--max-record-size",
+        value: s.to_string(),
+        reason: reason.to_string(),
+        accepted: "bytes from 1KiB to 64GiB: 4096, 512K, 64MiB, 200M, 1G",
+    };
+    let t = s.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(digits);
+    let n: u64 = num.parse().map_err(|_| bad("not a size"))?;
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(bad("unknown unit")),
+    };
+    let bytes = n.checked_mul(scale).ok_or_else(|| bad("too large"))?;
+    if !(1 << 10..=64 << 30).contains(&bytes) {
+        return Err(bad("out of range"));
+    }
+    usize::try_from(bytes).map_err(|_| bad("too large for this machine"))
+}
+
 impl Cli {
+    /// Parses an argument vector (the program name first), as
+    /// `Cli::try_parse_from`, except that clap's error messages, which echo the
+    /// offending argument, echo it escaped as data is escaped
+    /// ([`crate::render::escape`]): `--format $'\e[2J\a'` cannot clear the
+    /// terminal. The arguments that parse are never altered.
+    ///
+    /// Errors: clap's error (usage, unknown flag, bad value; also `--help` and
+    /// `--version`, which clap reports as errors that go to stdout).
+    pub fn parse_args(args: Vec<std::ffi::OsString>) -> std::result::Result<Cli, clap::Error> {
+        let err = match Cli::try_parse_from(&args) {
+            Ok(cli) => return Ok(cli),
+            Err(e) => e,
+        };
+        let escaped: Vec<String> = args
+            .iter()
+            .map(|a| crate::render::escape(&a.to_string_lossy()).into_owned())
+            .collect();
+        let unsafe_arg = args
+            .iter()
+            .zip(&escaped)
+            .any(|(a, e)| a.to_str() != Some(e));
+        if !err.use_stderr() || !unsafe_arg {
+            return Err(err);
+        }
+        // The same arguments, escaped, fail in the same place and say so safely.
+        match Cli::try_parse_from(&escaped) {
+            Err(e) if e.kind() == err.kind() => Err(e),
+            // Escaping changed the outcome: say what failed, in our words.
+            _ => Err(clap::Error::raw(
+                err.kind(),
+                format!(
+                    "{}\n",
+                    crate::render::escape(err.to_string().trim_end())
+                        .replace("\\n", "\n")
+                        .trim_start_matches("error: ")
+                ),
+            )
+            .with_cmd(&<Cli as clap::CommandFactory>::command())),
+        }
+    }
+
     /// Validates and converts the parsed flags.
     ///
     /// Errors: [`Error::BadArg`] for values clap cannot check (times, regexes,
@@ -917,6 +995,10 @@ impl Cli {
             strict: self.strict,
             now: self.now,
             redact: self.redact,
+            max_record_bytes: match &self.max_record_size {
+                Some(v) => parse_size(v)?,
+                None => crate::format::DEFAULT_MAX_RECORD_BYTES,
+            },
         })
     }
 }

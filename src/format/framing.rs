@@ -34,18 +34,16 @@ fn private<T>(rec: &[u8], shared: bool, f: impl FnOnce(&[u8]) -> T) -> T {
 }
 
 /// Parses one framed record with `r` and gives its events to `sink`, numbered.
-#[allow(clippy::too_many_arguments)]
-/// Returns whether the record held any event.
+/// Returns why the record is bad, when it is (not yet reported to `sink`).
 fn emit(
     r: &dyn Reader,
     rec: &[u8],
     loc: Loc,
     chunk: &Chunk<'_>,
-    torn: bool,
     shared: bool,
     sink: &mut dyn Sink,
     counts: &mut ChunkCounts,
-) {
+) -> Option<String> {
     let mut n = 0u32;
     let res = private(rec, shared, |rec| {
         r.parse(rec, loc, &chunk.ctx, &mut |mut ev| {
@@ -57,8 +55,9 @@ fn emit(
     match res {
         Ok(()) if n > 0 => counts.records += 1,
         Ok(()) => {}
-        Err(reason) => sink.bad(Bad { loc, reason, torn }),
+        Err(reason) => return Some(reason),
     }
+    None
 }
 
 /// Line framing: one record a line.
@@ -71,6 +70,7 @@ pub fn lines(
     sink: &mut dyn Sink,
 ) -> ChunkCounts {
     let buf = chunk.bytes;
+    let max = super::max_record_bytes();
     let mut counts = ChunkCounts::default();
     let mut pos = 0usize;
     let mut line_no = 0u32;
@@ -110,14 +110,23 @@ pub fn lines(
             offset: chunk.base + pos as u64,
             sub: 0,
         };
-        if pre.is_some_and(|p| !p.line_passes(line)) {
+        if line.len() > max {
+            // Never copied nor parsed: memory stays bounded by the limit.
+            sink.bad(Bad {
+                loc,
+                reason: super::oversized(line.len(), max),
+                torn: false,
+            });
+        } else if pre.is_some_and(|p| !p.line_passes(line)) {
             counts.prefiltered += 1;
         } else if let Some(ts) = times_only.then(|| r.time_only(line)).flatten() {
             counts.records += 1;
             sink.event(&crate::model::Event::bare(ts, loc, chunk.format, line));
         } else {
             let torn = chunk.at_eof && !has_newline;
-            emit(r, line, loc, chunk, torn, shared, sink, &mut counts);
+            if let Some(reason) = emit(r, line, loc, chunk, shared, sink, &mut counts) {
+                sink.bad(Bad { loc, reason, torn });
+            }
         }
         line_no += 1;
         pos = next;
@@ -132,10 +141,14 @@ pub fn lines(
 /// objects reads as its elements). Anything else is garbage, reported once per
 /// line; a run of NUL bytes (what a crash leaves in a file) is reported once and
 /// framing resumes right after it, so a record written just after the NULs is
-/// read. A `{` at the start of a line while an object is still open (even inside
-/// one of its strings, which cannot hold a raw newline) means the open object was
-/// cut short (a torn record): it is reported and framing restarts there, so one
-/// torn record never swallows the next.
+/// read. Objects are framed by their JSON structure (strings and escapes aware),
+/// so nested objects may start at column 0 (`json.dumps(obj, indent=0)`). A `{`
+/// at the start of a line while an object is still open means the open object
+/// was cut short (a torn record) when it cannot be a value there: inside a
+/// string (which cannot hold a raw newline), or not after `[`, `,` or `:`. Where
+/// it could be a nested value, the object is framed on; if what was framed does
+/// not parse, it is reported as cut short and framing restarts at that first
+/// `{`. Either way one torn record never swallows the next.
 ///
 /// With a prefilter, a compact record (a line that starts with `{` and ends
 /// with `}`) holding none of its literals is skipped unparsed (counted as
@@ -148,6 +161,7 @@ pub fn objects(
     sink: &mut dyn Sink,
 ) -> ChunkCounts {
     let buf = chunk.bytes;
+    let max = super::max_record_bytes();
     let mut counts = ChunkCounts::default();
     let mut i = 0usize;
     let mut line = 0u32;
@@ -171,6 +185,15 @@ pub fn objects(
                 // without the byte-by-byte framing.
                 if i == 0 || buf[i - 1] == b'\n' {
                     let end = memchr::memchr(b'\n', &buf[i..]).map_or(buf.len(), |n| i + n);
+                    if end - i > max && compact_object(&buf[i..end]).is_some() {
+                        sink.bad(Bad {
+                            loc: loc_at(i, line),
+                            reason: super::oversized(end - i, max),
+                            torn: false,
+                        });
+                        i = end;
+                        continue;
+                    }
                     if let Some(obj) = compact_object(&buf[i..end]) {
                         if pre.is_some_and(|p| !p.passes(obj)) {
                             counts.prefiltered += 1;
@@ -208,6 +231,7 @@ pub fn objects(
                     r,
                     buf,
                     i,
+                    max,
                     &mut line,
                     chunk,
                     shared,
@@ -253,6 +277,7 @@ fn frame(
     r: &dyn Reader,
     buf: &[u8],
     mut i: usize,
+    max: usize,
     line: &mut u32,
     chunk: &Chunk<'_>,
     shared: bool,
@@ -265,7 +290,22 @@ fn frame(
     let mut in_str = false;
     let mut end = None;
     let mut torn_at = None;
+    // The first `{` opening a line inside the object where a value may stand:
+    // a nested object, or the next record after a torn one.
+    let mut maybe_next = None;
     while i < buf.len() {
+        if i - start > max {
+            // Oversized: skip to where the next record may start, unparsed.
+            let next = cut_at_or_after(Framing::Objects, buf, i).unwrap_or(buf.len());
+            *line = start_line + newlines(&buf[start..next]);
+            let len = next - start;
+            sink.bad(Bad {
+                loc: loc_at(start, start_line),
+                reason: super::oversized(len, max),
+                torn: false,
+            });
+            return next;
+        }
         let c = buf[i];
         if in_str {
             match c {
@@ -288,8 +328,11 @@ fn frame(
                 b'"' => in_str = true,
                 b'{' | b'[' => {
                     if c == b'{' && depth > 0 && i > 0 && buf[i - 1] == b'\n' {
-                        torn_at = Some(i);
-                        break;
+                        if !value_may_start(&buf[start..i]) {
+                            torn_at = Some(i);
+                            break;
+                        }
+                        maybe_next.get_or_insert(i);
                     }
                     depth += 1;
                 }
@@ -308,21 +351,49 @@ fn frame(
         i += 1;
     }
     let loc = loc_at(start, start_line);
-    match end {
-        Some(end) => emit(r, &buf[start..end], loc, chunk, false, shared, sink, counts),
-        None => {
-            let at_end = torn_at.is_none();
-            if let Some(t) = torn_at {
-                i = t;
+    let cut_short = |i: usize, torn: bool, sink: &mut dyn Sink| {
+        sink.bad(Bad {
+            loc,
+            reason: "object cut short".into(),
+            torn,
+        });
+        i
+    };
+    // The earliest place the next record may start.
+    match (end, maybe_next.or(torn_at)) {
+        (Some(end), next) => match emit(r, &buf[start..end], loc, chunk, shared, sink, counts) {
+            None => i,
+            Some(_) if next.is_some() => {
+                *line = start_line + newlines(&buf[start..next.unwrap_or(start)]);
+                cut_short(next.unwrap_or(i), false, sink)
             }
-            sink.bad(Bad {
-                loc,
-                reason: "object cut short".into(),
-                torn: at_end && chunk.at_eof,
-            });
+            Some(reason) => {
+                sink.bad(Bad {
+                    loc,
+                    reason,
+                    torn: false,
+                });
+                i
+            }
+        },
+        (None, Some(t)) => {
+            *line = start_line + newlines(&buf[start..t]);
+            cut_short(t, false, sink)
         }
+        (None, None) => cut_short(i, chunk.at_eof, sink),
     }
-    i
+}
+
+/// The `\n` bytes in `b`.
+fn newlines(b: &[u8]) -> u32 {
+    memchr::memchr_iter(b'\n', b).count() as u32
+}
+
+/// True when a value may start right after `before` (an open object's bytes up
+/// to a `{` that opens a line): its last byte other than whitespace is `[`, `,`
+/// or `:`.
+fn value_may_start(before: &[u8]) -> bool {
+    matches!(before.trim_ascii_end().last(), Some(b'[' | b',' | b':'))
 }
 
 /// A line that looks like one whole compact object (`{` … `}`), trailing spaces
@@ -333,20 +404,159 @@ fn compact_object(line: &[u8]) -> Option<&[u8]> {
 }
 
 /// The first record boundary at or after `from` (the start of the next record),
-/// or `None` when there is none. Lines: after a `\n`; objects: before a `{` that
-/// opens a line (pretty printers put only top-level objects at column 0).
+/// or `None` when there is none. Lines: after a `\n`. Objects: before a `{`
+/// that opens a line right after an object closed (`}`, then only whitespace):
+/// inside a record such a `{` would be invalid JSON, while a nested object at
+/// column 0 (`indent=0`) follows `[`, `,` or `:`. (So the elements of a
+/// top-level array are never cut apart: a chunk or stream block holds it whole.)
 pub fn cut_at_or_after(framing: Framing, buf: &[u8], from: usize) -> Option<usize> {
     let from = from.min(buf.len());
     match framing {
         Framing::Lines => memchr::memchr(b'\n', &buf[from..]).map(|i| from + i + 1),
-        Framing::Objects => memmem::find(&buf[from..], b"\n{").map(|i| from + i + 1),
+        Framing::Objects => memmem::find_iter(&buf[from..], b"\n{")
+            .map(|i| from + i + 1)
+            .find(|&c| after_object(&buf[..c])),
     }
 }
 
-/// The last record boundary in `buf` (where a stream block may end), if any.
+/// The last record boundary in `buf` (where a stream block may end), if any:
+/// as [`cut_at_or_after`], the last of them.
 pub fn last_cut(framing: Framing, buf: &[u8]) -> Option<usize> {
+    last_cut_after(framing, buf, 0)
+}
+
+/// [`last_cut`] among the boundaries past `from` only: a stream that grows a
+/// block to hold one long record searches each byte once, not once per read.
+pub fn last_cut_after(framing: Framing, buf: &[u8], from: usize) -> Option<usize> {
+    let from = from.min(buf.len());
     match framing {
-        Framing::Lines => memchr::memrchr(b'\n', buf).map(|i| i + 1),
-        Framing::Objects => memmem::rfind(buf, b"\n{").map(|i| i + 1),
+        Framing::Lines => memchr::memrchr(b'\n', &buf[from..]).map(|i| from + i + 1),
+        Framing::Objects => memmem::rfind_iter(&buf[from..], b"\n{")
+            .map(|i| from + i + 1)
+            .find(|&c| after_object(&buf[..c])),
+    }
+}
+
+/// True when `before` ends with `}` and whitespace: an object just closed.
+fn after_object(before: &[u8]) -> bool {
+    before.trim_ascii_end().last() == Some(&b'}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::Ctx;
+    use crate::model::{Event, Format};
+
+    #[derive(Default)]
+    struct Seen {
+        events: Vec<(u32, String)>,
+        bad: Vec<(u32, String)>,
+    }
+    impl Sink for Seen {
+        fn event(&mut self, ev: &Event<'_>) {
+            let id = ev.id.as_deref().unwrap_or("").to_string();
+            self.events.push((ev.loc.line_in_chunk, id));
+        }
+        fn bad(&mut self, bad: Bad) {
+            self.bad.push((bad.loc.line_in_chunk, bad.reason));
+        }
+    }
+
+    fn frame_hooks(bytes: &[u8]) -> Seen {
+        let chunk = Chunk {
+            input: 0,
+            index: 0,
+            base: 0,
+            bytes,
+            format: Format::Hook,
+            ctx: Ctx {
+                path: "x.json",
+                header: None,
+            },
+            at_eof: true,
+        };
+        let mut seen = Seen::default();
+        objects(
+            super::super::reader(Format::Hook),
+            &chunk,
+            None,
+            false,
+            &mut seen,
+        );
+        seen
+    }
+
+    /// Hook records as `json.dumps(obj, indent=0)` prints them: nested objects
+    /// (array elements) at column 0.
+    fn indent0(id: &str) -> String {
+        format!(
+            "{{\n\"timestamp\": \"2026-02-13T10:31:00Z\",\n\"hook_event\": \"PreToolUse\",\n\
+             \"tool_name\": \"Read\",\n\"tool_use_id\": \"{id}\",\n\"hooks\": [\n{{\n\"n\": 1\n}},\n\
+             {{\n\"n\": 2\n}}\n],\n\"ctx\":\n{{\n\"k\": \"v\"\n}}\n}}\n"
+        )
+    }
+
+    #[test]
+    fn nested_objects_at_column_zero_belong_to_their_record() {
+        let text: String = ["a", "b", "c"].map(indent0).concat();
+        let seen = frame_hooks(text.as_bytes());
+        let ids: Vec<&str> = seen.events.iter().map(|(_, id)| id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c"], "{:?}", seen.bad);
+        assert!(seen.bad.is_empty(), "{:?}", seen.bad);
+        // Every record starts where the text of its `{` starts.
+        let starts: Vec<u32> = text
+            .lines()
+            .enumerate()
+            .filter(|(i, l)| *l == "{" && (*i == 0 || text.lines().nth(i - 1) == Some("}")))
+            .map(|(i, _)| i as u32)
+            .collect();
+        let lines: Vec<u32> = seen.events.iter().map(|(l, _)| *l).collect();
+        assert_eq!(lines, starts);
+    }
+
+    #[test]
+    fn a_torn_record_before_a_column_zero_object_is_cut_there() {
+        // A record cut inside an array (where an object could follow), then whole ones.
+        let torn = "{\n\"timestamp\": \"2026-02-13T10:31:00Z\",\n\"hooks\": [\n";
+        let text = format!("{torn}{}{}", indent0("b"), indent0("c"));
+        let seen = frame_hooks(text.as_bytes());
+        let ids: Vec<&str> = seen.events.iter().map(|(_, id)| id.as_str()).collect();
+        assert_eq!(ids, ["b", "c"]);
+        assert_eq!(seen.bad, [(0, "object cut short".to_string())]);
+        assert_eq!(seen.events[0].0, torn.lines().count() as u32);
+        // Cut after a scalar (where no value can follow): cut at once.
+        let text = format!("{{\n\"timestamp\": 5\n{}", indent0("b"));
+        let seen = frame_hooks(text.as_bytes());
+        assert_eq!(seen.events.len(), 1);
+        assert_eq!(seen.bad.len(), 1);
+    }
+
+    #[test]
+    fn chunk_cuts_fall_between_records_not_inside_them() {
+        let recs = ["a", "b", "c", "d"].map(indent0);
+        let text = recs.concat();
+        let mut starts = vec![0];
+        for r in &recs {
+            starts.push(starts.last().unwrap() + r.len());
+        }
+        for from in 0..text.len() {
+            let cut = cut_at_or_after(Framing::Objects, text.as_bytes(), from);
+            let want = starts
+                .iter()
+                .copied()
+                .find(|s| *s > from && *s < text.len());
+            assert_eq!(cut, want, "from {from}");
+        }
+        for end in 1..=text.len() {
+            let cut = last_cut(Framing::Objects, &text.as_bytes()[..end]);
+            let want = starts[1..].iter().copied().rev().find(|s| *s < end);
+            assert_eq!(cut, want, "end {end}");
+            // Searching only past `from` finds the same cut when it lies past `from`.
+            for from in [0, end / 2, end.saturating_sub(2)] {
+                let after = last_cut_after(Framing::Objects, &text.as_bytes()[..end], from);
+                assert_eq!(after, want.filter(|c| *c > from), "end {end} from {from}");
+            }
+        }
     }
 }

@@ -152,6 +152,30 @@ impl Num {
     pub fn count(self) -> Option<u64> {
         self.0.filter(|v| *v >= 0.0).map(|v| v.round() as u64)
     }
+
+    /// A counter that is summed (tokens): `Ok(None)` when absent or not a
+    /// number. Errors, naming `field`, when it is negative or beyond `u64`:
+    /// such a value is a malformed field, never summed nor silently dropped.
+    pub fn counter(self, field: &str) -> Result<Option<u64>, String> {
+        match self.0 {
+            None => Ok(None),
+            Some(v) if v < 0.0 => Err(format!("{field} is negative ({v})")),
+            // 2^64 as f64: the first value a u64 cannot hold.
+            Some(v) if v >= 18_446_744_073_709_551_616.0 => {
+                Err(format!("{field} is out of range ({v:e})"))
+            }
+            Some(v) => Ok(Some(v.round() as u64)),
+        }
+    }
+
+    /// An amount that is summed (USD): `Ok(None)` when absent or not a
+    /// number; an error naming `field` when negative (JSON has no infinity).
+    pub fn amount(self, field: &str) -> Result<Option<f64>, String> {
+        match self.0 {
+            Some(v) if v < 0.0 => Err(format!("{field} is negative ({v})")),
+            v => Ok(v),
+        }
+    }
 }
 
 /// A boolean field: `true`, `"true"` and non-zero numbers are true.
@@ -239,6 +263,23 @@ mod tests {
         assert!(from_slice::<T>(br#"{"s": "a", "s": "#).is_err());
         assert!(from_slice::<T>(b"{\"s\": \xff}").is_err());
         assert!(from_slice::<T>(b"not json").is_err());
+    }
+
+    #[test]
+    fn summed_counters_refuse_negative_and_out_of_range_values() {
+        assert_eq!(Num(Some(5.0)).counter("n"), Ok(Some(5)));
+        assert_eq!(Num(None).counter("n"), Ok(None));
+        assert!(Num(Some(-1.0))
+            .counter("input_tokens")
+            .unwrap_err()
+            .contains("input_tokens"));
+        assert!(Num(Some(2e19)).counter("n").is_err());
+        assert_eq!(
+            Num(Some(1e19)).counter("n"),
+            Ok(Some(10_000_000_000_000_000_000))
+        );
+        assert!(Num(Some(-0.5)).amount("cost").is_err());
+        assert_eq!(Num(Some(1e308)).amount("cost"), Ok(Some(1e308)));
     }
 
     #[test]

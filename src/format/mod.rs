@@ -409,6 +409,30 @@ pub fn parse_shared_chunk(
     }
 }
 
+/// The largest record read by default, in bytes: 128 MiB (hl takes 64 MiB; a
+/// 64 MiB payload plus its record must still read). A larger one is reported as
+/// oversized, located, and skipped unparsed (`--max-record-size`).
+pub const DEFAULT_MAX_RECORD_BYTES: usize = 128 << 20;
+
+static MAX_RECORD_BYTES: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(DEFAULT_MAX_RECORD_BYTES);
+
+/// Sets the largest record framing hands to a reader, for the whole process
+/// (`app::run` sets it once from `--max-record-size`, before any scan).
+pub fn set_max_record_bytes(n: usize) {
+    MAX_RECORD_BYTES.store(n.max(1), std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The largest record framing hands to a reader, in bytes.
+pub fn max_record_bytes() -> usize {
+    MAX_RECORD_BYTES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The reason given for a record larger than [`max_record_bytes`].
+pub fn oversized(len: usize, max: usize) -> String {
+    format!("record of {len} bytes is larger than --max-record-size ({max} bytes); skipped")
+}
+
 /// Lines in `b`, counting a final line without `\n`.
 pub fn count_lines(b: &[u8]) -> u32 {
     let n = memchr::memchr_iter(b'\n', b).count();

@@ -133,7 +133,7 @@ pub fn parse_line<'a>(
         .clone()
         .or_else(|| meta.failure_category.0.clone())
         .or_else(|| severity.map(|_| kind.clone()));
-    let action = action_of(&kind, &status, &mut meta);
+    let action = action_of(&kind, &status, &mut meta)?;
     let target = meta.agent.0.or(meta.to_agent.0);
     Ok(Some(Event {
         ts: Some(ts),
@@ -158,8 +158,10 @@ pub fn parse_line<'a>(
 
 /// The meaning of a pipe event: lifecycle → agent spawned / finished, resource
 /// token usage → usage, tests, and the agent pool's queue events.
-fn action_of<'a>(kind: &str, status: &str, m: &mut Meta<'a>) -> Action<'a> {
-    match (kind, status) {
+///
+/// Errors: a summed counter (tokens, cost) that is negative or out of range.
+fn action_of<'a>(kind: &str, status: &str, m: &mut Meta<'a>) -> Result<Action<'a>, String> {
+    Ok(match (kind, status) {
         ("lifecycle", "spawned" | "start") => Action::AgentSpawned {
             kind: AgentKind::Worker,
             parent: m.parent.0.take(),
@@ -169,10 +171,12 @@ fn action_of<'a>(kind: &str, status: &str, m: &mut Meta<'a>) -> Action<'a> {
         ("lifecycle", "completed" | "team_complete") => Action::AgentFinished { ok: true },
         ("lifecycle", "failed" | "team_failed") => Action::AgentFinished { ok: false },
         ("resource", "token_usage") => {
-            let (input, output) = (m.input_tokens.count(), m.output_tokens.count());
-            let total = m.total_tokens.count();
+            let input = m.input_tokens.counter("input_tokens")?;
+            let output = m.output_tokens.counter("output_tokens")?;
+            let total = m.total_tokens.counter("total_tokens")?;
+            let cost_usd = m.cost_estimate_usd.amount("cost_estimate_usd")?;
             if input.is_none() && output.is_none() && total.is_none() {
-                return Action::Other;
+                return Ok(Action::Other);
             }
             let (i, o) = (input.unwrap_or(0), output.unwrap_or(0));
             Action::Usage {
@@ -183,7 +187,7 @@ fn action_of<'a>(kind: &str, status: &str, m: &mut Meta<'a>) -> Action<'a> {
                     other: total.map_or(0, |t| t.saturating_sub(i.saturating_add(o))),
                     ..Tokens::default()
                 },
-                cost_usd: m.cost_estimate_usd.0,
+                cost_usd,
                 key: None,
             }
         }
@@ -216,7 +220,7 @@ fn action_of<'a>(kind: &str, status: &str, m: &mut Meta<'a>) -> Action<'a> {
             ),
         },
         _ => Action::Other,
-    }
+    })
 }
 
 /// The pipe-log reader.

@@ -534,6 +534,33 @@ mod tests {
     }
 
     #[test]
+    fn a_line_that_is_not_json_is_refused_whatever_its_layout() {
+        let line = |payload: &str, source: &str| {
+            format!(
+                "{{\"timestamp\": \"2026-02-09T11:30:12\", \"change_type\": \"added\", \"entity_type\": \"agent_message\", \"data\": {{\"message_id\": \"m1\", \"source_agent\": \"{source}\", \"target_agent\": \"B\", \"message_type\": \"task\", \"priority\": \"normal\", \"payload\": {payload}, \"trace_id\": null, \"span_id\": null, \"parent_message_id\": null, \"reason\": \"\", \"timestamp\": \"x\", \"ttl_seconds\": 5}}}}"
+            )
+        };
+        let good = line("{\"q\": \"ok\"}", "A");
+        assert!(parse_diff(good.as_bytes(), Loc::default()).is_ok());
+        for bad in [
+            line("{not json at all}", "A"),
+            line("{\"q\": \"raw \u{1} control\"}", "A"),
+            line("{\"q\": \"tab\there\"}", "A"),
+            line("{\"q\": 1} {\"r\": 2}", "A"),
+            line("{\"q\": ]}", "A"),
+            line("{}", "A\u{7}B"),
+            line("{}", "A\u{1b}[2J"),
+        ] {
+            let b = bad.as_bytes();
+            assert!(
+                serde_json::from_slice::<serde_json::Value>(b).is_err(),
+                "not JSON: {bad:?}"
+            );
+            assert!(parse_diff(b, Loc::default()).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn duplicate_keys_read_as_json_does_last_wins() {
         let l = br#"{"timestamp": "2026-02-09T11:30:12", "change_type": "added", "entity_type": "span", "entity_type": "error", "data": {"severity": "warning", "severity": "critical", "agent_name": "Coder"}}"#;
         let ev = parse_diff(l, Loc::default()).unwrap().unwrap();

@@ -128,9 +128,37 @@ pub fn format_rfc3339(ns: Nanos) -> String {
         .unwrap_or_else(|| ns.to_string())
 }
 
+/// A UTC day (days since 1970-01-01) as `YYYY-MM-DD`. Computed on the date, not
+/// on its midnight in nanoseconds: the first day of the range (1677-09-21)
+/// starts before the earliest `i64` nanosecond.
+pub fn format_day(days: i64) -> String {
+    i32::try_from(days + 2_440_588)
+        .ok()
+        .and_then(|j| time::Date::from_julian_day(j).ok())
+        .map_or_else(|| days.to_string(), |d| d.to_string())
+}
+
+/// Milliseconds from `from` to `to`, exact for any two instants (computed in
+/// `i128`: the difference of two `i64` nanosecond times can overflow `i64`, but
+/// in milliseconds it always fits). `None` when `to` is before `from`: a
+/// duration is never negative, and the caller decides what a reversed pair
+/// means (clock skew, a reply dated before its task).
+pub fn elapsed_ms(from: Nanos, to: Nanos) -> Option<i64> {
+    let d = i128::from(to) - i128::from(from);
+    // |d| < 2^64 ns, so d / 10^6 < 1.9e13 fits an i64.
+    (d >= 0).then_some((d / 1_000_000) as i64)
+}
+
 /// Formats a duration in nanoseconds for people: `850ms`, `12.3s`, `4m05s`, `2h03m`, `3d04h`.
+/// A negative duration (never produced by [`elapsed_ms`]) prints as `0ms`.
 pub fn format_duration(ns: i64) -> String {
-    let ms = ns / 1_000_000;
+    format_duration_ms(ns / 1_000_000)
+}
+
+/// [`format_duration`] for milliseconds, without converting to nanoseconds
+/// first (a span of 584 years in ms overflows an `i64` of ns).
+pub fn format_duration_ms(ms: i64) -> String {
+    let ms = ms.max(0);
     if ms < 1000 {
         return format!("{ms}ms");
     }
@@ -194,6 +222,41 @@ mod tests {
         let leap = parse_timestamp(b"2016-12-31T23:59:60Z").unwrap();
         let next = parse_timestamp(b"2017-01-01T00:00:00Z").unwrap();
         assert_eq!(leap, next - 1);
+    }
+
+    #[test]
+    fn days_format_at_both_ends_of_the_range() {
+        assert_eq!(format_day(0), "1970-01-01");
+        let lo = parse_timestamp(b"1677-09-21T00:12:44Z").unwrap();
+        assert_eq!(
+            format_day(lo.div_euclid(86_400 * NANOS_PER_SEC)),
+            "1677-09-21"
+        );
+        let hi = parse_timestamp(b"2262-04-11T23:47:16Z").unwrap();
+        assert_eq!(
+            format_day(hi.div_euclid(86_400 * NANOS_PER_SEC)),
+            "2262-04-11"
+        );
+    }
+
+    #[test]
+    fn elapsed_is_exact_across_the_whole_range_and_never_negative() {
+        let lo = parse_timestamp(b"1677-09-21T00:12:44Z").unwrap();
+        let hi = parse_timestamp(b"2262-04-11T23:47:16Z").unwrap();
+        let ms = elapsed_ms(lo, hi).unwrap();
+        assert_eq!(
+            i128::from(ms),
+            (i128::from(hi) - i128::from(lo)) / 1_000_000
+        );
+        assert!(ms > 0);
+        assert_eq!(elapsed_ms(hi, lo), None);
+        assert_eq!(
+            elapsed_ms(i64::MIN, i64::MAX),
+            Some((u64::MAX / 1_000_000) as i64)
+        );
+        assert_eq!(elapsed_ms(5, 5), Some(0));
+        assert!(format_duration_ms(ms).ends_with('h') && !format_duration_ms(ms).starts_with('-'));
+        assert_eq!(format_duration_ms(-5), "0ms");
     }
 
     #[test]

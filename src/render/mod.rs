@@ -309,7 +309,7 @@ fn write_block(block: &Block, style: &Style, out: &mut dyn Write) -> io::Result<
     match block {
         Block::Line(tone, text) => {
             let line = escape(text);
-            let clipped = crate::format::summary::clip(&line, style.width.max(20));
+            let clipped = clip_right(&line, style.width.max(20));
             writeln!(out, "{}", paint(style, *tone, &clipped))
         }
         Block::Whole(tone, text) => writeln!(out, "{}", paint(style, *tone, &escape(text))),
@@ -321,7 +321,7 @@ fn write_block(block: &Block, style: &Style, out: &mut dyn Write) -> io::Result<
             if rows.is_empty() {
                 return writeln!(out, "{}", paint(style, Tone::Dim, empty));
             }
-            use tabled::settings::{object::Columns, Modify, Style as TStyle, Width};
+            use tabled::settings::Style as TStyle;
             let mut cells: Vec<Vec<String>> = rows
                 .iter()
                 .map(|r| r.iter().map(|c| escape(c).into_owned()).collect())
@@ -336,13 +336,19 @@ fn write_block(block: &Block, style: &Style, out: &mut dyn Write) -> io::Result<
                 .iter()
                 .map(|r| severity.and_then(|i| r.get(i).cloned()))
                 .collect();
-            // Locations are cut from the left, so the file name and line stay.
+            // Cells are cut to their column's display width here (never inside a
+            // wide character); locations from the left, so the file name and
+            // line stay.
             for (i, w) in widths.iter().enumerate() {
-                if let (Some(w), "at" | "file") = (w, headers[i].as_str()) {
-                    for r in &mut cells {
-                        if let Some(c) = r.get_mut(i) {
-                            *c = clip_left(c, *w);
-                        }
+                let Some(w) = *w else { continue };
+                let left = matches!(headers[i].as_str(), "at" | "file");
+                for r in &mut cells {
+                    if let Some(c) = r.get_mut(i) {
+                        *c = if left {
+                            clip_left(c, w)
+                        } else {
+                            clip_right(c, w)
+                        };
                     }
                 }
             }
@@ -355,11 +361,6 @@ fn write_block(block: &Block, style: &Style, out: &mut dyn Write) -> io::Result<
             // A light style, as log viewers print: no borders, two spaces between columns.
             t.with(TStyle::blank());
             t.with(tabled::settings::Padding::new(0, 1, 0, 0));
-            for (i, w) in widths.iter().enumerate() {
-                if let (Some(w), false) = (w, matches!(headers[i].as_str(), "at" | "file")) {
-                    t.with(Modify::new(Columns::new(i..=i)).with(Width::truncate(*w).suffix("…")));
-                }
-            }
             let text = t.to_string();
             let mut lines = text.lines();
             let header = lines.next().unwrap_or("").trim_end();
@@ -378,7 +379,7 @@ fn write_block(block: &Block, style: &Style, out: &mut dyn Write) -> io::Result<
                     // The location is last: it is cut from the left, the kind stays.
                     let at = match moved.rsplit_once("  ") {
                         Some((kind, loc)) => {
-                            let room = width.saturating_sub(6 + kind.chars().count()).max(12);
+                            let room = width.saturating_sub(6 + display_width(kind)).max(12);
                             format!("{kind}  {}", clip_left(loc, room))
                         }
                         None => clip_left(moved, width.saturating_sub(4)),
@@ -434,8 +435,8 @@ fn natural_widths(headers: &[String], cells: &[Vec<String>]) -> Vec<usize> {
             cells
                 .iter()
                 .filter_map(|r| r.get(i))
-                .map(|c| c.chars().count())
-                .chain([headers[i].chars().count()])
+                .map(|c| display_width(c.as_str()))
+                .chain([display_width(&headers[i])])
                 .max()
                 .unwrap_or(0)
         })
@@ -546,7 +547,7 @@ const KEEP_WHOLE: [&str; 10] = [
 /// header (at least 6). `None`: not cut.
 fn fit_columns(headers: &[String], rows: &[Vec<String>], width: usize) -> Vec<Option<usize>> {
     let n = headers.len();
-    let cw = |s: &str| s.chars().count();
+    let cw = display_width;
     let mut nat: Vec<usize> = headers.iter().map(|h| cw(h)).collect();
     let mut numeric = vec![true; n];
     for r in rows {
@@ -591,15 +592,38 @@ fn fit_columns(headers: &[String], rows: &[Vec<String>], width: usize) -> Vec<Op
     (0..n).map(|i| (w[i] < nat[i]).then_some(w[i])).collect()
 }
 
-/// Cuts `s` to `w` characters from the left (`…ures/pipe/x.log:12`), so that
-/// the end of a path and its line number stay visible.
-fn clip_left(s: &str, w: usize) -> String {
-    let n = s.chars().count();
-    if n <= w {
+/// Terminal columns `s` takes (East Asian wide characters take two).
+fn display_width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+/// The longest run of `chars` that fits in `w` columns.
+fn fitting(chars: impl Iterator<Item = char>, w: usize) -> String {
+    let mut used = 0;
+    chars
+        .take_while(|c| {
+            used += unicode_width::UnicodeWidthChar::width(*c).unwrap_or(0);
+            used <= w
+        })
+        .collect()
+}
+
+/// Cuts `s` to `w` terminal columns, ending with `…`; never inside a wide character.
+fn clip_right(s: &str, w: usize) -> String {
+    if display_width(s) <= w {
         return s.to_string();
     }
-    let keep: String = s.chars().skip(n - w.saturating_sub(1)).collect();
-    format!("…{keep}")
+    format!("{}…", fitting(s.chars(), w.saturating_sub(1)))
+}
+
+/// Cuts `s` to `w` terminal columns from the left (`…ures/pipe/x.log:12`), so
+/// that the end of a path and its line number stay visible.
+fn clip_left(s: &str, w: usize) -> String {
+    if display_width(s) <= w {
+        return s.to_string();
+    }
+    let keep: String = fitting(s.chars().rev(), w.saturating_sub(1));
+    format!("…{}", keep.chars().rev().collect::<String>())
 }
 
 /// Writes the per-input problems (bad records, skipped inputs, notes) to stderr
@@ -645,5 +669,23 @@ mod tests {
         assert_eq!(escape("plain"), "plain");
         assert_eq!(escape("a\x1b[31mred\rb"), "a\\u{1b}[31mred\\rb");
         assert_eq!(escape("x\u{202e}y"), "x\\u{202e}y");
+    }
+
+    #[test]
+    fn clips_by_display_width_never_inside_a_wide_character() {
+        let s = "ab代理人cd";
+        assert_eq!(display_width(s), 10);
+        assert_eq!(clip_right(s, 10), s);
+        for w in 1..10 {
+            let c = clip_right(s, w);
+            assert!(display_width(&c) <= w, "{w}: {c}");
+            assert!(display_width(&c) + 1 >= w, "{w}: {c} uses the room");
+            assert!(c.ends_with('…') && !c.contains('\u{fffd}'));
+            let l = clip_left(s, w);
+            assert!(display_width(&l) <= w && l.starts_with('…'), "{w}: {l}");
+        }
+        assert_eq!(clip_right(s, 4), "ab…");
+        assert_eq!(clip_left(s, 4), "…cd");
+        assert_eq!(clip_left(s, 6), "…人cd");
     }
 }

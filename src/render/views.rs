@@ -3,12 +3,12 @@
 use super::{Block, Sources, Tone, View};
 use crate::analysis::agents::{AgentsReport, NodeStatus};
 use crate::analysis::cost::{CostBy, CostReport};
-use crate::analysis::diagnose::DiagnoseReport;
+use crate::analysis::diagnose::{named_list, DiagnoseReport};
 use crate::analysis::diffs::DiffsReport;
 use crate::analysis::errors::ErrorsReport;
 use crate::analysis::queues::QueuesReport;
 use crate::analysis::replay::ReplayReport;
-use crate::model::{time::format_duration, Record, Severity};
+use crate::model::{time::format_duration_ms, Record, Severity};
 use serde_json::Value;
 
 fn items<T: serde::Serialize>(v: &[T]) -> Vec<Value> {
@@ -98,7 +98,7 @@ fn record_rows(records: &[Record], with_severity: bool) -> (Vec<String>, Vec<Vec
 }
 
 fn ms(v: Option<f64>) -> String {
-    v.map_or_else(|| "-".into(), |x| format_duration((x * 1e6) as i64))
+    v.map_or_else(|| "-".into(), |x| format_duration_ms(x as i64))
 }
 
 impl View for ErrorsReport {
@@ -332,7 +332,7 @@ impl View for QueuesReport {
                         a.received.to_string(),
                         a.pending.to_string(),
                         a.oldest_pending_age_ms
-                            .map_or("-".into(), |m| format_duration(m.saturating_mul(1_000_000))),
+                            .map_or("-".into(), format_duration_ms),
                         a.errors.to_string(),
                         ms(a.latency_p50_ms),
                         ms(a.latency_p95_ms),
@@ -340,9 +340,8 @@ impl View for QueuesReport {
                     if team {
                         row.push(a.unread.to_string());
                         row.push(
-                            a.oldest_unread_age_ms.map_or("-".into(), |m| {
-                                format_duration(m.saturating_mul(1_000_000))
-                            }),
+                            a.oldest_unread_age_ms
+                                .map_or("-".into(), format_duration_ms),
                         );
                         row.push(if a.in_progress_tasks > 0 {
                             format!("{} ({} active)", a.open_tasks, a.in_progress_tasks)
@@ -394,8 +393,7 @@ impl View for QueuesReport {
                                 (Some(_), Some(t)) => t.get(11..23).unwrap_or(t).to_string(),
                                 _ => short_time(&p.time),
                             },
-                            p.age_ms
-                                .map_or("-".into(), |m| format_duration(m * 1_000_000)),
+                            p.age_ms.map_or("-".into(), format_duration_ms),
                             p.from.clone(),
                             p.to.clone(),
                             p.id.clone(),
@@ -475,9 +473,7 @@ impl View for DiagnoseReport {
                     "Span: {} → {} ({})",
                     short_time(&self.span.first),
                     short_time(&self.span.last),
-                    self.span
-                        .duration_ms
-                        .map_or("-".into(), |d| format_duration(d * 1_000_000))
+                    self.span.duration_ms.map_or("-".into(), format_duration_ms)
                 ),
             ));
         } else {
@@ -488,7 +484,7 @@ impl View for DiagnoseReport {
         }
         if !self.sessions.is_empty() {
             let n = |f: fn(&crate::analysis::diagnose::SessionSummary) -> u64| {
-                self.sessions.iter().map(f).sum::<u64>()
+                self.sessions.iter().map(f).fold(0u64, u64::saturating_add)
             };
             let open = n(|s| s.incomplete_tool_calls);
             let mut parts = Vec::new();
@@ -547,9 +543,7 @@ impl View for DiagnoseReport {
                                 .as_deref()
                                 .and_then(|t| t.get(5..16))
                                 .map_or("untimed".into(), |t| t.replace('T', " ")),
-                            s.duration_ms.map_or("-".into(), |d| {
-                                format_duration(d.saturating_mul(1_000_000))
-                            }),
+                            s.duration_ms.map_or("-".into(), format_duration_ms),
                             group_digits(s.events),
                             s.subagents.to_string(),
                             if s.incomplete_tool_calls > 0 {
@@ -584,12 +578,15 @@ impl View for DiagnoseReport {
                     if a.failed_agents.is_empty() {
                         String::new()
                     } else {
-                        format!(" ({})", a.failed_agents.join(", "))
+                        format!(" ({})", named_list(&a.failed_agents, a.failed as usize))
                     },
                     if a.never_finished.is_empty() {
                         String::new()
                     } else {
-                        format!("; never finished: {}", a.never_finished.join(", "))
+                        format!(
+                            "; never finished: {}",
+                            named_list(&a.never_finished, a.never_finished_total as usize)
+                        )
                     }
                 ),
             ));
@@ -672,12 +669,16 @@ impl View for DiagnoseReport {
                         String::new()
                     } else {
                         format!(
-                            " ({})",
+                            " ({}{})",
                             q.stuck
                                 .iter()
                                 .map(|s| format!("{} {}", s.agent, s.pending))
                                 .collect::<Vec<_>>()
-                                .join(", ")
+                                .join(", "),
+                            match q.stuck_total.saturating_sub(q.stuck.len() as u64) {
+                                0 => String::new(),
+                                more => format!(" and {more} more"),
+                            }
                         )
                     },
                     ms(q.latency_p95_ms)
@@ -714,7 +715,7 @@ impl View for DiagnoseReport {
                 Tone::Plain,
                 format!(
                     "Usage: {} tokens from {} response(s){}{}",
-                    group_digits(u.tokens),
+                    token_total(u.tokens),
                     u.token_events,
                     if parts.len() > 1 {
                         format!(" ({})", parts.join(", "))
@@ -722,7 +723,7 @@ impl View for DiagnoseReport {
                         String::new()
                     },
                     if u.cost_usd > 0.0 {
-                        format!(", ${:.4} as logged", u.cost_usd)
+                        format!(", {} as logged", dollars(u.cost_usd, 4))
                     } else {
                         String::new()
                     }
@@ -777,7 +778,28 @@ pub fn group_digits(n: u64) -> String {
 
 /// `$1.2346`, or `unpriced` when there is no price.
 fn usd(v: Option<f64>) -> String {
-    v.map_or_else(|| "unpriced".into(), |c| format!("${c:.4}"))
+    v.map_or_else(|| "unpriced".into(), |c| dollars(c, 4))
+}
+
+/// `$12.3457` (with `places` decimals); `$1.235e15` beyond a trillion; a total
+/// that saturated at `f64::MAX` says so.
+fn dollars(c: f64, places: usize) -> String {
+    if crate::analysis::usage::saturated_usd(Some(c)) {
+        format!("${c:.3e} (saturated)")
+    } else if c >= 1e12 {
+        format!("${c:.3e}")
+    } else {
+        format!("${c:.places$}")
+    }
+}
+
+/// A token total with digits grouped; one that saturated at `u64::MAX` says so.
+fn token_total(n: u64) -> String {
+    if crate::analysis::usage::saturated_tokens(n) {
+        format!("{} (saturated)", group_digits(n))
+    } else {
+        group_digits(n)
+    }
 }
 
 impl View for CostReport {
@@ -793,7 +815,7 @@ impl View for CostReport {
                 "Cost by {by}: {} over {} response(s), {} tokens (prices: {})",
                 usd(t.cost_usd),
                 group_digits(t.responses),
-                group_digits(t.total_tokens),
+                token_total(t.total_tokens),
                 self.prices
             ),
         )];
@@ -816,11 +838,13 @@ impl View for CostReport {
                 if self.by != CostBy::Model {
                     row.push(r.models.join(" "));
                 }
-                row.push(group_digits(r.tokens.input + r.tokens.other));
+                row.push(group_digits(r.tokens.input.saturating_add(r.tokens.other)));
                 row.push(group_digits(r.tokens.output));
                 row.push(group_digits(r.tokens.cache_read));
                 row.push(group_digits(
-                    r.tokens.cache_write_5m + r.tokens.cache_write_1h,
+                    r.tokens
+                        .cache_write_5m
+                        .saturating_add(r.tokens.cache_write_1h),
                 ));
                 row.push(if r.unpriced_tokens > 0 && r.cost_usd.is_some() {
                     format!("{} + unpriced", usd(r.cost_usd))
@@ -851,6 +875,7 @@ fn si(n: u64) -> String {
         0..=9_999 => n.to_string(),
         10_000..=999_999 => format!("{:.1}k", n as f64 / 1e3),
         1_000_000..=999_999_999 => format!("{:.1}M", n as f64 / 1e6),
+        _ if crate::analysis::usage::saturated_tokens(n) => "max (saturated)".into(),
         _ => format!("{:.1}G", n as f64 / 1e9),
     }
 }
@@ -915,14 +940,12 @@ impl View for AgentsReport {
                 format!("{prefix}{}", n.id),
                 what,
                 n.models.join(" "),
-                n.duration_ms
-                    .map_or("-".into(), |d| format_duration(d.saturating_mul(1_000_000))),
+                n.duration_ms.map_or("-".into(), format_duration_ms),
                 status.to_string(),
                 t.tool_calls.to_string(),
                 t.errors.to_string(),
                 si(t.tokens.total()),
-                t.cost_usd
-                    .map_or_else(|| "-".into(), |c| format!("${c:.2}")),
+                t.cost_usd.map_or_else(|| "-".into(), |c| dollars(c, 2)),
             ]);
         }
         out.push(Block::Table {

@@ -560,10 +560,9 @@ fn line_of_64_mib_among_normal_lines_is_read() {
         (4, 0),
         "{f:#}"
     );
-    // Through a stream, blocks of 4 MiB grow to hold the line. (12 MiB: the stream
-    // path rescans its whole buffer after each block read, so a 64 MiB line costs
-    // seconds in a debug build; reported.)
-    let r = run_stdin(["diffs", "-", "-l", "3", "--format", "json"], huge(12));
+    // Through a stream, blocks of 4 MiB grow to hold the line (each byte is
+    // searched for a boundary once).
+    let r = run_stdin(["diffs", "-", "-l", "3", "--format", "json"], huge(64));
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v = parse_validated("diffs", &r.stdout);
     let f = only_file(&v);
@@ -1771,4 +1770,90 @@ fn paths_named_by_the_data_are_never_opened() {
     let md = std::fs::symlink_metadata(&fifo).expect("fifo");
     use std::os::unix::fs::FileTypeExt;
     assert!(md.file_type().is_fifo());
+}
+
+/// `json.dumps(obj, indent=0)`: one key a line, nested objects at column 0.
+fn indent0(v: &Value) -> String {
+    let mut out = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"");
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
+    serde::Serialize::serialize(v, &mut ser).expect("serialise");
+    String::from_utf8(out).expect("utf-8") + "\n"
+}
+
+#[test]
+fn hook_records_with_nested_objects_at_column_zero_are_read_whole() {
+    // Each record nests objects at column 0 (array elements, a value on its own
+    // line), as Python's json.dumps(obj, indent=0) writes them.
+    let n = 200;
+    let ids: Vec<String> = (0..n).map(|i| format!("t{i}")).collect();
+    let text: String = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let rec: Value = serde_json::from_str(&hook(id, i as u64)).expect("hook");
+            let mut rec = rec;
+            rec["hooks"] = serde_json::json!([{"name": "a"}, {"name": "b", "x": [{"y": 1}]}]);
+            indent0(&rec)
+        })
+        .collect();
+    assert!(text.contains("[\n{\n"), "nested objects at column 0");
+    let dir = tmp("indent0-");
+    let p = dir.path().join("hooks.json");
+    std::fs::write(&p, &text).expect("write");
+    let (v, got) = listed_ids(&[s(&p)], "/tool_use_id");
+    let f = only_file(&v);
+    assert_eq!(count(f, "records"), n as u64);
+    assert_eq!(count(f, "malformed"), 0, "{f}");
+    let mut got = got;
+    got.sort();
+    let mut want = ids.clone();
+    want.sort();
+    assert_eq!(got, want);
+    // Through stdin too (stream blocks end at record boundaries).
+    let r = run_stdin(
+        ["diffs", "-l", "1000000", "--format", "json", "-"],
+        text.into_bytes(),
+    );
+    let v = parse_validated("diffs", &r.stdout);
+    assert_eq!(v["data"]["diffs"].as_array().unwrap().len(), n);
+    assert_eq!(count(only_file(&v), "malformed"), 0);
+}
+
+#[test]
+fn observer_lines_in_its_own_layout_are_checked_like_any_other() {
+    // The observer's agent-message layout has a fast path; a line in that layout
+    // that is not JSON (a payload that is not JSON, raw control bytes in a string)
+    // is malformed there as everywhere, also under --strict.
+    let line = |payload: &str, source: &str| {
+        format!(
+            "{{\"timestamp\": \"2026-02-09T11:30:12\", \"change_type\": \"added\", \"entity_type\": \"agent_message\", \"data\": {{\"message_id\": \"m1\", \"source_agent\": \"{source}\", \"target_agent\": \"B\", \"message_type\": \"task\", \"priority\": \"normal\", \"payload\": {payload}, \"trace_id\": null, \"span_id\": null, \"parent_message_id\": null, \"reason\": \"\", \"timestamp\": \"x\", \"ttl_seconds\": 5}}}}"
+        )
+    };
+    let lines = [
+        line("{\"q\": \"fine\"}", "A"),
+        line("{this is not json}", "A"),
+        line("{\"q\": \"raw \u{1} byte\"}", "A"),
+        line("{}", "A\u{1b}[2J"),
+        line("{\"q\": \"fine too\"}", "C"),
+    ];
+    // Ground truth: what a JSON parser accepts.
+    let bad: Vec<u64> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| serde_json::from_str::<Value>(l).is_err())
+        .map(|(i, _)| i as u64 + 1)
+        .collect();
+    assert_eq!(bad, [2, 3, 4]);
+    let dir = tmp("observer-fast-");
+    let p = dir.path().join("diff_time_machine.jsonl");
+    std::fs::write(&p, text(&lines)).expect("write");
+    let v = json("diffs", &[s(&p)]);
+    let f = only_file(&v);
+    assert_eq!(count(f, "records"), 2);
+    assert_eq!(count(f, "malformed"), 3);
+    assert_eq!(bad_lines(f), bad);
+    let r = run(["diffs", "--strict", s(&p)]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains(&format!("{}:2", s(&p))), "{}", r.stderr);
 }

@@ -524,11 +524,13 @@ impl<'de> Deserialize<'de> for StatusCode {
             }
             fn visit_str<E>(self, v: &str) -> Result<StatusCode, E> {
                 let v = v.trim();
+                // On bytes: the 12th byte need not end a character.
+                let b = v.as_bytes();
                 let is = |w: &str| {
                     v.eq_ignore_ascii_case(w)
-                        || v.len() > 12
-                            && v[..12].eq_ignore_ascii_case("STATUS_CODE_")
-                            && v[12..].eq_ignore_ascii_case(w)
+                        || b.len() > 12
+                            && b[..12].eq_ignore_ascii_case(b"STATUS_CODE_")
+                            && b[12..].eq_ignore_ascii_case(w.as_bytes())
                 };
                 Ok(StatusCode {
                     error: v == "2" || is("ERROR"),
@@ -695,6 +697,9 @@ mod tests {
         assert!(t(r#"{"c": "2"}"#).c.error);
         assert!(t(r#"{"c": 1}"#).c.ok && !t(r#"{"c": 1}"#).c.error);
         assert!(!t(r#"{"c": "bad"}"#).c.error);
+        // A multi-byte character across the prefix's end (found by the otlp fuzzer).
+        assert!(!t(r#"{"c": "STATUS_COD\u20ac_ERROR"}"#).c.error);
+        assert!(!t("{\"c\": \"STATUS_COD€_ERROR\"}").c.error);
         assert_eq!(t(r#"{"s": 17}"#).s.0, Some(17));
         assert_eq!(t(r#"{"s": "SEVERITY_NUMBER_FATAL3"}"#).s.0, Some(23));
         assert_eq!(t(r#"{"s": "WARN"}"#).s.0, Some(13));

@@ -708,9 +708,30 @@ fn log<'a, E: de::Error>(leaf: &mut Leaf<'_, '_, 'a, '_>, l: LogObj<'a>) -> Resu
                     cache_write_5m: a.cache_creation_tokens.count().unwrap_or(0),
                     ..Tokens::default()
                 },
-                cost_usd: a.cost_usd.num(),
+                cost_usd: a.cost_usd.num().filter(|c| *c >= 0.0),
                 key: None,
             };
+            // A negative counter is never summed (it reads as absent above); the
+            // record stays, flagged as a warning naming the field, so it is located.
+            let negative: Vec<&str> = [
+                ("input_tokens", &a.input_tokens),
+                ("output_tokens", &a.output_tokens),
+                ("cache_read_tokens", &a.cache_read_tokens),
+                ("cache_creation_tokens", &a.cache_creation_tokens),
+                ("cost_usd", &a.cost_usd),
+            ]
+            .into_iter()
+            .filter(|(_, v)| v.num().is_some_and(|n| n < 0.0))
+            .map(|(k, _)| k)
+            .collect();
+            if !negative.is_empty() {
+                ev.severity = Some(Severity::Warning);
+                ev.category = Some(Cow::Borrowed("malformed_field"));
+                ev.message = Some(Cow::Owned(format!(
+                    "negative {}: not summed",
+                    negative.join(", ")
+                )));
+            }
         }
         Some("api_error") => {
             ev.severity = Some(Severity::Error);
@@ -872,6 +893,9 @@ fn say_usage(ev: &Event<'_>, duration_ms: Option<f64>) -> String {
     }
     if let Some(ms) = duration_ms {
         s.push_str(&format!(" ({})", duration((ms * 1e6) as i64)));
+    }
+    if let Some(m) = ev.message.as_deref().filter(|_| ev.severity.is_some()) {
+        s.push_str(&format!("; {m}"));
     }
     s
 }

@@ -46,6 +46,7 @@ pub fn summary(ev: &Event<'_>, o: &Map<String, Value>) -> String {
                     None => format!("API error: {}", clip(msg, 120)),
                 }
             }
+            _ if ev.category.as_deref() == Some("malformed_field") => clip(msg, 140),
             _ => format!("tool error: {}", clip(msg, 140)),
         };
     }

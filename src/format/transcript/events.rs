@@ -168,7 +168,7 @@ fn assistant<'a>(line: &Line<'a>, e: &mut Emitter<'a, '_>) {
             (Some(_), None) => msg.id.0.clone(),
             (None, _) => None,
         };
-        let ev = e.event(
+        let mut ev = e.event(
             Action::Usage {
                 model: msg.model.0.clone(),
                 tokens,
@@ -177,6 +177,31 @@ fn assistant<'a>(line: &Line<'a>, e: &mut Emitter<'a, '_>) {
             },
             first.clone(),
         );
+        // A negative counter reads as absent (never summed); the response is kept,
+        // flagged as a warning naming the fields, so it is located.
+        let mut fields = vec![
+            ("input_tokens", u.input_tokens),
+            ("output_tokens", u.output_tokens),
+            ("cache_read_input_tokens", u.cache_read_input_tokens),
+            ("cache_creation_input_tokens", u.cache_creation_input_tokens),
+        ];
+        if let Some(cc) = &u.cache_creation.0 {
+            fields.push(("ephemeral_5m_input_tokens", cc.ephemeral_5m_input_tokens));
+            fields.push(("ephemeral_1h_input_tokens", cc.ephemeral_1h_input_tokens));
+        }
+        let negative: Vec<&str> = fields
+            .iter()
+            .filter(|(_, n)| n.0.is_some_and(|v| v < 0.0))
+            .map(|(k, _)| *k)
+            .collect();
+        if !negative.is_empty() && ev.severity.is_none() {
+            ev.severity = Some(crate::model::Severity::Warning);
+            ev.category = Some(Cow::Borrowed("malformed_field"));
+            ev.message = Some(Cow::Owned(format!(
+                "negative {}: not summed",
+                negative.join(", ")
+            )));
+        }
         e.push(ev);
     }
     for b in msg.content.blocks() {

@@ -314,6 +314,8 @@ impl Reader for Transcript {
                     b"isApiErrorMessage",
                     b"api_error",
                     b"\"error\"",
+                    // A negative token count (flagged as a malformed field).
+                    b"_tokens\":-",
                 ]
                 .map(<[u8]>::to_vec),
             ),
