@@ -208,6 +208,7 @@ fn from_envelope<'a>(env: Envelope<'a>, line: &'a [u8], loc: Loc) -> Result<Even
         id: d.message_id.0.or(d.error_id.0).or(d.span_id.0),
         parent_id: d.parent_message_id.0,
         metrics: Metrics::default(),
+        place: Default::default(),
         raw: line,
         record: line,
     })
@@ -370,6 +371,7 @@ mod fast {
             id: id.map(Cow::Borrowed),
             parent_id: parent.map(Cow::Borrowed),
             metrics: Metrics::default(),
+            place: Default::default(),
             raw: line,
             record: line,
         })
