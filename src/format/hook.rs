@@ -11,7 +11,8 @@
 //! `tool_usage`, schema B's `file_search` for Grep → `code_search`.
 //!
 //! `PreToolUse` → `ToolStarted` whose `input` is the JSON text of `tool_input`
-//! (else seed 003's `raw_input.tool_input`, else its `action_details`);
+//! as written (else seed 003's `raw_input.tool_input`, else its
+//! `action_details` when that is an object);
 //! `PostToolUse` → `ToolEnded` whose `output` is `tool_response`. `place`:
 //! `cwd`, `permission_mode` (or those of `raw_input`) and seed 003's `project_path`.
 
@@ -205,8 +206,13 @@ fn event_of<'a>(h: HookRecord<'a>, obj: &'a [u8], loc: Loc) -> Result<Event<'a>,
         Some("PreToolUse") => Action::ToolStarted {
             tool: h.tool_name.0.clone().unwrap_or(Cow::Borrowed("?")),
             subject: None,
-            input: object_text(h.tool_input)
-                .or_else(|| object_text(raw_input.tool_input))
+            // `tool_input` as written, whatever it is (a consumer counts one
+            // that is not an object); seed 003's `action_details` only when it
+            // is an object.
+            input: h
+                .tool_input
+                .or(raw_input.tool_input)
+                .map(|r| Cow::Borrowed(r.get()))
                 .or_else(|| object_text(h.action_details)),
         },
         Some("PostToolUse" | "PostToolUseFailure") => Action::ToolEnded {

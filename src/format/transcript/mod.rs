@@ -295,20 +295,27 @@ impl Reader for Transcript {
         describe::summary(ev, &super::summary::raw_object(ev))
     }
 
-    /// Usage lives on lines holding `"usage"`; errors on lines holding
-    /// `"is_error"`, `isApiErrorMessage`, `api_error` or an `"error"` key or
-    /// value. No transcript event is critical. Any spacing around `:` passes.
+    /// Usage lives on lines holding `"usage"`; tool calls on lines holding
+    /// `"tool_use"` (the block type) and their results on lines holding
+    /// `"tool_result"`; a permission mode on lines holding `permissionMode`;
+    /// errors on lines holding `"is_error"`, `isApiErrorMessage`, `api_error`
+    /// or an `"error"` key or value. No transcript event is critical. Any
+    /// spacing around `:` passes.
     fn prefilter(&self, needs: &super::Needs) -> Option<super::Prefilter> {
         use super::{ActionSet, ErrorNeed, Prefilter};
-        if needs.all
-            || needs.kind.is_some()
-            || !ActionSet::USAGE.or(needs.actions).eq(&ActionSet::USAGE)
-        {
+        let known = ActionSet::USAGE.or(ActionSet::TOOLS);
+        if needs.all || needs.kind.is_some() || !known.or(needs.actions).eq(&known) {
             return None;
         }
         let mut lits: Vec<Vec<u8>> = Vec::new();
         if needs.actions.any(ActionSet::USAGE) {
             lits.push(b"\"usage\"".to_vec());
+        }
+        if needs.actions.any(ActionSet::TOOLS) {
+            lits.extend([b"\"tool_use\"".to_vec(), b"\"tool_result\"".to_vec()]);
+        }
+        if needs.place {
+            lits.push(b"\"permissionMode\"".to_vec());
         }
         match needs.errors {
             Some(ErrorNeed::Any) => lits.extend(
