@@ -256,6 +256,7 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
             stuck_after_ms,
         } => {
             let q = DiagnoseQuery {
+                audit: crate::analysis::audit::AuditQuery::all(paths_hint.clone()),
                 paths_hint,
                 stuck_after_ms: *stuck_after_ms,
             };

@@ -707,6 +707,16 @@ impl View for DiagnoseReport {
                 ),
             ));
         }
+        if self.audit.total_findings > 0 {
+            let c = &self.audit.by_severity;
+            out.push(Block::Line(
+                Tone::Plain,
+                format!(
+                    "Audit: {} finding(s): {} critical, {} error, {} warning, {} info (oracle audit)",
+                    self.audit.total_findings, c.critical, c.error, c.warning, c.info
+                ),
+            ));
+        }
         if self.findings.is_empty() {
             out.push(Block::Line(Tone::Good, "No issues detected.".into()));
         } else {

@@ -495,3 +495,30 @@ fn the_real_sessions_give_no_finding_at_error_or_above() {
     }
     assert_eq!(run(["audit", REAL, "--fail-on", "error"]).code, 0);
 }
+
+#[test]
+fn diagnose_shows_the_audits_top_findings() {
+    let a = audit(&[DIR, "--limit", "0"]);
+    let d = json("diagnose", &[DIR])["data"].clone();
+    assert_eq!(d["audit"]["total_findings"], a["total_findings"]);
+    assert_eq!(d["audit"]["by_severity"], a["by_severity"]);
+    let top = d["audit"]["top"].as_array().unwrap();
+    assert_eq!(top.as_slice(), &findings(&a)[..top.len()]);
+    let audit_findings: Vec<&Value> = d["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["title"].as_str().unwrap().starts_with("audit: "))
+        .collect();
+    assert!(!audit_findings.is_empty() && audit_findings.len() <= 3);
+    assert_eq!(audit_findings[0]["severity"], "critical");
+    for f in audit_findings {
+        assert!(
+            f["next"]
+                .as_str()
+                .unwrap()
+                .starts_with("oracle audit --rule "),
+            "{f:#}"
+        );
+    }
+}

@@ -11,7 +11,8 @@
 //! `network_egress` one finding per host over all sessions.
 //!
 //! The project root of a session is the `project_path` its writer states, else
-//! its earliest working directory (by time, then input and offset). A path is
+//! its earliest working directory (by time, then input and offset) among its
+//! tool calls and the records naming a permission mode (the only records read). A path is
 //! judged against the root known when it is read and again, at the end,
 //! against the session's final root, so the result does not depend on how the
 //! input was chunked. The user's home, for `~`, is inferred from the root
@@ -155,8 +156,14 @@ impl AuditQuery {
             paths_hint,
         }
     }
-    fn on(&self, r: Rule) -> bool {
+    pub(crate) fn on(&self, r: Rule) -> bool {
         self.rules.contains(&r)
+    }
+}
+
+impl Default for AuditQuery {
+    fn default() -> AuditQuery {
+        AuditQuery::all(String::new())
     }
 }
 
@@ -307,6 +314,10 @@ impl Analysis for AuditQuery {
                 output,
                 ..
             } => (tool.as_deref(), input.as_deref(), output.as_deref()),
+            // Only tool calls and records naming a permission mode count
+            // (what the transcript prefilter keeps), so that the report is
+            // the same with the prefilter on or off.
+            _ if ev.place.permission_mode.is_none() && !ev.metrics.scope_violation => return,
             _ => (None, None, None),
         };
         let seen = || Seen {
