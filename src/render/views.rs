@@ -969,7 +969,8 @@ impl View for AuditReport {
             })
             .collect();
         out.push(Block::Table {
-            headers: ["severity", "rule", "n", "target", "at"]
+            // `summary` gives up room before `at` does (see `fit_columns`).
+            headers: ["severity", "rule", "n", "summary", "at"]
                 .map(String::from)
                 .to_vec(),
             rows,
@@ -1011,13 +1012,20 @@ impl View for AuditReport {
             out.push(Block::Line(
                 Tone::Dim,
                 format!(
-                    "    {} · {} · {}:{}{}",
+                    "    {} · {} · {}",
+                    short_time(&f.time),
+                    f.tool,
                     if f.chain.is_empty() {
                         "no session".to_string()
                     } else {
                         f.chain.join(" → ")
                     },
-                    short_time(&f.time),
+                ),
+            ));
+            out.push(Block::Line(
+                Tone::Dim,
+                format!(
+                    "    at {}:{}{}",
                     f.file,
                     f.line,
                     if f.count > 1 {

@@ -54,13 +54,14 @@ fn install_hook() {
 
 type Target = fn(&[u8]);
 
-const TARGETS: [(&str, Target, usize); 6] = [
+const TARGETS: [(&str, Target, usize); 7] = [
     ("pipe_line", harness::pipe_line, 8),
     ("diff_line", harness::diff_line, 8),
     ("hook_stream", harness::hook_stream, 60),
     ("chunk_scan", harness::chunk_scan, 40),
     ("time_parse", harness::time_parse, 80),
     ("query_args", harness::query_args, 60),
+    ("audit_rules", harness::audit_rules, 60),
 ];
 
 /// xorshift64: deterministic, so a failure replays exactly.
