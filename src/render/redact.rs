@@ -20,10 +20,11 @@ use std::sync::OnceLock;
 /// The text that replaces a secret.
 pub const MASK: &str = "[REDACTED]";
 
-fn patterns() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(concat!(
+/// Tokens whose shape names their issuer: each starts with a literal, so a
+/// search for them skips ahead with a SIMD literal prefilter.
+macro_rules! typed_patterns {
+    () => {
+        concat!(
             // 1: token with a known prefix (kept), 2: the secret part. Each secret
             // may also end early in a table cell cut with `…` (the cut is kept).
             r"(?P<pre>sk-ant-|sk-|ghp_|gho_|ghs_|ghu_|ghr_|github_pat_|xox[abposr]-)(?P<tok>[A-Za-z0-9_\-]{8,}|[A-Za-z0-9_\-]{1,7}…)",
@@ -31,14 +32,37 @@ fn patterns() -> &'static Regex {
             r"|(?P<gcp>AIza)(?P<gcptok>[0-9A-Za-z_\-]{35}|[0-9A-Za-z_\-]{1,34}…)",
             r"|(?P<stripe>[sr]k_live_)(?P<stok>[0-9A-Za-z]{16,}|[0-9A-Za-z]{1,15}…)",
             r"|(?P<pem>-----BEGIN [A-Z ]{0,20}PRIVATE KEY-----)(?P<pemtok>[A-Za-z0-9+/=\s\\n]{16,}|[^…]{0,15}…)",
-            r"|(?P<bearer>(?i:bearer)\s+)(?P<btok>[A-Za-z0-9_\-\.=:/+~]{8,}|[A-Za-z0-9_\-\.=:/+~]{1,7}…)",
+        )
+    };
+}
+
+/// Secrets found by their context: a bearer header, a URL's password, a
+/// keyword pair. No literal starts them, so they are searched byte by byte.
+macro_rules! context_patterns {
+    () => {
+        concat!(
+            r"(?P<bearer>(?i:bearer)\s+)(?P<btok>[A-Za-z0-9_\-\.=:/+~]{8,}|[A-Za-z0-9_\-\.=:/+~]{1,7}…)",
             // scheme://user:PASSWORD@host
             r"|(?P<url>[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s/:@\x22']+:)(?P<upw>[^\s@/\x22'…]+)(?:@|…)",
             // password=..., "password": "...", api_key: ...
             r#"|(?P<key>(?i:password|passwd|pwd|secret|api_key|apikey|access_token|auth_token|client_secret)\\?"?\s*[:=]\s*\\?"?)(?P<kval>[^\s"'&,;\\…]{3,}|[^\s"'&,;\\…]{1,2}…)"#,
-        ))
-        .expect("the redaction patterns compile")
+        )
+    };
+}
+
+/// Every pattern (`--redact`, and `audit` on tool inputs).
+fn patterns() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(concat!(typed_patterns!(), "|", context_patterns!()))
+            .expect("the redaction patterns compile")
     })
+}
+
+/// The typed tokens alone (`audit` on tool outputs, see [`find_in_output`]).
+fn typed() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(typed_patterns!()).expect("the typed patterns compile"))
 }
 
 /// Decodes the JSON string escapes that only re-spell printable ASCII: `\/`, and
@@ -133,8 +157,30 @@ pub struct Found {
 
 /// Every secret in `text` (the `--redact` patterns), in order.
 pub fn find(text: &str) -> Vec<Found> {
+    find_with(patterns(), text)
+}
+
+/// The secrets of a tool's output (which may be megabytes of file contents):
+/// tokens whose shape names their issuer, and passwords in URLs when the text
+/// holds a `://` at all. Keyword pairs and bearer headers, which need a byte-by-byte
+/// search, are left to [`find`] on what the agent itself wrote.
+pub fn find_in_output(text: &str) -> Vec<Found> {
+    let mut out = find_with(typed(), text);
+    if memchr::memmem::find(text.as_bytes(), b"://").is_some() {
+        out.extend(
+            find_with(patterns(), text)
+                .into_iter()
+                .filter(|f| f.kind == "url_password"),
+        );
+        out.sort_by_key(|f| f.range.start);
+        out.dedup_by(|a, b| a.range == b.range);
+    }
+    out
+}
+
+fn find_with(re: &Regex, text: &str) -> Vec<Found> {
     let mut out = Vec::new();
-    for c in patterns().captures_iter(text.as_bytes()) {
+    for c in re.captures_iter(text.as_bytes()) {
         let (kind, pre, tok, keyword) = if let Some(p) = c.name("pre") {
             let kind = match p.as_bytes() {
                 b"sk-ant-" => "anthropic_key",

@@ -269,10 +269,17 @@ pub fn check_call(call: &Call<'_>, hits: &mut Vec<Hit>, trouble: &mut Vec<Troubl
     }
 }
 
-/// Judges what a tool returned (JSON text): secrets only.
+/// Judges what a tool returned (JSON text): secrets only, those whose shape
+/// names them and URL passwords ([`redact::find_in_output`]).
 pub fn check_output(output: &str, tool: Option<&str>, hits: &mut Vec<Hit>) {
     let mut out = Out { hits };
-    secrets(output, "output", tool.unwrap_or("tool"), &mut out);
+    found_secrets(
+        output,
+        redact::find_in_output(output),
+        "output",
+        tool.unwrap_or("tool"),
+        &mut out,
+    );
 }
 
 /// Keyword-pair values that are placeholders, not secrets.
@@ -296,7 +303,17 @@ fn placeholder(v: &str) -> bool {
 }
 
 fn secrets(text: &str, field: &str, tool: &str, out: &mut Out<'_>) {
-    for f in redact::find(text) {
+    found_secrets(text, redact::find(text), field, tool, out);
+}
+
+fn found_secrets(
+    text: &str,
+    found: Vec<redact::Found>,
+    field: &str,
+    tool: &str,
+    out: &mut Out<'_>,
+) {
+    for f in found {
         let secret = &text[f.range.clone()];
         if (f.keyword || f.kind == "url_password") && placeholder(secret) {
             continue;
