@@ -168,10 +168,40 @@ fn s<'v>(o: &'v serde_json::Map<String, serde_json::Value>, k: &str) -> Option<&
 
 struct Out<'h> {
     hits: &'h mut Vec<Hit>,
+    /// Secrets met in the call (as written and as decoded), with their names:
+    /// scrubbed from every text a hit keeps, since a path or command derived
+    /// from the input (normalised, joined) may no longer look like a secret.
+    scrub: Vec<(String, String)>,
 }
 
 impl Out<'_> {
-    fn push(&mut self, h: Hit) {
+    /// Learns the secrets of `text`.
+    fn learn(&mut self, text: &str) {
+        self.learn_found(text, &redact::find(text));
+    }
+    fn learn_found(&mut self, text: &str, found: &[redact::Found]) {
+        for f in found {
+            let s = &text[f.range.clone()];
+            if !self.scrub.iter().any(|(k, _)| k == s) {
+                self.scrub
+                    .push((s.to_string(), format!("[{}]", redact::describe(f.kind, s))));
+            }
+        }
+    }
+    fn clean(&self, mut t: String) -> String {
+        for (s, name) in &self.scrub {
+            if t.contains(s.as_str()) {
+                t = t.replace(s.as_str(), name);
+            }
+        }
+        t
+    }
+    fn push(&mut self, mut h: Hit) {
+        if !self.scrub.is_empty() {
+            h.evidence = crate::format::summary::clip(&self.clean(h.evidence), MAX_EVIDENCE);
+            h.target = self.clean(h.target);
+            h.command = h.command.map(|c| self.clean(c));
+        }
         if self.hits.len() < MAX_HITS_PER_CALL
             && !self
                 .hits
@@ -206,9 +236,14 @@ impl Out<'_> {
 
 /// Judges one tool call; the troubles met reading it go to `trouble`.
 pub fn check_call(call: &Call<'_>, hits: &mut Vec<Hit>, trouble: &mut Vec<Trouble>) {
-    let mut out = Out { hits };
+    let mut out = Out {
+        hits,
+        scrub: Vec::new(),
+    };
     let Some(text) = call.input else { return };
-    secrets(text, "input", call.tool, &mut out);
+    let found = redact::find(text);
+    out.learn_found(text, &found);
+    found_secrets(text, found, "input", call.tool, &mut out);
     let value: serde_json::Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(_) => {
@@ -222,6 +257,12 @@ pub fn check_call(call: &Call<'_>, hits: &mut Vec<Hit>, trouble: &mut Vec<Troubl
     };
     let tool = call.tool;
     let write = is_write_tool(tool);
+    // The decoded strings may spell a secret otherwise than the JSON text did.
+    for v in o.values().filter_map(|v| v.as_str()) {
+        if v.contains('\\') || !text.contains(v) {
+            out.learn(v);
+        }
+    }
     for k in ["file_path", "notebook_path", "path", "search_path"] {
         if let Some(p) = s(o, k) {
             path_access(call, p, write, call.cwd, &mut out);
@@ -272,7 +313,10 @@ pub fn check_call(call: &Call<'_>, hits: &mut Vec<Hit>, trouble: &mut Vec<Troubl
 /// Judges what a tool returned (JSON text): secrets only, those whose shape
 /// names them and URL passwords ([`redact::find_in_output`]).
 pub fn check_output(output: &str, tool: Option<&str>, hits: &mut Vec<Hit>) {
-    let mut out = Out { hits };
+    let mut out = Out {
+        hits,
+        scrub: Vec::new(),
+    };
     found_secrets(
         output,
         redact::find_in_output(output),
@@ -300,10 +344,6 @@ fn placeholder(v: &str) -> bool {
         || v.contains('(')
         // A name (`ANTHROPIC_API_KEY`, `config.secret`), not a value.
         || v.chars().all(|c| c.is_ascii_alphabetic() || c == '_' || c == '.')
-}
-
-fn secrets(text: &str, field: &str, tool: &str, out: &mut Out<'_>) {
-    found_secrets(text, redact::find(text), field, tool, out);
 }
 
 fn found_secrets(
@@ -337,7 +377,10 @@ fn found_secrets(
 
 /// A file touched by a tool: `write` when it changes it.
 fn path_access(call: &Call<'_>, raw: &str, write: bool, cwd: Option<&str>, out: &mut Out<'_>) {
-    let Some(p) = normalise(raw, cwd, call.home) else {
+    // Masked before it is normalised: `..` and `//` could otherwise cut a
+    // secret written into a path out of the shapes the patterns know.
+    let raw = redact::mask(raw);
+    let Some(p) = normalise(&raw, cwd, call.home) else {
         return;
     };
     if paths::is_claude_own(&p, call.home) {
