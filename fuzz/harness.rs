@@ -208,3 +208,64 @@ pub fn query_args(data: &[u8]) {
         let _ = cli.into_config();
     }
 }
+
+/// The audit rule engine (`analysis::audit::rules`): the first byte picks a
+/// tool, the rest is a tool input (JSON text, as written) and, wrapped as a
+/// Bash `command`, a shell command line; the same bytes are a tool output too.
+/// Invariants: evidence stays within its bound, a call gives at most
+/// `MAX_HITS_PER_CALL` hits, and no secret the patterns find is ever echoed whole.
+pub fn audit_rules(data: &[u8]) {
+    use oracle_monitor::analysis::audit::{paths, rules, shell};
+    use oracle_monitor::render::redact;
+    const TOOLS: [&str; 8] = [
+        "Bash",
+        "Read",
+        "Write",
+        "Edit",
+        "Glob",
+        "Grep",
+        "WebFetch",
+        "mcp__x__y",
+    ];
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let tool = TOOLS[pick as usize % TOOLS.len()];
+    let text = String::from_utf8_lossy(rest);
+    let wrapped = serde_json::json!({ "command": text, "file_path": text }).to_string();
+    let secrets: Vec<String> = redact::find(&text)
+        .into_iter()
+        .map(|f| text[f.range].to_string())
+        .filter(|s| s.chars().count() > 8)
+        .collect();
+    for (tool, input) in [(tool, &*text), ("Bash", wrapped.as_str())] {
+        for cwd in [None, Some("/home/u/p")] {
+            let call = rules::Call {
+                tool,
+                input: Some(input),
+                cwd,
+                root: cwd,
+                home: Some("/home/u"),
+            };
+            let (mut hits, mut trouble) = (Vec::new(), Vec::new());
+            rules::check_call(&call, &mut hits, &mut trouble);
+            rules::check_output(input, Some(tool), &mut hits);
+            assert!(hits.len() <= 2 * rules::MAX_HITS_PER_CALL);
+            for h in &hits {
+                assert!(h.evidence.chars().count() <= rules::MAX_EVIDENCE);
+                for s in &secrets {
+                    assert!(!h.evidence.contains(s.as_str()), "secret in evidence");
+                    assert!(!h.target.contains(s.as_str()), "secret in target");
+                }
+            }
+        }
+    }
+    let segs = shell::segments(&text);
+    assert!(segs.len() <= shell::MAX_SEGMENTS);
+    for s in &segs {
+        let _ = s.program();
+    }
+    if let Some(p) = paths::normalise(&text, Some("/home/u/p"), Some("/home/u")) {
+        assert!(p.starts_with('/') && !p.contains("/../") && !p.ends_with("/.."));
+    }
+}

@@ -5,13 +5,14 @@
 //! Must not: parse flags (see `cli`) or format anything itself (see `render`).
 
 use crate::analysis::agents::{AgentsQuery, AgentsReport};
+use crate::analysis::audit::{AllowList, AuditQuery, AuditReport};
 use crate::analysis::cost::{CostQuery, CostReport};
 use crate::analysis::diagnose::{DiagnoseQuery, DiagnoseReport};
 use crate::analysis::diffs::{DiffsQuery, DiffsReport, UnfinishedTools};
 use crate::analysis::errors::{ErrorsQuery, ErrorsReport};
 use crate::analysis::queues::{QueuesQuery, QueuesReport};
 use crate::analysis::replay::{ReplayQuery, ReplayReport};
-use crate::analysis::{LastTime, Window};
+use crate::analysis::{shell_quote, LastTime, Window};
 use crate::cli::{time::TimeArg, Config, Job, SchemaTarget, TimeWindow};
 use crate::error::{Error, ExitStatus, Result};
 use crate::model::{time::format_rfc3339, Nanos, Severity};
@@ -104,6 +105,7 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
         | Job::Diffs { window, .. }
         | Job::Replay { window, .. }
         | Job::Cost { window, .. }
+        | Job::Audit { window, .. }
         | Job::Agents { window, .. } => window.relative(),
         _ => false,
     } || matches!(
@@ -136,6 +138,7 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
     | Job::Diffs { window: w, .. }
     | Job::Replay { window: w, .. }
     | Job::Cost { window: w, .. }
+    | Job::Audit { window: w, .. }
     | Job::Agents { window: w, .. } = &cfg.job
     {
         let r = window(w);
@@ -268,6 +271,7 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
             stuck_after_ms,
         } => {
             let q = DiagnoseQuery {
+                audit: crate::analysis::audit::AuditQuery::all(paths_hint.clone()),
                 paths_hint,
                 stuck_after_ms: *stuck_after_ms,
             };
@@ -319,6 +323,35 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
             let r = scan(&mut found.inputs, &q, !cfg.strict);
             let report = r.acc.finish(&q, &r.index);
             ctx.emit("cost", echo, &found, &r.sources, &r.index, report)
+        }
+        Job::Audit {
+            rules,
+            sessions,
+            window: w,
+            allow,
+            limit,
+            fail_on,
+        } => {
+            let q = AuditQuery {
+                rules: rules.clone(),
+                sessions: sessions.clone(),
+                window: window(w),
+                allow: allow_list(allow.as_deref())?,
+                limit: *limit,
+                paths_hint,
+            };
+            echo_window(&mut echo, &q.window);
+            echo.limit = Some(*limit as u64);
+            echo.fail_on = fail_on.map(|s| s.name().to_string());
+            echo.rules = rules.iter().map(|r| r.id().to_string()).collect();
+            echo.sessions = sessions.clone();
+            let r = scan(&mut found.inputs, &q, !cfg.strict);
+            let report = r.acc.finish(&q, &r.index);
+            let hit = fail_on.is_some_and(|t| report.worst().is_some_and(|w| w >= t));
+            match ctx.emit("audit", echo, &found, &r.sources, &r.index, report)? {
+                ExitStatus::Success if hit => Ok(ExitStatus::Threshold),
+                status => Ok(status),
+            }
         }
         Job::Schema(_) | Job::Print(_) | Job::InstallSkill(_) => unreachable!("handled above"),
     }
@@ -405,6 +438,25 @@ fn price_table(path: Option<&std::path::Path>) -> Result<crate::pricing::PriceTa
     }
 }
 
+/// The `--allow` file, else an empty list.
+///
+/// Errors: the file cannot be read, or a line is not `path|host|command VALUE`.
+fn allow_list(path: Option<&std::path::Path>) -> Result<AllowList> {
+    let Some(p) = path else {
+        return Ok(AllowList::default());
+    };
+    let text = std::fs::read_to_string(p).map_err(|source| Error::Open {
+        path: p.to_path_buf(),
+        source,
+    })?;
+    AllowList::parse(&text).map_err(|(line, reason)| Error::BadArg {
+        flag: "--allow",
+        value: format!("{}:{line}", p.display()),
+        reason,
+        accepted: "one entry a line: `path GLOB`, `host NAME` (or `*.domain`), `command PREFIX`; `#` comments",
+    })
+}
+
 /// Reads stdin/FIFO inputs into memory so that they can be scanned twice
 /// (relative times need the last event first).
 fn spool_streams(found: &mut Inputs) -> Result<()> {
@@ -421,17 +473,6 @@ fn spool_streams(found: &mut Inputs) -> Result<()> {
     Ok(())
 }
 
-fn shell_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:@=+".contains(c))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
-
 /// The JSON Schema (draft 2020-12, `additionalProperties: false` throughout) of a
 /// command's `--format json` envelope. Published as `schema/COMMAND.json`.
 pub fn schema_for(target: SchemaTarget) -> serde_json::Value {
@@ -443,6 +484,7 @@ pub fn schema_for(target: SchemaTarget) -> serde_json::Value {
         SchemaTarget::Queues => schemars::schema_for!(Envelope<QueuesReport>),
         SchemaTarget::Cost => schemars::schema_for!(Envelope<CostReport>),
         SchemaTarget::Agents => schemars::schema_for!(Envelope<AgentsReport>),
+        SchemaTarget::Audit => schemars::schema_for!(Envelope<AuditReport>),
     }
     .to_value();
     if let Some(o) = s.as_object_mut() {
@@ -474,6 +516,7 @@ mod tests {
             SchemaTarget::Queues,
             SchemaTarget::Cost,
             SchemaTarget::Agents,
+            SchemaTarget::Audit,
         ] {
             let path = format!("{}/schema/{}.json", env!("CARGO_MANIFEST_DIR"), t.name());
             let published: serde_json::Value =

@@ -276,6 +276,7 @@ impl Analysis for AgentsQuery {
             Action::ToolStarted {
                 tool,
                 subject: Some(s),
+                ..
             } if matches!(&**tool, "Task" | "Agent") => {
                 if let Some(id) = ev.id.as_deref() {
                     acc.roles.insert(id.into(), (**s).into());

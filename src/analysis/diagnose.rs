@@ -1,6 +1,7 @@
 //! `diagnose`: one screen that says what is wrong, and ranked findings, each with
 //! a severity and the next command to run.
 
+use super::audit::{AuditAcc, AuditFinding, AuditQuery};
 use super::errors::{
     add_to_group, finish_groups, merge_groups, message_of, ErrorGroup, GroupAcc, SeverityCounts,
 };
@@ -25,6 +26,8 @@ pub struct DiagnoseQuery {
     pub paths_hint: String,
     /// Pending tasks older than this (ms, at the data's last event) are "stuck".
     pub stuck_after_ms: i64,
+    /// The audit run alongside (every rule; its top findings are diagnose's too).
+    pub audit: AuditQuery,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -107,7 +110,23 @@ pub struct DiagnoseAcc {
     /// Tool-use ids that got a result.
     tool_post: HashSet<Box<str>>,
     sessions: HashMap<Box<str>, SessionAcc>,
+    audit: AuditAcc,
 }
+
+/// The audit's summary in `diagnose` (`oracle audit` lists every finding).
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSummary {
+    /// Audit findings in all.
+    pub total_findings: u64,
+    /// Per severity.
+    pub by_severity: SeverityCounts,
+    /// The most severe findings (at most [`AUDIT_TOP`]).
+    pub top: Vec<AuditFinding>,
+}
+
+/// Audit findings shown by `diagnose`.
+pub const AUDIT_TOP: usize = 3;
 
 #[derive(Debug, Clone, Copy, Default, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -354,6 +373,8 @@ pub struct DiagnoseReport {
     pub usage: Usage,
     /// Hook records flagged `outside_project_scope`.
     pub scope_violations: u64,
+    /// What `oracle audit` finds (its top findings are findings here too).
+    pub audit: AuditSummary,
     /// Hook tool calls with a PreToolUse record but no PostToolUse (by `tool_use_id`):
     /// calls that never completed.
     pub incomplete_tool_calls: u64,
@@ -491,6 +512,7 @@ impl Analysis for DiagnoseQuery {
         }
         observe_session(acc, ev);
         acc.queues.observe(ev);
+        self.audit.observe(&mut acc.audit, ev);
     }
 
     fn merge(&self, a: DiagnoseAcc, b: DiagnoseAcc) -> DiagnoseAcc {
@@ -549,6 +571,7 @@ impl Analysis for DiagnoseQuery {
                 x
             },
             tool_post: union(a.tool_post, b.tool_post),
+            audit: self.audit.merge(a.audit, b.audit),
             sessions: {
                 let (mut x, mut y) = (a.sessions, b.sessions);
                 if x.len() < y.len() {
@@ -713,7 +736,10 @@ impl DiagnoseAcc {
                     named_list(&failed_agents, failed_agents.len())
                 ),
                 if failed_agents.len() <= MAX_NAMED {
-                    cmd(&format!("errors --agent={}", shell_word(&failed_agents[0])))
+                    cmd(&format!(
+                        "errors --agent={}",
+                        super::shell_quote(&failed_agents[0])
+                    ))
                 } else {
                     cmd("errors --by agent")
                 },
@@ -859,6 +885,44 @@ impl DiagnoseAcc {
                 sev.warning,
             );
         }
+        let mut audit = self.audit.finish(
+            &AuditQuery {
+                limit: 0,
+                ..q.audit.clone()
+            },
+            index,
+        );
+        // One finding per rule (its worst severity first), for the
+        // [`AUDIT_TOP`] rules with the most severe findings.
+        let mut shown: Vec<super::audit::rules::Rule> = Vec::new();
+        for f in audit
+            .findings
+            .iter()
+            .filter(|f| f.severity >= Severity::Warning)
+        {
+            if shown.contains(&f.rule) || shown.len() >= AUDIT_TOP {
+                continue;
+            }
+            shown.push(f.rule);
+            let same: Vec<&AuditFinding> =
+                audit.findings.iter().filter(|g| g.rule == f.rule).collect();
+            let occurrences: u64 = same.iter().map(|g| g.count).sum();
+            add(
+                f.severity,
+                format!(
+                    "audit: {} finding(s) of {} ({} occurrence(s)); worst: {} at {}:{}",
+                    same.len(),
+                    f.rule.id(),
+                    occurrences,
+                    f.target,
+                    f.file,
+                    f.line
+                ),
+                cmd(&format!("audit --rule {}", f.rule.id())),
+                occurrences,
+            );
+        }
+        audit.findings.truncate(AUDIT_TOP);
         if self.scope_violations > 0 {
             add(
                 Severity::Warning,
@@ -1093,6 +1157,11 @@ impl DiagnoseAcc {
                 }
             },
             scope_violations: self.scope_violations,
+            audit: AuditSummary {
+                total_findings: audit.total_findings,
+                by_severity: audit.by_severity,
+                top: audit.findings,
+            },
             incomplete_tool_calls: incomplete,
             last_snapshot: self.snapshot.map(|(t, loc, counts)| SnapshotRef {
                 time: format_rfc3339(t),
@@ -1169,17 +1238,5 @@ fn kind_name(k: AgentKind) -> &'static str {
         AgentKind::TeamLead => "team_lead",
         AgentKind::TeamMember => "team_member",
         AgentKind::Worker => "worker",
-    }
-}
-
-/// Quotes a word for a shell command line when it needs it.
-fn shell_word(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.:/@".contains(c))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
     }
 }

@@ -6,6 +6,7 @@
 //! thread count never changes the output.
 
 pub mod agents;
+pub mod audit;
 pub mod cost;
 pub mod diagnose;
 pub mod diffs;
@@ -298,6 +299,18 @@ impl Analysis for LastTime {
     }
     fn times_only(&self) -> bool {
         true
+    }
+}
+
+/// `s` quoted for a POSIX shell when it needs it (suggested next commands).
+pub fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:@=+".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
     }
 }
 

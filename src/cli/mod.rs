@@ -186,6 +186,8 @@ pub enum Command {
     /// The delegation tree: who spawned whom, with own and rolled-up calls, errors, time and cost.
     #[command(after_help = examples::AGENTS)]
     Agents(AgentsArgs),
+    /// What agents touched that they should not have: rule findings with evidence (docs/audit.md).
+    Audit(AuditArgs),
     /// Print the JSON Schema of a command's `--format json` output.
     #[command(after_help = examples::SCHEMA)]
     Schema(SchemaArgs),
@@ -443,6 +445,37 @@ pub struct AgentsArgs {
     pub input: InputArgs,
 }
 
+/// `audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Only these rules (comma-separated or repeated): outside_project, sensitive_path, secret,
+    /// destructive_command, remote_code, privilege_escalation, permission_bypass, guardrail_tamper,
+    /// network_egress.
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub rule: Vec<String>,
+    /// Leave out these rules (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub exclude_rule: Vec<String>,
+    /// Paths, hosts and commands the team accepts: lines `path GLOB`, `host NAME`, `command PREFIX`.
+    #[arg(long, value_name = "FILE")]
+    pub allow: Option<PathBuf>,
+    /// Exit with status 1 when a finding at or above this severity exists (for CI).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+    /// Only this session (exact id; repeatable).
+    #[arg(long, value_name = "ID")]
+    pub session: Vec<String>,
+    /// Time window.
+    #[command(flatten)]
+    pub time: TimeArgs,
+    /// Most findings to list (0: all); totals always cover every finding.
+    #[arg(long, short = 'l', default_value_t = crate::analysis::audit::DEFAULT_LIMIT, value_name = "N")]
+    pub limit: usize,
+    /// Input paths.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
 /// `cost --by` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CostByArg {
@@ -483,6 +516,8 @@ pub enum SchemaTarget {
     Cost,
     /// agents.
     Agents,
+    /// audit.
+    Audit,
 }
 
 impl SchemaTarget {
@@ -496,6 +531,7 @@ impl SchemaTarget {
             SchemaTarget::Queues => "queues",
             SchemaTarget::Cost => "cost",
             SchemaTarget::Agents => "agents",
+            SchemaTarget::Audit => "audit",
         }
     }
 }
@@ -603,6 +639,21 @@ pub enum Job {
         window: TimeWindow,
         /// `--prices`.
         prices: Option<PathBuf>,
+    },
+    /// `audit`.
+    Audit {
+        /// Rules on, in rule order.
+        rules: Vec<crate::analysis::audit::rules::Rule>,
+        /// `--session`.
+        sessions: Vec<String>,
+        /// Window.
+        window: TimeWindow,
+        /// `--allow` file.
+        allow: Option<PathBuf>,
+        /// `--limit`.
+        limit: usize,
+        /// `--fail-on`.
+        fail_on: Option<Severity>,
     },
     /// `schema`.
     Schema(SchemaTarget),
@@ -903,6 +954,17 @@ impl Cli {
                 },
                 a.input,
             ),
+            Command::Audit(a) => (
+                Job::Audit {
+                    rules: audit_rules(&a.rule, &a.exclude_rule)?,
+                    sessions: a.session,
+                    window: TimeWindow::parse(&a.time)?,
+                    allow: a.allow,
+                    limit: a.limit,
+                    fail_on: a.fail_on.map(FailOn::severity),
+                },
+                a.input,
+            ),
             Command::Cost(a) => {
                 use crate::analysis::cost::CostBy;
                 (
@@ -1001,4 +1063,34 @@ impl Cli {
             },
         })
     }
+}
+
+/// The rules `--rule` and `--exclude-rule` leave on, in rule order.
+///
+/// Errors: an unknown id, naming the flag and listing the accepted ids.
+fn audit_rules(
+    only: &[String],
+    except: &[String],
+) -> Result<Vec<crate::analysis::audit::rules::Rule>> {
+    use crate::analysis::audit::rules::{Rule, RULE_IDS};
+    let read = |flag: &'static str, ids: &[String]| -> Result<Vec<Rule>> {
+        ids.iter()
+            .map(|id| id.trim())
+            .filter(|id| !id.is_empty())
+            .map(|id| {
+                Rule::from_id(id).ok_or_else(|| Error::BadArg {
+                    flag,
+                    value: id.to_string(),
+                    reason: "no such rule".into(),
+                    accepted: RULE_IDS,
+                })
+            })
+            .collect()
+    };
+    let only = read("--rule", only)?;
+    let except = read("--exclude-rule", except)?;
+    Ok(Rule::ALL
+        .into_iter()
+        .filter(|r| (only.is_empty() || only.contains(r)) && !except.contains(r))
+        .collect())
 }

@@ -9,6 +9,12 @@
 //! Both vocabularies map to schema A's event types: `task_delegation` →
 //! `sub_agent_delegation`, `web_request` → `web_fetch`/`web_search`, `other` →
 //! `tool_usage`, schema B's `file_search` for Grep → `code_search`.
+//!
+//! `PreToolUse` → `ToolStarted` whose `input` is the JSON text of `tool_input`
+//! as written (else seed 003's `raw_input.tool_input`, else its
+//! `action_details` when that is an object);
+//! `PostToolUse` → `ToolEnded` whose `output` is `tool_response`. `place`:
+//! `cwd`, `permission_mode` (or those of `raw_input`) and seed 003's `project_path`.
 
 use super::lax::{Flag, Obj, Text};
 use super::summary::{or_q, text};
@@ -17,6 +23,7 @@ use crate::model::{
     time::parse_timestamp, Action, AgentKind, Event, Format, Loc, Metrics, Severity,
 };
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
@@ -47,9 +54,48 @@ struct HookRecord<'a> {
     message: Text<'a>,
     #[serde(borrow)]
     agent_type: Text<'a>,
-    action_details: Obj<Scope>,
+    #[serde(borrow)]
+    cwd: Text<'a>,
+    #[serde(borrow)]
+    permission_mode: Text<'a>,
+    #[serde(borrow)]
+    project_path: Text<'a>,
+    #[serde(borrow)]
+    tool_input: Option<&'a RawValue>,
+    #[serde(borrow)]
+    raw_input: Obj<RawInput<'a>>,
+    #[serde(borrow)]
+    action_details: Option<&'a RawValue>,
     security_flags: Obj<Scope>,
-    tool_response: Obj<Response>,
+    #[serde(borrow)]
+    tool_response: Option<&'a RawValue>,
+}
+
+/// Seed 003's `raw_input`: the hook's own stdin payload.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawInput<'a> {
+    #[serde(borrow)]
+    tool_input: Option<&'a RawValue>,
+    #[serde(borrow)]
+    tool_response: Option<&'a RawValue>,
+    #[serde(borrow)]
+    cwd: Text<'a>,
+    #[serde(borrow)]
+    permission_mode: Text<'a>,
+}
+
+/// A nested object's JSON text read as `T` (default when absent or not an object).
+fn read_obj<'a, T: Deserialize<'a> + Default>(raw: Option<&'a RawValue>) -> T {
+    raw.and_then(|r| serde_json::from_str::<Obj<T>>(r.get()).ok())
+        .map(|o| o.0)
+        .unwrap_or_default()
+}
+
+/// The JSON text of a raw value that is an object.
+fn object_text(raw: Option<&RawValue>) -> Option<Cow<'_, str>> {
+    raw.filter(|r| r.get().starts_with('{'))
+        .map(|r| Cow::Borrowed(r.get()))
 }
 
 #[derive(Deserialize, Default)]
@@ -113,8 +159,29 @@ fn snake(s: &str) -> String {
 }
 
 /// Parses one hook object.
+///
+/// The typed, borrowing read runs first; JSON that is valid in substance but
+/// refused by it (a key given twice, invalid UTF-8 inside a string) is read
+/// again through a [`serde_json::Value`] (the last of duplicate keys wins, bad
+/// bytes become U+FFFD) and the event is detached from that temporary.
 pub fn parse_object(obj: &[u8], loc: Loc) -> Result<Event<'_>, String> {
-    let h: HookRecord = super::lax::from_slice(obj).map_err(|e| format!("invalid JSON: {e}"))?;
+    let err = match serde_json::from_slice::<HookRecord>(obj) {
+        Ok(h) => return event_of(h, obj, loc),
+        Err(e) => e,
+    };
+    if err.is_eof() {
+        return Err(format!("invalid JSON: {err}"));
+    }
+    let value = serde_json::from_slice::<Value>(obj)
+        .or_else(|_| serde_json::from_str::<Value>(&String::from_utf8_lossy(obj)))
+        .map_err(|_| format!("invalid JSON: {err}"))?;
+    let text = value.to_string();
+    let h: HookRecord = serde_json::from_str(&text).map_err(|_| format!("invalid JSON: {err}"))?;
+    let ev = event_of(h, text.as_bytes(), loc)?;
+    Ok(ev.detach(obj))
+}
+
+fn event_of<'a>(h: HookRecord<'a>, obj: &'a [u8], loc: Loc) -> Result<Event<'a>, String> {
     let ts = match h.timestamp.get() {
         Some(t) => Some(parse_timestamp(t.as_bytes()).ok_or("unreadable timestamp")?),
         None => None,
@@ -131,17 +198,29 @@ pub fn parse_object(obj: &[u8], loc: Loc) -> Result<Event<'_>, String> {
         || h.level
             .get()
             .is_some_and(|l| l.eq_ignore_ascii_case("error"));
-    let scope =
-        h.action_details.0.outside_project_scope.0 || h.security_flags.0.outside_project_scope.0;
+    let scope = read_obj::<Scope>(h.action_details).outside_project_scope.0
+        || h.security_flags.0.outside_project_scope.0;
+    let raw_input = h.raw_input.0;
+    let response = h.tool_response.or(raw_input.tool_response);
     let action = match hook_event.as_deref() {
         Some("PreToolUse") => Action::ToolStarted {
             tool: h.tool_name.0.clone().unwrap_or(Cow::Borrowed("?")),
             subject: None,
+            // `tool_input` as written, whatever it is (a consumer counts one
+            // that is not an object); seed 003's `action_details` only when it
+            // is an object.
+            input: h
+                .tool_input
+                .or(raw_input.tool_input)
+                .map(|r| Cow::Borrowed(r.get()))
+                .or_else(|| object_text(h.action_details)),
         },
         Some("PostToolUse" | "PostToolUseFailure") => Action::ToolEnded {
             tool: h.tool_name.0.clone(),
             error: hook_event.as_deref() == Some("PostToolUseFailure")
-                || h.tool_response.0.is_error.0,
+                || read_obj::<Response>(response).is_error.0,
+            input: None,
+            output: response.map(|r| Cow::Borrowed(r.get())),
         },
         Some("UserPromptSubmit") => Action::Prompt,
         Some("SubagentStop") if h.agent_id.0.is_some() => Action::AgentFinished { ok: true },
@@ -174,6 +253,11 @@ pub fn parse_object(obj: &[u8], loc: Loc) -> Result<Event<'_>, String> {
         parent_id: None,
         metrics: Metrics {
             scope_violation: scope,
+        },
+        place: crate::model::Place {
+            cwd: h.cwd.0.or(raw_input.cwd.0),
+            project: h.project_path.0,
+            permission_mode: h.permission_mode.0.or(raw_input.permission_mode.0),
         },
         raw: obj,
         record: obj,

@@ -186,6 +186,9 @@ pub struct Needs {
     pub actions: ActionSet,
     /// Events whose kind or status equals this text (`diffs -e`).
     pub kind: Option<String>,
+    /// Records that state where the agent ran (a permission mode; a working
+    /// directory is read from the records kept for `actions`).
+    pub place: bool,
 }
 
 impl Needs {

@@ -151,6 +151,7 @@ pub fn parse_line<'a>(
         id: None,
         parent_id: None,
         metrics: Metrics::default(),
+        place: Default::default(),
         raw,
         record: line,
     }))

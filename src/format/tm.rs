@@ -190,6 +190,7 @@ fn from_fields<'a>(f: &Fields<'a>, line: &'a [u8], loc: Loc) -> Result<Event<'a>
             .or_else(|| f.text(SPAN_ID)),
         parent_id: parent,
         metrics: Metrics::default(),
+        place: Default::default(),
         raw: line,
         record: line,
     })

@@ -196,6 +196,11 @@ pub enum Action<'a> {
         /// `file_path`, a search `pattern`, a `url`; for a Task/Agent call, the
         /// `subagent_type` it launches.
         subject: Option<Cow<'a, str>>,
+        /// The call's whole input as the writer gave it: the JSON text of the
+        /// `input` / `tool_input` object (or of seed 003's `action_details`),
+        /// for analyses that read every argument (`audit`). `None` when the
+        /// record has none.
+        input: Option<Cow<'a, str>>,
     },
     /// A tool call ended (`Event::id` the tool-use id).
     ToolEnded {
@@ -203,6 +208,14 @@ pub enum Action<'a> {
         tool: Option<Cow<'a, str>>,
         /// The tool reported an error.
         error: bool,
+        /// The call's input (JSON text), only when the record gives it and no
+        /// start record exists for the call (an OTel `tool_result` event's
+        /// `tool_parameters`).
+        input: Option<Cow<'a, str>>,
+        /// What the tool returned, as the JSON text of the writer's field (a
+        /// transcript `tool_result` block's `content`, a hook payload's
+        /// `tool_response`); `None` when the record has none.
+        output: Option<Cow<'a, str>>,
     },
     /// A person's prompt to an agent.
     Prompt,

@@ -148,6 +148,34 @@ pub struct Metrics {
     pub scope_violation: bool,
 }
 
+/// Where and how the agent that wrote a record was running, as the record says
+/// (conversation formats only; every field `None` elsewhere).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Place<'a> {
+    /// Working directory of that moment: a transcript line's `cwd`, a hook
+    /// payload's `cwd`. An absolute path as written.
+    pub cwd: Option<Cow<'a, str>>,
+    /// The project root when the writer states it (seed 003's `project_path`).
+    pub project: Option<Cow<'a, str>>,
+    /// Permission mode as written (`permissionMode`, `permission_mode`):
+    /// `default`, `acceptEdits`, `plan`, `bypassPermissions`, ...
+    pub permission_mode: Option<Cow<'a, str>>,
+}
+
+impl Place<'_> {
+    /// Every string owned.
+    pub fn owned<'b>(self) -> Place<'b> {
+        fn o<'b>(c: Option<Cow<'_, str>>) -> Option<Cow<'b, str>> {
+            c.map(|c| Cow::Owned(c.into_owned()))
+        }
+        Place {
+            cwd: o(self.cwd),
+            project: o(self.project),
+            permission_mode: o(self.permission_mode),
+        }
+    }
+}
+
 /// One telemetry record, borrowed from the input buffer.
 ///
 /// Field meaning per format:
@@ -187,6 +215,8 @@ pub struct Event<'a> {
     pub parent_id: Option<Cow<'a, str>>,
     /// Numbers the record carries.
     pub metrics: Metrics,
+    /// Where the agent ran (working directory, project, permission mode).
+    pub place: Place<'a>,
     /// The record's bytes as read (pipe: the metadata JSON; JSON formats: the object).
     pub raw: &'a [u8],
     /// The whole record as read (the line, or the JSON object), for re-parsing later.
@@ -217,6 +247,7 @@ impl<'a> Event<'a> {
             id: self.id.map(own),
             parent_id: self.parent_id.map(own),
             metrics: self.metrics,
+            place: self.place.owned(),
             raw: record,
             record,
         }
@@ -250,6 +281,7 @@ impl<'a> Event<'a> {
             id: None,
             parent_id: None,
             metrics: Metrics::default(),
+            place: Place::default(),
             raw: record,
             record,
         }
@@ -279,13 +311,25 @@ fn own_action<'b>(a: Action<'_>) -> Action<'b> {
         Action::TaskReplied { ok } => Action::TaskReplied { ok },
         Action::TaskState { done, started } => Action::TaskState { done, started },
         Action::Message { read } => Action::Message { read },
-        Action::ToolStarted { tool, subject } => Action::ToolStarted {
+        Action::ToolStarted {
+            tool,
+            subject,
+            input,
+        } => Action::ToolStarted {
             tool: Cow::Owned(tool.into_owned()),
             subject: o(subject),
+            input: o(input),
         },
-        Action::ToolEnded { tool, error } => Action::ToolEnded {
+        Action::ToolEnded {
+            tool,
+            error,
+            input,
+            output,
+        } => Action::ToolEnded {
             tool: o(tool),
             error,
+            input: o(input),
+            output: o(output),
         },
         Action::Prompt => Action::Prompt,
         Action::Usage {

@@ -18,7 +18,7 @@ use std::borrow::Cow;
 use std::io::{self, Write};
 
 /// Version of the JSON contract. Bumped on any change of shape; additive changes bump the minor.
-pub const SCHEMA_VERSION: &str = "1.1.0";
+pub const SCHEMA_VERSION: &str = "1.2.0";
 
 /// The output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +86,10 @@ pub struct QueryEcho {
     pub pending: bool,
     /// `diffs --unfinished`.
     pub unfinished: bool,
+    /// `audit`: the rules on.
+    pub rules: Vec<String>,
+    /// `audit --session`.
+    pub sessions: Vec<String>,
 }
 
 /// The `sources` block: what was read, and what could not be.

@@ -2,6 +2,7 @@
 
 use super::{Block, Sources, Tone, View};
 use crate::analysis::agents::{AgentsReport, NodeStatus};
+use crate::analysis::audit::AuditReport;
 use crate::analysis::cost::{CostBy, CostReport};
 use crate::analysis::diagnose::{named_list, DiagnoseReport};
 use crate::analysis::diffs::DiffsReport;
@@ -741,6 +742,16 @@ impl View for DiagnoseReport {
                 ),
             ));
         }
+        if self.audit.total_findings > 0 {
+            let c = &self.audit.by_severity;
+            out.push(Block::Line(
+                Tone::Plain,
+                format!(
+                    "Audit: {} finding(s): {} critical, {} error, {} warning, {} info (oracle audit)",
+                    self.audit.total_findings, c.critical, c.error, c.warning, c.info
+                ),
+            ));
+        }
         if self.findings.is_empty() {
             out.push(Block::Line(Tone::Good, "No issues detected.".into()));
         } else {
@@ -965,5 +976,147 @@ impl View for AgentsReport {
     }
     fn items(&self) -> Vec<Value> {
         items(&self.nodes)
+    }
+}
+
+/// Findings shown with their evidence and next command under the table.
+const AUDIT_DETAILS: usize = 5;
+
+impl View for AuditReport {
+    fn blocks(&self, _: &Sources) -> Vec<Block> {
+        let c = &self.by_severity;
+        let tone = sev_tone(self.worst());
+        let mut out = vec![Block::Line(
+            if self.total_findings == 0 {
+                Tone::Good
+            } else {
+                tone
+            },
+            format!(
+                "Audit: {} finding(s): {} critical, {} error, {} warning, {} info ({} tool call(s), {} output(s), {} session(s))",
+                self.total_findings,
+                c.critical,
+                c.error,
+                c.warning,
+                c.info,
+                self.tool_calls,
+                self.tool_outputs,
+                self.sessions
+            ),
+        )];
+        let rows = self
+            .findings
+            .iter()
+            .map(|f| {
+                vec![
+                    format!(
+                        "{}{}",
+                        f.severity.name(),
+                        if f.session_bypassed_permissions {
+                            "*"
+                        } else {
+                            ""
+                        }
+                    ),
+                    f.rule.id().to_string(),
+                    f.count.to_string(),
+                    f.target.clone(),
+                    format!("{}:{}", f.file, f.line),
+                ]
+            })
+            .collect();
+        out.push(Block::Table {
+            // `summary` gives up room before `at` does (see `fit_columns`).
+            headers: ["severity", "rule", "n", "summary", "at"]
+                .map(String::from)
+                .to_vec(),
+            rows,
+            empty: "No findings.".into(),
+        });
+        if !self.bypass_sessions.is_empty() {
+            out.push(Block::Line(
+                Tone::Dim,
+                format!(
+                    "* the session ran in bypassPermissions mode ({} session(s))",
+                    self.bypass_sessions.len()
+                ),
+            ));
+        }
+        if let Some(more) = &self.more {
+            out.push(Block::Line(
+                Tone::Dim,
+                format!(
+                    "{} more finding(s): {more}",
+                    self.total_findings - self.findings.len() as u64
+                ),
+            ));
+        }
+        for (i, f) in self.findings.iter().take(AUDIT_DETAILS).enumerate() {
+            if i == 0 {
+                out.push(Block::Line(Tone::Heading, "Top findings:".into()));
+            }
+            out.push(Block::Line(
+                sev_tone(Some(f.severity)),
+                format!(
+                    "{:>2}. {} {}: {}",
+                    i + 1,
+                    f.severity.name(),
+                    f.rule.id(),
+                    f.target
+                ),
+            ));
+            out.push(Block::Line(Tone::Plain, format!("    {}", f.evidence)));
+            out.push(Block::Line(
+                Tone::Dim,
+                format!(
+                    "    {} · {} · {}",
+                    short_time(&f.time),
+                    f.tool,
+                    if f.chain.is_empty() {
+                        "no session".to_string()
+                    } else {
+                        f.chain.join(" → ")
+                    },
+                ),
+            ));
+            out.push(Block::Line(
+                Tone::Dim,
+                format!(
+                    "    at {}:{}{}",
+                    f.file,
+                    f.line,
+                    if f.count > 1 {
+                        format!(" (first of {})", f.count)
+                    } else {
+                        String::new()
+                    }
+                ),
+            ));
+            out.push(Block::Line(Tone::Dim, format!("    next: {}", f.next)));
+        }
+        for b in &self.bad_inputs {
+            let kind = serde_json::to_value(b.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default();
+            out.push(Block::Line(
+                Tone::Warning,
+                format!(
+                    "Bad tool input: {kind} × {} (first: {})",
+                    b.count,
+                    b.first.join(", ")
+                ),
+            ));
+        }
+        if self.allowed > 0 {
+            out.push(Block::Line(
+                Tone::Dim,
+                format!("{} hit(s) accepted by the --allow file", self.allowed),
+            ));
+        }
+        out
+    }
+    fn items(&self) -> Vec<Value> {
+        items(&self.findings)
     }
 }

@@ -563,9 +563,20 @@ fn reports(
         serde_json::to_value(rep).expect("json"),
     );
 
+    let q = oracle_monitor::analysis::audit::AuditQuery::all("x".into());
+    let r = scan_with_chunk_size(&mut found.inputs, &q, chunk, prefilter);
+    let rep = r.acc.finish(&q, &r.index);
+    push(
+        "audit",
+        &r.sources,
+        &r.index,
+        serde_json::to_value(rep).expect("json"),
+    );
+
     let q = DiagnoseQuery {
         paths_hint: "x".into(),
         stuck_after_ms: 60_000,
+        audit: oracle_monitor::analysis::audit::AuditQuery::all("x".into()),
     };
     let r = scan_with_chunk_size(&mut found.inputs, &q, chunk, prefilter);
     let rep = r.acc.finish(&q, &r.sources, &r.index);

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// The subcommands that print a report.
-pub const COMMANDS: [&str; 7] = [
-    "diagnose", "errors", "diffs", "replay", "queues", "cost", "agents",
+pub const COMMANDS: [&str; 8] = [
+    "diagnose", "errors", "diffs", "replay", "queues", "cost", "agents", "audit",
 ];
 
 /// One fixture directory per input format, plus the mixed one.
@@ -129,7 +129,7 @@ fn index(cmd: &str) -> usize {
 
 /// The schema printed by `oracle schema CMD`, fetched once per command.
 pub fn schema(cmd: &str) -> &'static Value {
-    static SCHEMAS: [OnceLock<Value>; 7] = [const { OnceLock::new() }; 7];
+    static SCHEMAS: [OnceLock<Value>; COMMANDS.len()] = [const { OnceLock::new() }; COMMANDS.len()];
     SCHEMAS[index(cmd)].get_or_init(|| {
         let out = ok(["schema", cmd]);
         serde_json::from_str(&out)
@@ -139,7 +139,8 @@ pub fn schema(cmd: &str) -> &'static Value {
 
 /// The compiled validator of CMD's `--format json` envelope.
 fn validator(cmd: &str) -> &'static jsonschema::Validator {
-    static VALIDATORS: [OnceLock<jsonschema::Validator>; 7] = [const { OnceLock::new() }; 7];
+    static VALIDATORS: [OnceLock<jsonschema::Validator>; COMMANDS.len()] =
+        [const { OnceLock::new() }; COMMANDS.len()];
     VALIDATORS[index(cmd)].get_or_init(|| {
         jsonschema::validator_for(schema(cmd))
             .unwrap_or_else(|e| panic!("`oracle schema {cmd}` does not compile: {e}"))
@@ -155,13 +156,15 @@ pub fn jsonl_item_defs(cmd: &str) -> &'static [&'static str] {
         "queues" => &["AgentQueue", "PendingTask"],
         "cost" => &["CostRow"],
         "agents" => &["AgentNode"],
+        "audit" => &["AuditFinding"],
         _ => panic!("no jsonl items for {cmd:?}"),
     }
 }
 
 /// A validator for one `--format jsonl` line of CMD: any of its item `$defs`.
 fn item_validator(cmd: &str) -> &'static jsonschema::Validator {
-    static VALIDATORS: [OnceLock<jsonschema::Validator>; 7] = [const { OnceLock::new() }; 7];
+    static VALIDATORS: [OnceLock<jsonschema::Validator>; COMMANDS.len()] =
+        [const { OnceLock::new() }; COMMANDS.len()];
     VALIDATORS[index(cmd)].get_or_init(|| {
         let s = schema(cmd);
         let any: Vec<Value> = jsonl_item_defs(cmd)
@@ -206,7 +209,7 @@ pub fn validate(cmd: &str, value: &Value) {
         value,
     );
     assert_eq!(value["command"], cmd, "envelope names another command");
-    assert_eq!(value["schema_version"], "1.1.0");
+    assert_eq!(value["schema_version"], "1.2.0");
 }
 
 /// Parses `--format json` stdout of CMD and validates it.

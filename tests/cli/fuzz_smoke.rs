@@ -54,7 +54,7 @@ fn install_hook() {
 
 type Target = fn(&[u8]);
 
-const TARGETS: [(&str, Target, usize); 9] = [
+const TARGETS: [(&str, Target, usize); 10] = [
     ("pipe_line", harness::pipe_line, 8),
     ("diff_line", harness::diff_line, 8),
     ("hook_stream", harness::hook_stream, 60),
@@ -64,6 +64,7 @@ const TARGETS: [(&str, Target, usize); 9] = [
     ("transcript", harness::transcript, 20),
     ("agent_team", harness::agent_team, 20),
     ("otlp", harness::otlp, 20),
+    ("audit_rules", harness::audit_rules, 60),
 ];
 
 /// xorshift64: deterministic, so a failure replays exactly.

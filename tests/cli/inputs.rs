@@ -18,7 +18,28 @@ type Expect = (
     Option<u64>,
 );
 
-const FILES: [Expect; 30] = [
+const FILES: [Expect; 36] = [
+    // fixtures/audit (fixtures/audit/make.py): planted violations, one record a tool call.
+    ("fixtures/audit/hooks/payloads.json", "hook", 8, 0, &[], None),
+    ("fixtures/audit/hooks/telemetry-a.jsonl", "hook", 5, 0, &[], None),
+    ("fixtures/audit/hooks/telemetry-b.jsonl", "hook", 3, 0, &[], None),
+    ("fixtures/audit/otlp/tool-events.jsonl", "otlp", 3, 0, &[], None),
+    (
+        "fixtures/audit/transcript/projects/-home-dev-shop/5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d.jsonl",
+        "transcript",
+        32,
+        0,
+        &[],
+        None,
+    ),
+    (
+        "fixtures/audit/transcript/projects/-home-dev-shop/5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d/subagents/agent-b7e1c02.jsonl",
+        "transcript",
+        6,
+        0,
+        &[],
+        None,
+    ),
     (EXAMPLE_LOG, "pipe", 18, 0, &[], None),
     // fixtures/transcripts/README.md (numbers from fixtures/transcripts/expected.py).
     (
@@ -222,8 +243,9 @@ fn every_fixture_file_is_read_as_documented() {
     assert_eq!(e.sources.records, records);
     assert_eq!(e.sources.malformed, 6, "torn tails are not counted");
     // One record may hold several events, as each folder's README counts them:
-    // teams 21 records / 24 events, transcripts 39 / 53, OTLP 8 / 42.
-    assert_eq!(e.data["total"], records + 3 + 14 + 34);
+    // teams 21 records / 24 events, transcripts 39 / 53, OTLP 8 / 42; the
+    // audit subagent's first line is its spawn and its prompt (+1).
+    assert_eq!(e.data["total"], records + 3 + 14 + 34 + 1);
 }
 
 #[test]
@@ -583,6 +605,7 @@ fn stdin_stream_spanning_several_blocks() {
 fn all_fixtures() -> Vec<&'static str> {
     let mut v = FORMAT_DIRS.to_vec();
     v.push("fixtures/example");
+    v.push("fixtures/audit");
     v
 }
 

@@ -7,6 +7,7 @@
 //! `oracle schema COMMAND` (see `common`).
 
 mod agents;
+mod audit;
 mod chunking;
 mod common;
 mod cost;

@@ -98,6 +98,7 @@ fn every_command_on_every_fixture_in_json_and_jsonl() {
                 "replay" => &v["data"]["events"],
                 "cost" => &v["data"]["rows"],
                 "agents" => &v["data"]["nodes"],
+                "audit" => &v["data"]["findings"],
                 _ => &v["data"]["agents"],
             };
             assert_eq!(

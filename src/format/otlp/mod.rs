@@ -29,7 +29,7 @@
 //! | log record | kind `log`, ts = timeUnixNano else observedTimeUnixNano, session = `session.id` else traceId, agent = `agent.name` / `gen_ai.agent.name` else `service.name`; status = the event name (`event.name` attribute, else `eventName`, else a string body `claude_code.<event>` or one of Claude Code's five event names; `claude_code.` stripped) else severityText |
 //! | `api_request` | `Usage { model, tokens { input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens → 5m writes }, cost_usd, key: None }` |
 //! | `api_error` | Error, category `api_error`, message = `error` (+ ` (status <status_code>)`) |
-//! | `tool_result` | `ToolEnded { tool: tool_name, error: success false }`, id = `tool_use_id`; failed → Error, category `tool_error`, message = `error` |
+//! | `tool_result` | `ToolEnded { tool: tool_name, error: success false, input: tool_parameters (or tool_input) when it is a JSON object text }`, id = `tool_use_id`; failed → Error, category `tool_error`, message = `error` |
 //! | `user_prompt` | `Prompt` |
 //! | any other | `Other`. Every log record not made an error above: severityNumber 21–24 (or severityText FATAL/CRITICAL) → Critical, 17–20 (ERROR) → Error, 13–16 (WARN) → Warning, message = the body text, category = `exception.type` else the event name else `log` |
 //! | metric data point | `Other`, kind `metric`, status = metric name, ts = timeUnixNano, session = `session.id`, agent = `service.name`. Never `Usage`: `claude_code.token.usage` / `cost.usage` repeat the `api_request` numbers |

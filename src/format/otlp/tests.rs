@@ -364,7 +364,9 @@ fn claude_code_log_events_map_to_their_meanings() {
         evs[3].action,
         Action::ToolEnded {
             tool: Some("Bash".into()),
-            error: false
+            error: false,
+            input: None,
+            output: None,
         }
     );
     assert_eq!(evs[3].id.as_deref(), Some("toolu_1"));

@@ -345,6 +345,9 @@ attrs! {
     success: "success";
     /// The tool call's id.
     tool_use_id: "tool_use_id";
+    /// Claude Code `tool_result`: the call's arguments as a JSON text
+    /// (`{"bash_command", "full_command", ...}` for Bash).
+    tool_parameters: "tool_parameters" | "tool_input";
     /// `accept` / `reject`.
     decision: "decision";
     /// Where a decision came from (`config`, `user_permanent`, ...).

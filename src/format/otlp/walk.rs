@@ -748,6 +748,11 @@ fn log<'a, E: de::Error>(leaf: &mut Leaf<'_, '_, 'a, '_>, l: LogObj<'a>) -> Resu
             ev.action = Action::ToolEnded {
                 tool: a.tool_name.text(),
                 error: failed,
+                input: a
+                    .tool_parameters
+                    .text()
+                    .filter(|t| t.trim_start().starts_with('{')),
+                output: None,
             };
             ev.id = a.tool_use_id.text();
             if failed {
@@ -908,7 +913,7 @@ fn say_log(ev: &Event<'_>, a: &Attrs<'_>, body: &Val<'_>) -> String {
     };
     match (&ev.action, &*ev.status) {
         (Action::Usage { .. }, _) => say_usage(ev, ms),
-        (Action::ToolEnded { tool, error }, _) => {
+        (Action::ToolEnded { tool, error, .. }, _) => {
             let tool = tool.as_deref().unwrap_or("?");
             match (error, &ev.message) {
                 (true, Some(m)) => format!("tool_result {tool} failed: {m}"),

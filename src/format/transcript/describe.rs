@@ -59,7 +59,7 @@ pub fn summary(ev: &Event<'_>, o: &Map<String, Value>) -> String {
             tokens.cache_read,
             tokens.cache_write_5m.saturating_add(tokens.cache_write_1h)
         ),
-        Action::ToolStarted { tool, subject } => {
+        Action::ToolStarted { tool, subject, .. } => {
             let desc = ev
                 .id
                 .as_deref()

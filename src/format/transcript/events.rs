@@ -4,7 +4,7 @@
 //! Owns: the mapping of record types, subtypes and content blocks onto
 //! [`Action`]s, severities and ids. Must not: read bytes (see [`super::record`]).
 
-use super::record::{raw_str, result_text, Block, Content, Line, Nullable, StrKind};
+use super::record::{raw_str, result_text, Content, Input, Line, Nullable, StrKind};
 use crate::format::lax::Text;
 use crate::model::{
     time::parse_timestamp, Action, AgentKind, Event, Format, Loc, Severity, Tokens,
@@ -37,6 +37,11 @@ pub fn emit<'a>(line: Line<'a>, record: &'a [u8], loc: Loc, out: &mut dyn FnMut(
         id: line.uuid.0.clone(),
         parent_id: line.parent_uuid.text(),
         metrics: Default::default(),
+        place: crate::model::Place {
+            cwd: line.cwd.0.clone(),
+            project: None,
+            permission_mode: line.permission_mode.0.clone(),
+        },
         raw: record,
         record,
     };
@@ -210,9 +215,14 @@ fn assistant<'a>(line: &Line<'a>, e: &mut Emitter<'a, '_>) {
             continue;
         }
         let tool = b.name.0.clone().unwrap_or(Cow::Borrowed("?"));
-        let subject = subject(&tool, b);
+        let subject = subject(&tool, &b.input());
+        let input = b.input_raw.map(|r| Cow::Borrowed(r.get()));
         let mut ev = e.event(
-            Action::ToolStarted { tool, subject },
+            Action::ToolStarted {
+                tool,
+                subject,
+                input,
+            },
             Cow::Borrowed("tool_use"),
         );
         ev.id = b.id.0.clone();
@@ -235,8 +245,7 @@ fn assistant<'a>(line: &Line<'a>, e: &mut Emitter<'a, '_>) {
 }
 
 /// The main argument of a tool call.
-fn subject<'a>(tool: &str, b: &Block<'a>) -> Option<Cow<'a, str>> {
-    let i = &b.input.0;
+fn subject<'a>(tool: &str, i: &Input<'a>) -> Option<Cow<'a, str>> {
     let t: &Text<'a> = match tool {
         "Bash" => &i.command,
         "Read" | "Write" | "Edit" | "MultiEdit" | "NotebookEdit" => {
@@ -280,7 +289,12 @@ fn user<'a>(line: &Line<'a>, e: &mut Emitter<'a, '_>) {
                         }
                         let error = b.is_error.0;
                         let mut ev = e.event(
-                            Action::ToolEnded { tool: None, error },
+                            Action::ToolEnded {
+                                tool: None,
+                                error,
+                                input: None,
+                                output: b.content.map(|c| Cow::Borrowed(c.get())),
+                            },
                             Cow::Borrowed("tool_result"),
                         );
                         ev.id = b.tool_use_id.0.clone();

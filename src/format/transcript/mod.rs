@@ -14,14 +14,16 @@
 //! Every event of a line: `format` transcript; `kind` the line's `type` as written
 //! (`unknown` when it has none); `session` its `sessionId`; `agent` its `agentId`
 //! (subagent files); `ts` its `timestamp` (none when absent or unreadable); `id` its
-//! `uuid` and `parent_id` its `parentUuid`, except where said; `raw` = `record` = the line.
+//! `uuid` and `parent_id` its `parentUuid`, except where said; `place` its `cwd`
+//! and `permissionMode`; `raw` = `record` = the line.
 //!
 //! - `assistant`: with `message.usage`, one `Usage` (model `message.model` as
 //!   written, `<synthetic>` too; key `<message.id>:<requestId>`, or `message.id`
 //!   alone, or none; cache writes split 5m/1h by `usage.cache_creation` when given,
 //!   else all of `cache_creation_input_tokens` as 5m; status the first block's
 //!   type); one `ToolStarted` per `tool_use` block (`id` the block's id, status
-//!   `tool_use`, subject the call's main argument); with `isApiErrorMessage: true`
+//!   `tool_use`, subject the call's main argument, input the JSON text of the
+//!   block's `input`); with `isApiErrorMessage: true`
 //!   or an `error` field, an event of its own with status `api_error`, severity
 //!   error, category `api_error`, message the first text block or the error text.
 //!   Without any of these: one `Other` (status the first block's type).
@@ -29,7 +31,8 @@
 //!   harness wrapper (`<command-name>`, `<command-message>`, `<command-args>`,
 //!   `<local-command-stdout|stderr|caveat>`, `<bash-input|stdout|stderr>`): `Prompt`
 //!   (status `prompt`). Each `tool_result` block: `ToolEnded { tool: None, error }`
-//!   (status `tool_result`, `id` its `tool_use_id`; an error has severity error,
+//!   (status `tool_result`, `id` its `tool_use_id`, output the JSON text of its
+//!   `content`; an error has severity error,
 //!   category `tool_error`, message its text clipped to 300 characters). A
 //!   `toolUseResult.agentId`: `AgentFinished { ok: status completed or absent }`
 //!   with that agent and `id` the tool_use_id, status the result's status; but a
@@ -292,20 +295,27 @@ impl Reader for Transcript {
         describe::summary(ev, &super::summary::raw_object(ev))
     }
 
-    /// Usage lives on lines holding `"usage"`; errors on lines holding
-    /// `"is_error"`, `isApiErrorMessage`, `api_error` or an `"error"` key or
-    /// value. No transcript event is critical. Any spacing around `:` passes.
+    /// Usage lives on lines holding `"usage"`; tool calls on lines holding
+    /// `"tool_use"` (the block type) and their results on lines holding
+    /// `"tool_result"`; a permission mode on lines holding `permissionMode`;
+    /// errors on lines holding `"is_error"`, `isApiErrorMessage`, `api_error`
+    /// or an `"error"` key or value. No transcript event is critical. Any
+    /// spacing around `:` passes.
     fn prefilter(&self, needs: &super::Needs) -> Option<super::Prefilter> {
         use super::{ActionSet, ErrorNeed, Prefilter};
-        if needs.all
-            || needs.kind.is_some()
-            || !ActionSet::USAGE.or(needs.actions).eq(&ActionSet::USAGE)
-        {
+        let known = ActionSet::USAGE.or(ActionSet::TOOLS);
+        if needs.all || needs.kind.is_some() || !known.or(needs.actions).eq(&known) {
             return None;
         }
         let mut lits: Vec<Vec<u8>> = Vec::new();
         if needs.actions.any(ActionSet::USAGE) {
             lits.push(b"\"usage\"".to_vec());
+        }
+        if needs.actions.any(ActionSet::TOOLS) {
+            lits.extend([b"\"tool_use\"".to_vec(), b"\"tool_result\"".to_vec()]);
+        }
+        if needs.place {
+            lits.push(b"\"permissionMode\"".to_vec());
         }
         match needs.errors {
             Some(ErrorNeed::Any) => lits.extend(

@@ -64,6 +64,12 @@ pub struct Line<'a> {
     /// `requestId` (assistant lines).
     #[serde(borrow, rename = "requestId")]
     pub request_id: Text<'a>,
+    /// `cwd`: the working directory of that moment.
+    #[serde(borrow)]
+    pub cwd: Text<'a>,
+    /// `permissionMode` (user lines, `permission-mode` lines).
+    #[serde(borrow, rename = "permissionMode")]
+    pub permission_mode: Text<'a>,
     /// `parentToolUseID` (progress lines: the tool call they report on).
     #[serde(borrow, rename = "parentToolUseID")]
     pub parent_tool_use_id: Text<'a>,
@@ -147,9 +153,9 @@ pub struct Block<'a> {
     /// A `tool_use` block's tool name.
     #[serde(borrow)]
     pub name: Text<'a>,
-    /// A `tool_use` block's input.
-    #[serde(borrow)]
-    pub input: Obj<Input<'a>>,
+    /// A `tool_use` block's input, kept as written (read with [`Block::input`]).
+    #[serde(borrow, rename = "input")]
+    pub input_raw: Option<&'a RawValue>,
     /// A `tool_result` block's tool-use id.
     #[serde(borrow)]
     pub tool_use_id: Text<'a>,
@@ -161,6 +167,17 @@ pub struct Block<'a> {
     /// A `text` block's text, decoded only when needed.
     #[serde(borrow)]
     pub text: Option<&'a RawValue>,
+}
+
+impl<'a> Block<'a> {
+    /// A `tool_use` block's input read for the arguments events name (empty
+    /// when absent or not an object).
+    pub fn input(&self) -> Input<'a> {
+        self.input_raw
+            .and_then(|r| serde_json::from_str::<Obj<Input<'a>>>(r.get()).ok())
+            .map(|o| o.0)
+            .unwrap_or_default()
+    }
 }
 
 /// The arguments of a `tool_use` block that name what the call touches.
