@@ -22,7 +22,7 @@ use std::borrow::Cow;
 /// Deepest nesting of arrays and objects accepted (serde_json's limit too).
 pub const MAX_DEPTH: usize = 128;
 
-/// Most wanted paths one schema can hold.
+/// Most wanted paths one schema can hold (a node keeps its subtree's slots as bits of a `u32`).
 pub const MAX_SLOTS: usize = 32;
 
 /// A node's keys: a 64-entry table indexed by (length, first, last byte), each
@@ -85,9 +85,8 @@ impl Keys {
 struct Node {
     children: Keys,
     slot: Option<usize>,
-    /// Slots of this node's subtree (contiguous: slots are given in path order
-    /// grouped by prefix).
-    range: (usize, usize),
+    /// Slots of this node's subtree, one bit each.
+    subtree: u32,
 }
 
 /// A set of wanted paths (`"data.payload.error"`: keys separated by dots),
@@ -121,19 +120,16 @@ impl Schema {
             assert!(nodes[at].slot.is_none(), "path {p} given twice");
             nodes[at].slot = Some(slot);
         }
-        fn ranges(nodes: &mut Vec<Node>, at: usize) -> (usize, usize) {
-            let mut lo = nodes[at].slot.unwrap_or(usize::MAX);
-            let mut hi = nodes[at].slot.map_or(0, |s| s + 1);
+        fn subtree(nodes: &mut Vec<Node>, at: usize) -> u32 {
+            let mut bits = nodes[at].slot.map_or(0, |s| 1u32 << s);
             let kids: Vec<usize> = nodes[at].children.children().collect();
             for k in kids {
-                let (l, h) = ranges(nodes, k);
-                lo = lo.min(l);
-                hi = hi.max(h);
+                bits |= subtree(nodes, k);
             }
-            nodes[at].range = (lo.min(hi), hi);
-            nodes[at].range
+            nodes[at].subtree = bits;
+            bits
         }
-        ranges(&mut nodes, 0);
+        subtree(&mut nodes, 0);
         Schema { nodes }
     }
 }
@@ -146,6 +142,14 @@ pub struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
+    /// Empties the slots whose bits are set.
+    fn clear(&mut self, mut bits: u32) {
+        while bits != 0 {
+            self.vals[bits.trailing_zeros() as usize] = None;
+            bits &= bits - 1;
+        }
+    }
+
     /// The raw JSON text of slot `i`.
     pub fn raw(&self, i: usize) -> Option<&'a str> {
         self.vals[i]
@@ -488,10 +492,7 @@ impl<'a> Cur<'a, '_> {
         let schema = self.schema;
         if let Some(n) = node {
             // This object replaces any earlier one on the same path.
-            let (lo, hi) = schema.nodes[n].range;
-            for v in &mut self.out.vals[lo..hi] {
-                *v = None;
-            }
+            self.out.clear(schema.nodes[n].subtree);
         }
         self.i += 1;
         self.ws();
@@ -530,10 +531,7 @@ impl<'a> Cur<'a, '_> {
                     let sub = &schema.nodes[c];
                     if self.peek() != Some(b'{') {
                         // Not an object: nothing below this key.
-                        let (lo, hi) = sub.range;
-                        for v in &mut self.out.vals[lo..hi] {
-                            *v = None;
-                        }
+                        self.out.clear(sub.subtree);
                     }
                     let inner = (!sub.children.is_empty()).then_some(c);
                     self.value(inner, depth)?;
@@ -674,6 +672,16 @@ mod tests {
         }
         // High bytes (UTF-8) are plain.
         assert_eq!(special("é€😀\"".as_bytes(), 0), "é€😀".len());
+    }
+
+    #[test]
+    fn a_repeated_object_clears_only_its_own_fields() {
+        // Paths of one prefix need not be next to each other in the list.
+        let s = Schema::new(&["a.x", "b", "a.y"]);
+        let f = scan(&s, r#"{"b": "keep", "a": {"x": 1, "y": 2}, "a": {"y": 3}}"#).unwrap();
+        assert_eq!(f.text(1).as_deref(), Some("keep"));
+        assert_eq!(f.text(0), None);
+        assert_eq!(f.text(2).as_deref(), Some("3"));
     }
 
     #[test]
