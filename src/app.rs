@@ -416,6 +416,12 @@ impl Ctx<'_> {
             .iter()
             .filter(|s| s.unreadable)
             .map(|s| s.display.as_str())
+            .chain(
+                stats
+                    .iter()
+                    .filter(|s| s.read_error)
+                    .map(|s| s.display.as_str()),
+            )
             .collect();
         if !unreadable.is_empty() {
             writeln!(

@@ -119,6 +119,9 @@ pub struct SourceStats {
     pub prefiltered: u64,
     /// Notes (a damaged archive, a file that changed during the scan).
     pub notes: Vec<String>,
+    /// Reading the input failed part way (a stream's read error): the run
+    /// reports what was read, then exits with status 2.
+    pub read_error: bool,
 }
 
 /// Resolves chunk-relative line numbers to 1-based file line numbers.
@@ -424,8 +427,17 @@ pub fn scan_with_chunk_size<A: Analysis>(
         while !eof {
             let mut blocks: Vec<(u64, Vec<u8>, bool)> = Vec::with_capacity(batch);
             while blocks.len() < batch && !eof {
-                let (block, at_eof) = next_block(rest.as_mut(), &mut carry, stream_block, format);
+                let mut error = None;
+                let (block, at_eof) =
+                    next_block(rest.as_mut(), &mut carry, stream_block, format, &mut error);
                 eof = at_eof;
+                if let Some(e) = error {
+                    let at = base + block.len() as u64;
+                    sources[n].notes.push(format!(
+                        "read error after {at} bytes: {e}; what was read before it is reported"
+                    ));
+                    sources[n].read_error = true;
+                }
                 if block.is_empty() && !at_eof {
                     continue;
                 }
@@ -535,12 +547,14 @@ fn split_at_headers(
 }
 
 /// Reads the next record-aligned block of about `size` bytes from a stream.
-/// Returns the block and whether the stream has ended.
+/// Returns the block and whether the stream has ended. A read error ends the
+/// stream too, and is left in `error` (never taken for a clean end of input).
 fn next_block(
     rd: &mut dyn Read,
     carry: &mut Vec<u8>,
     size: usize,
     format: Format,
+    error: &mut Option<std::io::Error>,
 ) -> (Vec<u8>, bool) {
     let mut buf = std::mem::take(carry);
     let mut eof = false;
@@ -555,7 +569,10 @@ fn next_block(
                 Ok(0) => eof = true,
                 Ok(_) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(_) => eof = true,
+                Err(e) => {
+                    *error = Some(e);
+                    eof = true;
+                }
             }
             if buf.len() == before && !eof {
                 eof = true;
@@ -584,7 +601,10 @@ fn next_block(
                 match rd.take(want as u64).read_to_end(&mut buf) {
                     Ok(_) if buf.len() == before => return (buf, true),
                     Ok(_) => {}
-                    Err(_) => return (buf, true),
+                    Err(e) => {
+                        *error = Some(e);
+                        return (buf, true);
+                    }
                 }
             }
         }
@@ -594,4 +614,51 @@ fn next_block(
 /// Renders bad records as `file:line (reason)` strings for reports.
 pub fn describe_bad(index: &LineIndex, bad: &Bad) -> String {
     format!("{} ({})", index.at(&bad.loc), bad.reason)
+}
+
+#[cfg(test)]
+mod stream_tests {
+    use super::*;
+
+    /// Gives `data`, then fails.
+    struct Failing {
+        data: std::io::Cursor<Vec<u8>>,
+    }
+
+    impl Read for Failing {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match self.data.read(buf)? {
+                0 => Err(std::io::Error::other("device went away")),
+                n => Ok(n),
+            }
+        }
+    }
+
+    #[test]
+    fn a_read_error_ends_the_stream_and_is_reported_never_taken_for_its_end() {
+        let lines: Vec<u8> = (0..100)
+            .flat_map(|i| {
+                format!("{{\"timestamp\": \"2026-02-09T11:30:{:02}\"}}\n", i % 60).into_bytes()
+            })
+            .collect();
+        let mut rd = Failing {
+            data: std::io::Cursor::new(lines.clone()),
+        };
+        let (mut carry, mut error, mut read) = (Vec::new(), None, Vec::new());
+        loop {
+            let (block, eof) = next_block(&mut rd, &mut carry, 256, Format::Diff, &mut error);
+            read.extend_from_slice(&block);
+            if eof {
+                break;
+            }
+        }
+        assert_eq!(read, lines, "everything before the error is returned");
+        let e = error.expect("the error is kept");
+        assert!(e.to_string().contains("device went away"));
+        // A clean end leaves no error.
+        let mut clean = std::io::Cursor::new(lines);
+        let (mut carry, mut error) = (Vec::new(), None);
+        while !next_block(&mut clean, &mut carry, 256, Format::Diff, &mut error).1 {}
+        assert!(error.is_none());
+    }
 }
