@@ -72,7 +72,19 @@ pub fn parse(flag: &'static str, value: &str) -> Result<TimeArg> {
         Ok(d) => Ok(TimeArg::Ago(
             i64::try_from(d.as_nanos()).map_err(|_| bad("duration too long"))?,
         )),
-        Err(e) => Err(bad(&e.to_string())),
+        // humantime's own words ("expected number at 0") name no flag and no form.
+        Err(e) => Err(bad(&match e {
+            humantime::DurationError::NumberExpected(_) | humantime::DurationError::Empty => {
+                "neither a time nor a duration".to_string()
+            }
+            humantime::DurationError::UnknownUnit { unit, .. } if unit.is_empty() => {
+                "a bare number: give a unit (90s, 10m, 2h, 1d)".to_string()
+            }
+            humantime::DurationError::UnknownUnit { unit, .. } => {
+                format!("not a time, and {unit:?} is not a duration unit (s, m, h, d, w)")
+            }
+            _ => "neither a time nor a duration".to_string(),
+        })),
     }
 }
 

@@ -859,3 +859,21 @@ fn one_file_named_many_ways_is_read_once_and_links_are_followed_only_when_asked(
     let followed = json("diffs", &["--follow-links", &walk]);
     assert_eq!(followed["sources"]["records"], records);
 }
+
+#[test]
+fn a_time_flag_that_is_neither_a_time_nor_a_duration_says_so_in_our_words() {
+    for (flag, value, words) in [
+        ("--after", "yesterday", "neither a time nor a duration"),
+        ("--before", "10x", "\"x\" is not a duration unit"),
+        ("--since", "5", "a bare number: give a unit"),
+    ] {
+        let r = run(["errors", "fixtures/example", flag, value]);
+        assert_eq!(r.code, 2, "{flag} {value}");
+        assert!(r.stderr.contains(words), "{flag} {value}: {}", r.stderr);
+        // The flag is named (the alias as its canonical name) and the forms listed.
+        let canonical = if flag == "--since" { "--after" } else { flag };
+        assert!(r.stderr.contains(canonical), "{}", r.stderr);
+        assert!(r.stderr.contains("accepted: RFC 3339"), "{}", r.stderr);
+        assert!(!r.stderr.contains("expected number"), "{}", r.stderr);
+    }
+}
