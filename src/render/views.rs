@@ -1066,19 +1066,19 @@ impl View for AuditReport {
                 ),
             ));
             out.push(Block::Line(Tone::Plain, format!("    {}", f.evidence)));
-            out.push(Block::Line(
-                Tone::Dim,
-                format!(
-                    "    {} · {} · {}",
-                    short_time(&f.time),
-                    f.tool,
-                    if f.chain.is_empty() {
-                        "no session".to_string()
-                    } else {
-                        f.chain.join(" → ")
-                    },
-                ),
-            ));
+            out.push(Block::Line(Tone::Dim, {
+                // Only what the finding has: no empty field between separators.
+                let chain = if f.chain.is_empty() {
+                    "no session".to_string()
+                } else {
+                    f.chain.join(" → ")
+                };
+                let parts: Vec<String> = [short_time(&f.time), f.tool.clone(), chain]
+                    .into_iter()
+                    .filter(|p| !p.is_empty())
+                    .collect();
+                format!("    {}", parts.join(" · "))
+            }));
             out.push(Block::Line(
                 Tone::Dim,
                 format!(
