@@ -808,6 +808,11 @@ impl DiagnoseAcc {
             (late_unread, "unread message(s)", "queues"),
         ] {
             for (agent, count, age) in waiting.iter().take(MAX_NAMED) {
+                let agent = if agent.is_empty() {
+                    crate::model::UNNAMED
+                } else {
+                    agent
+                };
                 add(
                     Severity::Warning,
                     format!(

@@ -41,7 +41,7 @@ pub struct Cli {
     pub redact: bool,
     /// Largest record read, e.g. 128MiB (the default), 200M, 1G, 4096: a larger
     /// one is reported as oversized, located, and skipped unparsed.
-    #[arg(long, global = true, value_name = "SIZE")]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "SIZE")]
     pub max_record_size: Option<String>,
     /// The subcommand.
     #[command(subcommand)]
@@ -92,6 +92,12 @@ mod examples {
   oracle agents                           the delegation tree of this project's sessions
   oracle agents --session ID --depth 2    one session, two levels
   oracle agents --format json | jq '.data.nodes[] | select(.status == \"failed\")'"
+    );
+    pub const AUDIT: &str = with_times!(
+        "Examples:
+  oracle audit                            this project's sessions, every rule
+  oracle audit --rule secret,destructive_command --since 1d   two rules, last day
+  oracle audit --allow allow.txt --fail-on warning --format json .   CI gate"
     );
     pub const SCHEMA: &str = "Examples:
   oracle schema errors > errors.schema.json";
@@ -187,6 +193,7 @@ pub enum Command {
     #[command(after_help = examples::AGENTS)]
     Agents(AgentsArgs),
     /// What agents touched that they should not have: rule findings with evidence (docs/audit.md).
+    #[command(after_help = examples::AUDIT)]
     Audit(AuditArgs),
     /// Print the JSON Schema of a command's `--format json` output.
     #[command(after_help = examples::SCHEMA)]
@@ -746,6 +753,35 @@ pub fn parse_size(s: &str) -> Result<usize> {
 }
 
 impl Cli {
+    /// The clap command. The subcommands that read no telemetry (`schema`,
+    /// `completions`, `man`, `skill`) accept the global flags and ignore them,
+    /// so their help leaves them out: each gets hidden copies before clap
+    /// propagates the globals (it skips an id a subcommand already has).
+    pub fn clap_command() -> clap::Command {
+        let mut cmd = <Cli as clap::CommandFactory>::command();
+        let globals: Vec<clap::Arg> = cmd
+            .get_arguments()
+            .filter(|a| a.is_global_set())
+            .cloned()
+            .collect();
+        for name in ["schema", "completions", "man", "skill"] {
+            cmd = cmd.mut_subcommand(name, |sub| {
+                globals
+                    .iter()
+                    .fold(sub, |sub, a| sub.arg(a.clone().hide(true)))
+            });
+        }
+        cmd
+    }
+
+    /// Parses `args` (the program name first) with [`Cli::clap_command`].
+    fn try_parse_with<T: Into<std::ffi::OsString> + Clone>(
+        args: &[T],
+    ) -> std::result::Result<Cli, clap::Error> {
+        let mut m = Cli::clap_command().try_get_matches_from(args.iter().cloned())?;
+        <Cli as clap::FromArgMatches>::from_arg_matches_mut(&mut m)
+    }
+
     /// Parses an argument vector (the program name first), as
     /// `Cli::try_parse_from`, except that clap's error messages, which echo the
     /// offending argument, echo it escaped as data is escaped
@@ -755,7 +791,7 @@ impl Cli {
     /// Errors: clap's error (usage, unknown flag, bad value; also `--help` and
     /// `--version`, which clap reports as errors that go to stdout).
     pub fn parse_args(args: Vec<std::ffi::OsString>) -> std::result::Result<Cli, clap::Error> {
-        let err = match Cli::try_parse_from(&args) {
+        let err = match Cli::try_parse_with(&args) {
             Ok(cli) => return Ok(cli),
             Err(e) => e,
         };
@@ -771,7 +807,7 @@ impl Cli {
             return Err(err);
         }
         // The same arguments, escaped, fail in the same place and say so safely.
-        match Cli::try_parse_from(&escaped) {
+        match Cli::try_parse_with(&escaped) {
             Err(e) if e.kind() == err.kind() => Err(e),
             // Escaping changed the outcome: say what failed, in our words.
             _ => Err(clap::Error::raw(
@@ -783,7 +819,7 @@ impl Cli {
                         .trim_start_matches("error: ")
                 ),
             )
-            .with_cmd(&<Cli as clap::CommandFactory>::command())),
+            .with_cmd(&Cli::clap_command())),
         }
     }
 
@@ -983,13 +1019,13 @@ impl Cli {
                 )
             }
             Command::Completions(a) => {
-                let mut cmd = <Cli as clap::CommandFactory>::command();
+                let mut cmd = Cli::clap_command();
                 let mut buf = Vec::new();
                 clap_complete::generate(a.shell, &mut cmd, "oracle", &mut buf);
                 return Ok(Config::print(buf));
             }
             Command::Man => {
-                let cmd = <Cli as clap::CommandFactory>::command();
+                let cmd = Cli::clap_command();
                 let mut buf = Vec::new();
                 clap_mangen::Man::new(cmd)
                     .render(&mut buf)

@@ -17,7 +17,7 @@
 //! `cwd`, `permission_mode` (or those of `raw_input`) and seed 003's `project_path`.
 
 use super::lax::{Flag, Obj, Text};
-use super::summary::{or_q, text};
+use super::summary::{framed, present, text};
 use super::{ActionSet, Ctx, Framing, Reader};
 use crate::model::{
     time::parse_timestamp, Action, AgentKind, Event, Format, Loc, Metrics, Severity,
@@ -306,10 +306,17 @@ impl Reader for Hook {
 
 fn hook(ev: &Event<'_>, o: &Map<String, Value>) -> String {
     if ev.severity.is_some() {
-        return format!(
-            "{} ({})",
-            ev.message.as_deref().unwrap_or("telemetry error"),
-            or_q(o, "tool_name")
+        return present(
+            " ",
+            [
+                Some(
+                    ev.message
+                        .as_deref()
+                        .unwrap_or("telemetry error")
+                        .to_string(),
+                ),
+                framed(o, "tool_name", "(", ")"),
+            ],
         );
     }
     let empty = Map::new();

@@ -6,7 +6,7 @@
 //! Timestamps take `Z` or any offset. Unknown event types and statuses are kept.
 
 use super::lax::{Flag, Num, Text};
-use super::summary::{or_q, text};
+use super::summary::{framed, present, text};
 use super::{Ctx, Needs, Prefilter, Reader};
 use crate::model::{
     time::parse_timestamp, Action, AgentKind, Event, Format, Loc, Metrics, Nanos, QueueChange,
@@ -417,110 +417,115 @@ pub(crate) fn utf8(b: &[u8]) -> Cow<'_, str> {
 
 fn pipe(ev: &Event<'_>, m: &Map<String, Value>) -> String {
     let t = |k: &str| text(m, k);
-    let q = |k: &str| or_q(m, k);
+    let f = |k: &str, pre: &str, post: &str| framed(m, k, pre, post);
     match (&*ev.kind, &*ev.status) {
-        ("lifecycle", "completed") => match t("model_used") {
-            Some(model) => format!("{}s, model={model}", q("duration_seconds")),
-            None => format!("{}s", q("duration_seconds")),
-        },
-        ("lifecycle", "spawned") => {
-            // Only what the record says: no `?` for a field it does not carry.
-            let parts: Vec<String> = [
+        ("lifecycle", "completed") => present(
+            ", ",
+            [
+                f("duration_seconds", "", "s"),
+                f("model_used", "model=", ""),
+            ],
+        ),
+        ("lifecycle", "spawned") => present(
+            ", ",
+            [
                 t("agent_type"),
-                t("depth").map(|d| format!("depth={d}")),
-                t("parent").map(|p| format!("parent={p}")),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
-            parts.join(", ")
+                f("depth", "depth=", ""),
+                f("parent", "parent=", ""),
+            ],
+        ),
+        ("lifecycle", "failed") => present(" ", [t("reason"), f("retries", "(retries=", ")")]),
+        ("lifecycle", "team_failed") => present(
+            " ",
+            [
+                t("failure_reason").or_else(|| t("reason")),
+                f("failure_category", "[", "]"),
+            ],
+        ),
+        ("timing", "phase_transition") => {
+            present("  ", [phases(m), f("transition_duration_seconds", "", "s")])
         }
-        ("lifecycle", "failed") => match t("retries") {
-            Some(r) => format!("{} (retries={r})", q("reason")),
-            None => q("reason"),
-        },
-        ("lifecycle", "team_failed") => format!(
-            "{} [{}]",
-            t("failure_reason").unwrap_or_else(|| q("reason")),
-            q("failure_category")
-        ),
-        ("timing", "phase_transition") => format!(
-            "phase {}→{}  {}s",
-            q("from_phase"),
-            q("to_phase"),
-            q("transition_duration_seconds")
-        ),
-        ("timing", "overhead_summary") => format!(
-            "{}s wall, {}s work, {}% tax",
-            q("total_wall_clock_seconds"),
-            q("total_agent_work_seconds"),
-            q("framework_tax_percent")
+        ("timing", "overhead_summary") => present(
+            ", ",
+            [
+                f("total_wall_clock_seconds", "", "s wall"),
+                f("total_agent_work_seconds", "", "s work"),
+                f("framework_tax_percent", "", "% tax"),
+            ],
         ),
         ("cost", "cumulative_cost") => {
-            let done = m
-                .get("agents_completed")
-                .and_then(Value::as_u64)
-                .unwrap_or(0);
-            let rem = m
-                .get("agents_remaining")
-                .and_then(Value::as_u64)
-                .unwrap_or(0);
-            format!(
-                "${} ({done}/{} agents)",
-                q("estimated_cost_usd"),
-                done + rem
-            )
+            let count = |k: &str| m.get(k).and_then(Value::as_u64);
+            let agents = match (count("agents_completed"), count("agents_remaining")) {
+                (None, None) => None,
+                (d, r) => {
+                    let (d, r) = (d.unwrap_or(0), r.unwrap_or(0));
+                    Some(format!("({d}/{} agents)", d.saturating_add(r)))
+                }
+            };
+            present(" ", [f("estimated_cost_usd", "$", ""), agents])
         }
         ("agent_io", "prompt_constructed") => {
-            format!("{} chars → {}", q("prompt_length_chars"), q("model"))
+            present(" → ", [f("prompt_length_chars", "", " chars"), t("model")])
         }
-        ("agent_io", "output_received") => {
-            format!(
-                "{} chars, {}s",
-                q("output_length_chars"),
-                q("duration_seconds")
-            )
-        }
-        ("config", "config_loaded") => format!("{} ({})", q("team_name"), q("file_path")),
+        ("agent_io", "output_received") => present(
+            ", ",
+            [
+                f("output_length_chars", "", " chars"),
+                f("duration_seconds", "", "s"),
+            ],
+        ),
+        ("config", "config_loaded") => present(" ", [t("team_name"), f("file_path", "(", ")")]),
         ("dependency", "graph_constructed") => {
-            let cyc = m
+            let cycles = m
                 .get("has_cycles")
                 .and_then(Value::as_bool)
-                .unwrap_or(false);
-            format!(
-                "{} nodes, {} edges, {}",
-                q("total_nodes"),
-                q("total_edges"),
-                if cyc { "CYCLES!" } else { "no cycles" }
+                .map(|c| if c { "CYCLES!" } else { "no cycles" }.to_string());
+            present(
+                ", ",
+                [
+                    f("total_nodes", "", " nodes"),
+                    f("total_edges", "", " edges"),
+                    cycles,
+                ],
             )
         }
-        ("approval", "user_response_received") => match t("response_time_seconds") {
-            Some(rt) => format!("{} {} ({rt}s)", q("decision"), q("gate_type")),
-            None => format!("{} {}", q("decision"), q("gate_type")),
-        },
-        ("environment", "session_start") => match t("git_branch") {
-            Some(b) => format!("platform={} branch={b}", q("platform")),
-            None => format!("platform={}", q("platform")),
-        },
-        ("environment", "session_end") => match t("total_estimated_cost_usd") {
-            Some(c) => format!("{}, ${c} total", q("exit_status")),
-            None => q("exit_status"),
-        },
-        ("test", "test_case_result") => format!(
-            "{} {} ({}s)",
-            q("test_name"),
-            q("status"),
-            q("duration_seconds")
+        ("approval", "user_response_received") => present(
+            " ",
+            [
+                t("decision"),
+                t("gate_type"),
+                f("response_time_seconds", "(", "s)"),
+            ],
         ),
-        ("error", "error_classified") => {
-            format!("{} [{}]", q("error_category"), q("classified_severity"))
+        ("environment", "session_start") => present(
+            " ",
+            [
+                f("platform", "platform=", ""),
+                f("git_branch", "branch=", ""),
+            ],
+        ),
+        ("environment", "session_end") => present(
+            ", ",
+            [
+                t("exit_status"),
+                f("total_estimated_cost_usd", "$", " total"),
+            ],
+        ),
+        ("test", "test_case_result") => present(
+            " ",
+            [
+                t("test_name"),
+                t("status"),
+                f("duration_seconds", "(", "s)"),
+            ],
+        ),
+        ("error", "error_classified") => present(
+            " ",
+            [t("error_category"), f("classified_severity", "[", "]")],
+        ),
+        ("data_flow", "data_passed") => {
+            present(" ", [f("data_size_chars", "", " chars"), phases(m)])
         }
-        ("data_flow", "data_passed") => format!(
-            "{} chars phase {}→{}",
-            q("data_size_chars"),
-            q("from_phase"),
-            q("to_phase")
-        ),
         _ => m
             .iter()
             .take(3)
@@ -531,6 +536,19 @@ fn pipe(ev: &Event<'_>, m: &Map<String, Value>) -> String {
             .collect::<Vec<_>>()
             .join(", "),
     }
+}
+
+/// `phase a→b` from `from_phase` and `to_phase`, with either end missing left
+/// out (`phase →b`); `None` when the record names neither.
+fn phases(m: &Map<String, Value>) -> Option<String> {
+    let (from, to) = (text(m, "from_phase"), text(m, "to_phase"));
+    (from.is_some() || to.is_some()).then(|| {
+        format!(
+            "phase {}→{}",
+            from.unwrap_or_default(),
+            to.unwrap_or_default()
+        )
+    })
 }
 
 #[cfg(test)]

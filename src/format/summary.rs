@@ -4,6 +4,8 @@
 use crate::model::Event;
 use serde_json::{Map, Value};
 
+pub use crate::model::{UNKNOWN, UNNAMED};
+
 /// Longest summary, in characters.
 pub const MAX_CHARS: usize = 160;
 
@@ -42,7 +44,21 @@ pub fn text(o: &Map<String, Value>, k: &str) -> Option<String> {
     }
 }
 
-/// [`text`], or `?` when missing.
-pub fn or_q(o: &Map<String, Value>, k: &str) -> String {
-    text(o, k).unwrap_or_else(|| "?".into())
+/// Joins the pieces that are present with `sep`: a summary says what the
+/// record says and leaves no placeholder (`?`) for a field it lacks.
+pub fn present<const N: usize>(sep: &str, pieces: [Option<String>; N]) -> String {
+    let mut out = String::new();
+    for p in pieces.into_iter().flatten().filter(|p| !p.is_empty()) {
+        if !out.is_empty() {
+            out.push_str(sep);
+        }
+        out.push_str(&p);
+    }
+    out
+}
+
+/// Field `k` of `o` written inside `pre` and `post` (`[error]`, `12s`), or
+/// `None` when the record lacks it.
+pub fn framed(o: &Map<String, Value>, k: &str, pre: &str, post: &str) -> Option<String> {
+    text(o, k).map(|v| format!("{pre}{v}{post}"))
 }

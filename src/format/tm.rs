@@ -7,7 +7,7 @@
 
 use super::lax::{Num, Text};
 use super::lazy::{self, Fields, Schema};
-use super::summary::{clip, or_q};
+use super::summary::{clip, framed, present, text};
 use super::{ActionSet, Ctx, Framing, Needs, Prefilter, Reader};
 use crate::model::{
     time::parse_timestamp, Action, Event, Format, Loc, Metrics, Nanos, Severity, SnapshotCounts,
@@ -385,61 +385,75 @@ impl Reader for State {
 fn diff(ev: &Event<'_>, env: &Map<String, Value>) -> String {
     let empty = Map::new();
     let d = env.get("data").and_then(Value::as_object).unwrap_or(&empty);
+    let t = |k: &str| text(d, k);
+    let f = |k: &str, pre: &str, post: &str| framed(d, k, pre, post);
+    // `a -> b`, either end left out when the record lacks it.
+    let arrow = |a: &str, b: &str| present(" ", [t(a), f(b, "-> ", "")]);
     match &*ev.kind {
-        "error" => format!(
-            "[{}] {}: {}",
-            or_q(d, "severity"),
-            or_q(d, "agent_name"),
-            clip(&or_q(d, "error_message"), 80)
+        "error" => present(
+            " ",
+            [
+                f("severity", "[", "]"),
+                f("agent_name", "", ":"),
+                t("error_message").map(|m| clip(&m, 80)),
+            ],
         ),
         "agent_message" => {
-            let base = format!(
-                "[{}] {} -> {}",
-                or_q(d, "message_type"),
-                or_q(d, "source_agent"),
-                or_q(d, "target_agent")
+            let base = present(
+                " ",
+                [
+                    f("message_type", "[", "]"),
+                    Some(arrow("source_agent", "target_agent")),
+                ],
             );
             match ev.message.as_deref() {
                 Some(m) if ev.severity.is_some() => format!("{base}: {}", clip(m, 80)),
                 _ => base,
             }
         }
-        "trace" => format!(
-            "trace {} {} {}",
-            clip(&or_q(d, "trace_id"), 12),
-            or_q(d, "root_agent_name"),
-            or_q(d, "status")
+        "trace" => present(
+            " ",
+            [
+                Some("trace".into()),
+                t("trace_id").map(|id| clip(&id, 12)),
+                t("root_agent_name"),
+                t("status"),
+            ],
         ),
-        "span" => format!(
-            "span {} by {} ({})",
-            or_q(d, "span_kind"),
-            or_q(d, "agent_name"),
-            or_q(d, "status")
+        "span" => present(
+            " ",
+            [
+                Some("span".into()),
+                t("span_kind"),
+                f("agent_name", "by ", ""),
+                f("status", "(", ")"),
+            ],
         ),
-        "handoff" => format!(
-            "handoff {} -> {}: {}",
-            or_q(d, "source_agent_name"),
-            or_q(d, "target_agent_name"),
-            or_q(d, "reason")
-        ),
-        "event" => format!(
-            "{} by {}: {}",
-            or_q(d, "event_type"),
-            or_q(d, "agent_name"),
-            or_q(d, "message")
-        ),
+        "handoff" => {
+            let who = arrow("source_agent_name", "target_agent_name");
+            let who = present(" ", [Some("handoff".into()), Some(who)]);
+            present(": ", [Some(who), t("reason")])
+        }
+        "event" => {
+            let what = present(" ", [t("event_type"), f("agent_name", "by ", "")]);
+            present(": ", [Some(what), t("message")])
+        }
         _ => clip(&Value::Object(d.clone()).to_string(), 100),
     }
 }
 
 fn state(o: &Map<String, Value>) -> String {
-    format!(
-        "snapshot: {} messages, {} errors, {} traces, {} spans",
-        or_q(o, "agent_messages_count"),
-        or_q(o, "errors_count"),
-        or_q(o, "traces_count"),
-        or_q(o, "spans_count")
-    )
+    let f = |k: &str, post: &str| framed(o, k, "", post);
+    let counts = present(
+        ", ",
+        [
+            f("agent_messages_count", " messages"),
+            f("errors_count", " errors"),
+            f("traces_count", " traces"),
+            f("spans_count", " spans"),
+        ],
+    );
+    present(": ", [Some("snapshot".into()), Some(counts)])
 }
 
 #[cfg(test)]

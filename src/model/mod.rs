@@ -7,6 +7,13 @@
 //! Invariant: times are UTC nanoseconds; `None` means the record carried no
 //! readable time (Claude Code hook payloads carry none).
 
+/// What output says of an agent, tool or session the data does not name
+/// (never a bare `?` or an empty field).
+pub const UNNAMED: &str = "(unnamed)";
+
+/// What output says of a model or value the data does not give.
+pub const UNKNOWN: &str = "(unknown)";
+
 pub mod action;
 pub mod time;
 

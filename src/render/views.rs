@@ -452,7 +452,7 @@ impl View for DiagnoseReport {
                 format!(
                     "{} ({}, {} records)",
                     f.file,
-                    f.format.map_or("?", |x| x.name()),
+                    f.format.map_or("format not known", |x| x.name()),
                     f.records
                 )
             })

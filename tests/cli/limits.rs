@@ -882,3 +882,121 @@ fn a_time_flag_that_is_neither_a_time_nor_a_duration_says_so_in_our_words() {
         assert!(!r.stderr.contains("expected number"), "{}", r.stderr);
     }
 }
+
+#[test]
+fn help_lists_global_flags_apart_and_only_where_they_apply() {
+    // Every global flag the top-level help lists, read from it (not copied).
+    let top = ok(["--help"]);
+    let globals: Vec<String> = top
+        .split("Global options:")
+        .nth(1)
+        .expect("a Global options heading")
+        .lines()
+        .filter_map(|l| l.trim_start().split(' ').find(|w| w.starts_with("--")))
+        .map(|w| w.trim_end_matches(',').to_string())
+        .collect();
+    assert!(globals.len() >= 5, "{globals:?}");
+    // Commands that scan telemetry list them under their own heading, after
+    // the command's own options, and end with examples.
+    for cmd in [
+        "diagnose", "errors", "diffs", "replay", "queues", "cost", "agents", "audit",
+    ] {
+        let help = ok([cmd, "--help"]);
+        let (own, global) = help
+            .split_once("Global options:")
+            .unwrap_or_else(|| panic!("{cmd}: no Global options heading"));
+        for g in &globals {
+            assert!(
+                global.contains(g.as_str()),
+                "{cmd}: {g} not under Global options"
+            );
+            assert!(
+                !own.contains(&format!("{g} ")),
+                "{cmd}: {g} among its own options"
+            );
+        }
+        assert!(help.contains("Examples:"), "{cmd}: no examples");
+    }
+    // Commands that read no telemetry accept the flags but do not list them.
+    for cmd in ["schema", "completions", "man", "skill"] {
+        let help = ok([cmd, "--help"]);
+        assert!(!help.contains("Global options"), "{cmd}: {help}");
+        for line in help.lines() {
+            let flag = line.trim_start().split(' ').find(|w| w.starts_with("--"));
+            let listed = line.trim_start().starts_with('-')
+                && flag.is_some_and(|f| globals.iter().any(|g| g == f.trim_end_matches(',')));
+            assert!(!listed, "{cmd} lists a global flag: {line}");
+        }
+    }
+    assert!(ok(["--format", "json", "schema", "errors"]).contains("$defs"));
+}
+
+#[test]
+fn summaries_leave_out_what_a_record_lacks() {
+    // Every pipe event type and observer entity the summaries name, with none
+    // of the fields they read: a summary never fills a gap with `?`.
+    let pairs = [
+        ("lifecycle", "completed"),
+        ("lifecycle", "spawned"),
+        ("lifecycle", "failed"),
+        ("lifecycle", "team_failed"),
+        ("timing", "phase_transition"),
+        ("timing", "overhead_summary"),
+        ("cost", "cumulative_cost"),
+        ("agent_io", "prompt_constructed"),
+        ("agent_io", "output_received"),
+        ("config", "config_loaded"),
+        ("dependency", "graph_constructed"),
+        ("approval", "user_response_received"),
+        ("environment", "session_start"),
+        ("environment", "session_end"),
+        ("test", "test_case_result"),
+        ("error", "error_classified"),
+        ("data_flow", "data_passed"),
+    ];
+    let mut log = String::from("# Team: t\n---\n");
+    for (i, (kind, status)) in pairs.iter().enumerate() {
+        log += &format!("2026-02-13T10:00:{i:02}.000Z | {kind} | a | {status} | {{}}\n");
+    }
+    let pipe = target_tmp("bare.log");
+    write_atomic(&pipe, log.as_bytes());
+    let entities = [
+        "error",
+        "agent_message",
+        "trace",
+        "span",
+        "handoff",
+        "event",
+    ];
+    let mut diff = String::new();
+    for (i, e) in entities.iter().enumerate() {
+        diff += &format!(
+            "{{\"timestamp\": \"2026-02-09T11:30:{i:02}\", \"change_type\": \"added\", \"entity_type\": \"{e}\", \"data\": {{}}}}\n"
+        );
+    }
+    let diff_path = target_tmp("bare-diff.jsonl");
+    write_atomic(&diff_path, diff.as_bytes());
+    let state = target_tmp("bare-state.jsonl");
+    write_atomic(
+        &state,
+        b"{\"timestamp\": \"2026-02-09T11:31:00\", \"traces_count\": 2, \"errors\": []}\n",
+    );
+    let paths = [pipe, diff_path, state];
+    let mut seen = 0;
+    for p in &paths {
+        let p = p.to_str().unwrap();
+        let lines = parse_jsonl(
+            "replay",
+            &ok(["replay", "--format", "jsonl", "-l", "100", p]),
+        );
+        assert!(!lines.is_empty(), "{p}");
+        for l in &lines {
+            let summary = l["summary"].as_str().unwrap_or_default();
+            assert!(!summary.contains('?'), "{p}: {summary:?} in {l}");
+            seen += 1;
+        }
+        let table = ok(["replay", "-l", "100", p]);
+        assert!(!table.contains(" ? ") && !table.contains("?s"), "{table}");
+    }
+    assert_eq!(seen, pairs.len() + entities.len() + 1);
+}

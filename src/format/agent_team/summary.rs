@@ -3,7 +3,7 @@
 //!
 //! Owns: the wording. Must not: be called on the scan path.
 
-use crate::format::summary::{clip, raw_object, text};
+use crate::format::summary::{clip, present, raw_object, text, UNNAMED};
 use crate::model::Event;
 use serde_json::{Map, Value};
 
@@ -19,7 +19,7 @@ pub(super) fn summarize(ev: &Event<'_>) -> String {
         "task" => task(ev, &o),
         "team_config" => format!(
             "team {} created, no members ({})",
-            ev.session.as_deref().unwrap_or("?"),
+            ev.session.as_deref().unwrap_or(UNNAMED),
             text(&o, "description").unwrap_or_default()
         ),
         _ => {
@@ -36,7 +36,7 @@ fn before_at(s: &str) -> &str {
 
 /// "name (agentType, model) joined team T".
 fn member(ev: &Event<'_>, o: &Map<String, Value>) -> String {
-    let name = ev.agent.as_deref().unwrap_or("?");
+    let name = ev.agent.as_deref().unwrap_or(UNNAMED);
     let m = o
         .get("members")
         .and_then(Value::as_array)
@@ -49,16 +49,21 @@ fn member(ev: &Event<'_>, o: &Map<String, Value>) -> String {
                 .as_deref()
                 == Some(name)
         });
-    let field = |k: &str| m.and_then(|m| text(m, k)).unwrap_or_else(|| "?".into());
+    let field = |k: &str| m.and_then(|m| text(m, k));
     let role = if ev.status.is_empty() {
         field("agentType")
     } else {
-        ev.status.to_string()
+        Some(ev.status.to_string())
+    };
+    let about = present(", ", [role, field("model")]);
+    let about = if about.is_empty() {
+        String::new()
+    } else {
+        format!(" ({about})")
     };
     format!(
-        "{name} ({role}, {}) joined team {}",
-        field("model"),
-        ev.session.as_deref().unwrap_or("?")
+        "{name}{about} joined team {}",
+        ev.session.as_deref().unwrap_or(UNNAMED)
     )
 }
 
@@ -120,8 +125,8 @@ fn message(ev: &Event<'_>, o: &Map<String, Value>) -> String {
     };
     format!(
         "{} → {} [{}]: {}{unread}",
-        ev.agent.as_deref().unwrap_or("?"),
-        ev.target.as_deref().unwrap_or("?"),
+        ev.agent.as_deref().unwrap_or(UNNAMED),
+        ev.target.as_deref().unwrap_or(UNNAMED),
         ev.status,
         clip(&gist(o), TEXT_CHARS)
     )
@@ -149,7 +154,7 @@ fn task(ev: &Event<'_>, o: &Map<String, Value>) -> String {
     };
     format!(
         "#{} [{}] {} ({owner}){blocked}",
-        ev.id.as_deref().unwrap_or("?"),
+        ev.id.as_deref().unwrap_or(UNNAMED),
         ev.status,
         text(o, "subject").unwrap_or_default()
     )

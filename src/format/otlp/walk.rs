@@ -15,7 +15,7 @@
 
 use super::value::{ignore_rest, Attrs, SeverityNumber, StatusCode, UnixNano, Val};
 use crate::format::lax::{Obj, Text};
-use crate::format::summary::clip;
+use crate::format::summary::{clip, UNKNOWN, UNNAMED};
 use crate::model::{Action, AgentKind, Event, Format, Loc, Severity, Tokens};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -597,7 +597,7 @@ fn span<'a, E: de::Error>(leaf: &mut Leaf<'_, '_, 'a, '_>, s: SpanObj<'a>) -> Re
         leaf.sink.emit(ev, |ev| {
             format!(
                 "agent {} ({op}{})",
-                ev.agent.as_deref().unwrap_or("?"),
+                ev.agent.as_deref().unwrap_or(UNNAMED),
                 match &ev.action {
                     Action::AgentSpawned { role: Some(r), .. }
                         if Some(&**r) != ev.agent.as_deref() =>
@@ -610,7 +610,7 @@ fn span<'a, E: de::Error>(leaf: &mut Leaf<'_, '_, 'a, '_>, s: SpanObj<'a>) -> Re
             leaf.sink.emit(f, |ev| {
                 format!(
                     "agent {} ended ({op}, {})",
-                    ev.agent.as_deref().unwrap_or("?"),
+                    ev.agent.as_deref().unwrap_or(UNNAMED),
                     if matches!(ev.action, Action::AgentFinished { ok: true }) {
                         "ok"
                     } else {
@@ -840,7 +840,7 @@ fn number(v: f64) -> String {
 pub(super) fn duration(ns: i64) -> String {
     let ms = ns / 1_000_000;
     match ms {
-        _ if ns < 0 => "?".into(),
+        _ if ns < 0 => "ends before it starts".into(),
         0..=999 => format!("{ms}ms"),
         1000..=59_999 => format!("{:.2}s", ms as f64 / 1000.0),
         _ => format!("{}m{:02}s", ms / 60_000, (ms / 1000) % 60),
@@ -848,11 +848,11 @@ pub(super) fn duration(ns: i64) -> String {
 }
 
 fn say_span(ev: &Event<'_>, end: Option<i64>, service: Option<&str>, ok: bool) -> String {
-    let dur = match (ev.ts, end) {
-        (Some(s), Some(e)) => duration(e.saturating_sub(s)),
-        _ => "?".into(),
-    };
-    let mut s = format!("span {} ({dur})", ev.status);
+    // A span without both ends has no duration to show: it is left out.
+    let mut s = format!("span {}", ev.status);
+    if let (Some(start), Some(e)) = (ev.ts, end) {
+        s.push_str(&format!(" ({})", duration(e.saturating_sub(start))));
+    }
     if let Some(svc) = service {
         s.push_str(&format!(" [{svc}]"));
     }
@@ -862,7 +862,7 @@ fn say_span(ev: &Event<'_>, end: Option<i64>, service: Option<&str>, ok: bool) -
     if ev.severity.is_some() {
         s.push_str(&format!(
             " error: {}",
-            clip(ev.message.as_deref().unwrap_or("?"), 100)
+            clip(ev.message.as_deref().unwrap_or("(no message)"), 100)
         ));
     } else if ok {
         s.push_str(" ok");
@@ -887,7 +887,7 @@ fn say_usage(ev: &Event<'_>, duration_ms: Option<f64>) -> String {
     };
     let mut s = format!(
         "{what} model={} tokens in={} out={} cache_read={} cache_write={}",
-        model.as_deref().unwrap_or("?"),
+        model.as_deref().unwrap_or(UNKNOWN),
         tokens.input,
         tokens.output,
         tokens.cache_read,
@@ -914,7 +914,7 @@ fn say_log(ev: &Event<'_>, a: &Attrs<'_>, body: &Val<'_>) -> String {
     match (&ev.action, &*ev.status) {
         (Action::Usage { .. }, _) => say_usage(ev, ms),
         (Action::ToolEnded { tool, error, .. }, _) => {
-            let tool = tool.as_deref().unwrap_or("?");
+            let tool = tool.as_deref().unwrap_or(UNNAMED);
             match (error, &ev.message) {
                 (true, Some(m)) => format!("tool_result {tool} failed: {m}"),
                 (true, None) => format!("tool_result {tool} failed{}", dur()),
@@ -926,7 +926,10 @@ fn say_log(ev: &Event<'_>, a: &Attrs<'_>, body: &Val<'_>) -> String {
             None => "user_prompt".into(),
         },
         (_, "api_error") => {
-            let mut s = format!("api_error: {}", ev.message.as_deref().unwrap_or("?"));
+            let mut s = format!(
+                "api_error: {}",
+                ev.message.as_deref().unwrap_or("(no message)")
+            );
             if let Some(m) = a.model.as_str() {
                 s.push_str(&format!(" model={m}"));
             }
@@ -937,8 +940,8 @@ fn say_log(ev: &Event<'_>, a: &Attrs<'_>, body: &Val<'_>) -> String {
         }
         (_, "tool_decision") => format!(
             "tool_decision {} {}{}",
-            a.tool_name.as_str().unwrap_or("?"),
-            a.decision.as_str().unwrap_or("?"),
+            a.tool_name.as_str().unwrap_or(UNNAMED),
+            a.decision.as_str().unwrap_or(UNKNOWN),
             a.source
                 .as_str()
                 .map(|s| format!(" ({s})"))
@@ -974,6 +977,6 @@ mod tests {
         assert_eq!(duration(850_000_000), "850ms");
         assert_eq!(duration(1_250_000_000), "1.25s");
         assert_eq!(duration(125_000_000_000), "2m05s");
-        assert_eq!(duration(-1), "?");
+        assert_eq!(duration(-1), "ends before it starts");
     }
 }

@@ -1,7 +1,7 @@
 //! One-line summaries of transcript events (printed records only, so the line is
 //! re-read as a [`Value`] here, never on the scan path).
 
-use crate::format::summary::{clip, text};
+use crate::format::summary::{clip, present, text, UNKNOWN, UNNAMED};
 use crate::model::{Action, AgentKind, Event};
 use serde_json::{Map, Value};
 
@@ -34,7 +34,7 @@ fn num(v: &Value, path: &[&str]) -> Option<String> {
 /// The summary of one event of a transcript line `o`.
 pub fn summary(ev: &Event<'_>, o: &Map<String, Value>) -> String {
     let line = Value::Object(o.clone());
-    let who = ev.agent.as_deref().unwrap_or("?");
+    let who = ev.agent.as_deref().unwrap_or(UNNAMED);
     if ev.severity.is_some() {
         let msg = ev.message.as_deref().unwrap_or("(no message)");
         return match &*ev.status {
@@ -53,7 +53,7 @@ pub fn summary(ev: &Event<'_>, o: &Map<String, Value>) -> String {
     match &ev.action {
         Action::Usage { model, tokens, .. } => format!(
             "{}: in {} out {} cache read {} write {}",
-            model.as_deref().unwrap_or("?"),
+            model.as_deref().unwrap_or(UNKNOWN),
             tokens.input,
             tokens.output,
             tokens.cache_read,
@@ -77,9 +77,10 @@ pub fn summary(ev: &Event<'_>, o: &Map<String, Value>) -> String {
         Action::ToolEnded { .. } => {
             let path = num(&line, &["toolUseResult", "filePath"])
                 .or_else(|| num(&line, &["toolUseResult", "file", "filePath"]));
+            let id = ev.id.as_deref().unwrap_or("an unnamed tool call");
             match path {
-                Some(p) => format!("result of {} ({p})", ev.id.as_deref().unwrap_or("?")),
-                None => format!("result of {}", ev.id.as_deref().unwrap_or("?")),
+                Some(p) => format!("result of {id} ({p})"),
+                None => format!("result of {id}"),
             }
         }
         Action::Prompt => format!(
@@ -95,7 +96,7 @@ pub fn summary(ev: &Event<'_>, o: &Map<String, Value>) -> String {
             (_, Some(v)) => format!("subagent {who} running for {v}"),
             (_, None) => format!(
                 "subagent {who} started in session {}",
-                ev.session.as_deref().unwrap_or("?")
+                ev.session.as_deref().unwrap_or(UNNAMED)
             ),
         },
         Action::AgentFinished { .. } => {
@@ -108,10 +109,15 @@ pub fn summary(ev: &Event<'_>, o: &Map<String, Value>) -> String {
             }
             s
         }
-        Action::Compaction { pre_tokens } => format!(
-            "conversation compacted ({}), {} tokens before",
-            num(&line, &["compactMetadata", "trigger"]).unwrap_or_else(|| "?".into()),
-            pre_tokens.map_or_else(|| "?".into(), |n| n.to_string())
+        Action::Compaction { pre_tokens } => present(
+            ", ",
+            [
+                Some(match num(&line, &["compactMetadata", "trigger"]) {
+                    Some(t) => format!("conversation compacted ({t})"),
+                    None => "conversation compacted".into(),
+                }),
+                pre_tokens.map(|n| format!("{n} tokens before")),
+            ],
         ),
         _ => other(ev, &line, o),
     }
@@ -165,7 +171,7 @@ fn other(ev: &Event<'_>, line: &Value, o: &Map<String, Value>) -> String {
         }
         "queue-operation" => format!(
             "queue {}: {}",
-            text(o, "operation").unwrap_or_else(|| "?".into()),
+            text(o, "operation").unwrap_or_else(|| UNKNOWN.into()),
             clip(&text(o, "content").unwrap_or_default(), 120)
         ),
         kind => match status {
