@@ -331,7 +331,9 @@ fn write_block(block: &Block, style: &Style, out: &mut dyn Write) -> io::Result<
                 .map(|r| r.iter().map(|c| escape(c).into_owned()).collect())
                 .collect();
             let width = style.width.max(40);
-            let (mut headers, below) = move_locations_below(headers, &mut cells, width);
+            let mut headers = headers.clone();
+            shorten_headers(&mut headers, &cells, width);
+            let (mut headers, below) = move_locations_below(&headers, &mut cells, width);
             shorten_headers(&mut headers, &cells, width);
             let headers = &headers;
             let widths = fit_columns(headers, &cells, width);
@@ -380,15 +382,9 @@ fn write_block(block: &Block, style: &Style, out: &mut dyn Write) -> io::Result<
                     _ => writeln!(out, "{line}")?,
                 }
                 if let Some(moved) = below.get(k) {
-                    // The location is last: it is cut from the left, the kind stays.
-                    let at = match moved.rsplit_once("  ") {
-                        Some((kind, loc)) => {
-                            let room = width.saturating_sub(6 + display_width(kind)).max(12);
-                            format!("{kind}  {}", clip_left(loc, room))
-                        }
-                        None => clip_left(moved, width.saturating_sub(4)),
-                    };
-                    writeln!(out, "{}", paint(style, Tone::Dim, &format!("  ↳ {at}")))?;
+                    for l in below_lines(moved, width) {
+                        writeln!(out, "{}", paint(style, Tone::Dim, &l))?;
+                    }
                 }
             }
             Ok(())
@@ -484,32 +480,90 @@ fn too_narrow(headers: &[String], cells: &[Vec<String>], width: usize) -> bool {
     total > width || text_cut
 }
 
+/// What moved out of one table row onto the line below it.
+struct Moved {
+    /// Ids, kinds, models, then columns moved as `header value`: never cut
+    /// (wrapped between parts when they do not fit on one line).
+    lead: Vec<String>,
+    /// The location (`at`), cut from the left to what room is left.
+    at: Option<String>,
+}
+
+/// The lines printed under a row for what moved out of it: `  ↳ ` then the
+/// parts, two spaces apart, wrapped between parts (never inside one) at
+/// `width`, continuation lines indented by four; the location last, cut from
+/// the left to the room left on its line (at least 12 columns).
+fn below_lines(moved: &Moved, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::from("  ↳ ");
+    let mut empty = true;
+    for part in &moved.lead {
+        let need = display_width(part) + if empty { 0 } else { 2 };
+        if !empty && display_width(&line) + need > width {
+            lines.push(std::mem::replace(&mut line, String::from("    ")));
+            empty = true;
+        }
+        if !empty {
+            line.push_str("  ");
+        }
+        line.push_str(part);
+        empty = false;
+    }
+    if let Some(at) = &moved.at {
+        let used = display_width(&line) + if empty { 0 } else { 2 };
+        if !empty && width.saturating_sub(used) < 12 {
+            lines.push(std::mem::replace(&mut line, String::from("    ")));
+            empty = true;
+        }
+        if !empty {
+            line.push_str("  ");
+        }
+        let room = width.saturating_sub(display_width(&line)).max(12);
+        line.push_str(&clip_left(at, room));
+        empty = false;
+    }
+    if !empty {
+        lines.push(line);
+    }
+    lines
+}
+
 /// When a table does not fit in `width`, columns move out of it onto a line
 /// below each row (as compilers print `--> file:line`): first the location
 /// (`at`) with the record kind, so the text gets the room, then models, then
-/// ids, which are never cut. Returns the headers left and the moved text by row,
-/// in the order id, kind, models, location (the location last: it is the one
-/// cut, from the left).
+/// ids, which are never cut; then, while the row is still too wide even after
+/// cutting what may be cut (see [`too_narrow`]), its rightmost columns but the
+/// first two (each written `header value`, as
+/// `cost $0.52`), when the table has no text column to cut instead. Returns the headers left and what moved, by row.
 fn move_locations_below(
     headers: &[String],
     cells: &mut [Vec<String>],
     width: usize,
-) -> (Vec<String>, Vec<String>) {
+) -> (Vec<String>, Vec<Moved>) {
     let keep = |moved: &[&str]| -> Vec<usize> {
         (0..headers.len())
             .filter(|i| !moved.contains(&headers[*i].as_str()))
             .collect()
     };
-    let width_of = |cols: &[usize]| {
+    let only = |cols: &[usize]| {
         let h: Vec<String> = cols.iter().map(|i| headers[*i].clone()).collect();
         let c: Vec<Vec<String>> = cells
             .iter()
             .map(|r| cols.iter().filter_map(|i| r.get(*i).cloned()).collect())
             .collect();
+        (h, c)
+    };
+    let width_of = |cols: &[usize]| {
+        let (h, c) = only(cols);
         natural_width(&h, &c)
     };
-    let order = ["id", "kind", "models", "at"];
-    if !headers.iter().any(|h| order.contains(&h.as_str())) || !too_narrow(headers, cells, width) {
+    let poor = |cols: &[usize]| {
+        let (h, c) = only(cols);
+        too_narrow(&h, &c, width)
+    };
+    let order = ["id", "kind", "models"];
+    let named = |h: &str| order.contains(&h) || h == "at";
+    if !headers.iter().any(|h| named(h)) || !too_narrow(headers, cells, width) {
         return (headers.to_vec(), Vec::new());
     }
     let mut moved: Vec<&str> = vec!["at", "kind"];
@@ -518,20 +572,48 @@ fn move_locations_below(
             moved.push(next);
         }
     }
-    let kept = keep(&moved);
+    let has_text = headers
+        .iter()
+        .any(|h| matches!(h.as_str(), "summary" | "message" | "example"));
+    // Columns moved as `header value`, rightmost first, in column order below.
+    let mut labelled: Vec<usize> = Vec::new();
+    loop {
+        let kept = keep(&moved);
+        let kept: Vec<usize> = kept.into_iter().filter(|i| !labelled.contains(i)).collect();
+        // A table with a text column cuts the text instead (it gets the rest
+        // of the line); only tables of ids and numbers move columns below.
+        if kept.len() <= 2 || has_text || !poor(&kept) {
+            break;
+        }
+        labelled.insert(0, kept[kept.len() - 1]);
+    }
+    let kept: Vec<usize> = keep(&moved)
+        .into_iter()
+        .filter(|i| !labelled.contains(i))
+        .collect();
+    let position = |name: &str| headers.iter().position(|h| h == name);
     let below = cells
         .iter_mut()
         .map(|r| {
-            let parts: Vec<String> = order
+            let cell = |i: usize| r.get(i).cloned().filter(|c| !c.is_empty());
+            let mut lead: Vec<String> = order
                 .iter()
-                .filter_map(|name| headers.iter().position(|h| h == name))
-                .filter(|i| moved.contains(&headers[*i].as_str()))
-                .filter_map(|i| r.get(i).cloned())
-                .filter(|c| !c.is_empty())
+                .filter(|name| moved.contains(name))
+                .filter_map(|name| position(name))
+                .filter_map(cell)
                 .collect();
+            lead.extend(
+                labelled
+                    .iter()
+                    .filter_map(|i| cell(*i).filter(|c| c != "-").map(|c| (*i, c)))
+                    .map(|(i, c)| format!("{} {c}", headers[i])),
+            );
+            let at = position("at")
+                .filter(|_| moved.contains(&"at"))
+                .and_then(cell);
             let left: Vec<String> = kept.iter().filter_map(|i| r.get(*i).cloned()).collect();
             *r = left;
-            parts.join("  ")
+            Moved { lead, at }
         })
         .collect();
     (kept.iter().map(|i| headers[*i].clone()).collect(), below)
