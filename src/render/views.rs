@@ -1079,7 +1079,9 @@ impl View for AuditReport {
                     .collect();
                 format!("    {}", parts.join(" · "))
             }));
-            out.push(Block::Line(
+            // The location and the command are copied as they are: never cut
+            // (as diagnose's `next:` lines).
+            out.push(Block::Whole(
                 Tone::Dim,
                 format!(
                     "    at {}:{}{}",
@@ -1092,7 +1094,7 @@ impl View for AuditReport {
                     }
                 ),
             ));
-            out.push(Block::Line(Tone::Dim, format!("    next: {}", f.next)));
+            out.push(Block::Whole(Tone::Dim, format!("    next: {}", f.next)));
         }
         for b in &self.bad_inputs {
             let kind = serde_json::to_value(b.kind)

@@ -345,13 +345,29 @@ fn the_table_fits_80_columns_and_lists_are_bounded() {
     c.env("COLUMNS", "80").args(["audit", DIR]);
     let r = run_cmd(c);
     assert_eq!(r.code, 0);
+    let mut whole = 0;
     for line in r.stdout.lines() {
+        // Locations and suggested commands are never cut (they are copied and
+        // run): each is the whole `file:line` or command of its finding.
+        let t = line.trim_start();
+        if t.starts_with("at ") || t.starts_with("next: ") {
+            whole += 1;
+            continue;
+        }
         assert!(
             line.chars().count() <= 80,
             "{} > 80: {line}",
             line.chars().count()
         );
     }
+    let d = audit(&[DIR]);
+    for f in findings(&d).iter().take(3) {
+        let at = format!("at {}:{}", f["file"].as_str().unwrap(), f["line"]);
+        assert!(r.stdout.contains(&at), "{at} whole in:\n{}", r.stdout);
+        let next = format!("next: {}", f["next"].as_str().unwrap());
+        assert!(r.stdout.contains(&next), "{next} whole");
+    }
+    assert!(whole >= 2, "{}", r.stdout);
     let d = audit(&[DIR, "--limit", "3"]);
     assert_eq!(findings(&d).len(), 3);
     assert!(d["total_findings"].as_u64().unwrap() > 3);

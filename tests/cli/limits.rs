@@ -534,14 +534,9 @@ fn tables_and_lines_fit_the_terminal_by_display_width() {
         assert_eq!(r.code, 0, "{cmd}: {}", r.stderr);
         for line in r.stdout.lines() {
             let w = unicode_width::UnicodeWidthStr::width(line);
-            // Ids are never cut (they are copied into the next command): the
-            // agents tree, whose rows are all ids and numbers, may be wider;
-            // suggested commands are never cut either (so they can be run).
+            // Suggested commands are never cut (so they can be run).
             let command_line = line.trim_start().starts_with("next: ");
-            assert!(
-                w <= 80 || cmd == "agents" || command_line,
-                "{cmd}: {w} columns: {line}"
-            );
+            assert!(w <= 80 || command_line, "{cmd}: {w} columns: {line}");
             assert!(
                 !line.contains('\u{fffd}'),
                 "{cmd}: a cut wide character: {line}"
