@@ -460,7 +460,7 @@ fn file_truncated_between_open_and_scan_is_noted_on_that_file_only() {
 fn file_growing_during_the_scan_is_read_to_its_size_at_open() {
     let dir = tmp("grow-");
     // One file big enough to be mapped, one small enough to be read into memory.
-    for (name, n) in [("big.jsonl", 12_000u64), ("small.jsonl", 300)] {
+    for (name, n) in [("big.jsonl", 12_000u64), ("small.jsonl", 100)] {
         let path = dir.path().join(name);
         std::fs::write(
             &path,
