@@ -142,6 +142,9 @@ struct NodeAcc {
     parent: Option<(Box<str>, SortKey)>,
     /// A spawning span, for OTel agents.
     via: Option<Box<str>>,
+    /// The first span it is named by, for an agent seen only on spans (an
+    /// OTel span naming `gen_ai.agent.name` alone): (span id, when).
+    span: Option<(Box<str>, SortKey)>,
     /// The first task it received: (sender, when).
     tasked_by: Option<(Box<str>, SortKey)>,
     /// For an agent of a conversation reader: its session (first seen).
@@ -181,6 +184,7 @@ impl NodeAcc {
         if self.via.is_none() {
             self.via = o.via;
         }
+        self.span = min_key(self.span.take(), o.span);
         self.first = match (self.first, o.first) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -209,6 +213,44 @@ pub struct AgentsAcc {
     /// Spans: span id → (parent span, agent).
     spans: HashMap<Box<str>, SpanLink>,
     last: Option<Nanos>,
+}
+
+/// Agents named two ways: a node seen only on spans, under a name, whose
+/// nearest enclosing span of another agent belongs to an agent spawned with
+/// that name as its role (an OTel `chat` span naming `gen_ai.agent.name`
+/// `researcher` inside the `invoke_agent` span of agent id `agent-7`, role
+/// `researcher`) is that agent: name → agent id.
+fn aliases(
+    nodes: &HashMap<Box<str>, NodeAcc>,
+    spans: &HashMap<Box<str>, SpanLink>,
+) -> HashMap<Box<str>, Box<str>> {
+    let mut out: HashMap<Box<str>, Box<str>> = HashMap::default();
+    for (name, n) in nodes {
+        let Some((first, _)) = n.span.as_ref().filter(|_| n.kind.is_none() && !n.session) else {
+            continue;
+        };
+        let mut cur = spans.get(first).and_then(|s| s.0.clone());
+        let mut hops = 0;
+        while let Some(sid) = cur {
+            hops += 1;
+            let Some((up, agent)) = spans.get(&sid).filter(|_| hops <= 10_000) else {
+                break;
+            };
+            match agent.as_deref().filter(|a| *a != &**name) {
+                Some(a) => {
+                    let named = nodes
+                        .get(a)
+                        .is_some_and(|x| x.kind.is_some() && x.role.as_deref() == Some(&**name));
+                    if named {
+                        out.insert(name.clone(), a.into());
+                    }
+                    break;
+                }
+                None => cur = up.clone(),
+            }
+        }
+    }
+    out
 }
 
 fn merge_maps<V>(
@@ -329,6 +371,10 @@ impl Analysis for AgentsQuery {
         }
         match &ev.action {
             Action::ToolStarted { .. } => n.tools += 1,
+            Action::Span { .. } => {
+                let first = ev.id.as_deref().map(|s| (s.into(), key));
+                n.span = min_key(n.span.take(), first);
+            }
             Action::AgentSpawned {
                 kind,
                 parent,
@@ -378,6 +424,21 @@ impl AgentsAcc {
             spans,
             last,
         } = self;
+        let alias = aliases(&nodes, &spans);
+        for (name, agent) in &alias {
+            if let Some(n) = nodes.remove(name) {
+                if let Some(a) = nodes.get_mut(agent) {
+                    a.merge(n);
+                }
+            }
+        }
+        let spans: HashMap<Box<str>, SpanLink> = spans
+            .into_iter()
+            .map(|(k, (up, agent))| {
+                let agent = agent.map(|a| alias.get(&a).cloned().unwrap_or(a));
+                (k, (up, agent))
+            })
+            .collect();
         // Usage per node (agent, else session).
         let mut own_usage: HashMap<Box<str>, NodeTotals> = HashMap::default();
         let mut models: HashMap<Box<str>, BTreeSet<String>> = HashMap::default();
@@ -385,6 +446,7 @@ impl AgentsAcc {
             let Some(id) = a.agent.as_deref().or(a.session.as_deref()) else {
                 continue;
             };
+            let id = alias.get(id).map_or(id, |a| &**a);
             if !nodes.contains_key(id) {
                 continue;
             }

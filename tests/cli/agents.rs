@@ -254,3 +254,121 @@ fn observer_task_messages_give_orchestrator_to_worker_edges() {
         }
     }
 }
+
+/// OTLP spans of `fixtures/otlp/traces.jsonl`, read by the test: span id →
+/// (trace, parent span, name, attributes as text).
+type Spans = BTreeMap<String, (String, Option<String>, BTreeMap<String, String>)>;
+
+fn otlp_spans(path: &str) -> Spans {
+    let text = std::fs::read_to_string(root().join(path)).expect("fixture");
+    fn hex(v: &Value) -> Option<&str> {
+        v.as_str()
+            .filter(|s| !s.is_empty() && s.bytes().any(|b| b != b'0'))
+    }
+    let mut out = Spans::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let req: Value = serde_json::from_str(line).expect("request");
+        let rs = req
+            .get("resourceSpans")
+            .or_else(|| req.get("resource_spans"));
+        for r in rs.and_then(Value::as_array).into_iter().flatten() {
+            let ss = r.get("scopeSpans").or_else(|| r.get("scope_spans"));
+            for s in ss.and_then(Value::as_array).into_iter().flatten() {
+                for sp in s["spans"].as_array().into_iter().flatten() {
+                    let get = |a: &str, b: &str| sp.get(a).or_else(|| sp.get(b));
+                    let attrs: BTreeMap<String, String> = sp["attributes"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|a| {
+                            let v = a["value"].as_object()?.values().next()?;
+                            let v = v.as_str().map_or_else(|| v.to_string(), String::from);
+                            Some((a["key"].as_str()?.to_string(), v))
+                        })
+                        .collect();
+                    let id = hex(get("spanId", "span_id").unwrap()).unwrap().to_string();
+                    let trace = hex(get("traceId", "trace_id").unwrap())
+                        .unwrap()
+                        .to_string();
+                    let parent = get("parentSpanId", "parent_span_id")
+                        .and_then(hex)
+                        .map(String::from);
+                    out.insert(id, (trace, parent, attrs));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn otel_agent_spans_nest_by_parent_span_and_own_what_names_them() {
+    let path = "fixtures/otlp/traces.jsonl";
+    let spans = otlp_spans(path);
+    let is_agent = |a: &BTreeMap<String, String>| {
+        matches!(
+            a.get("gen_ai.operation.name").map(String::as_str),
+            Some("invoke_agent" | "create_agent")
+        )
+    };
+    let identity = |a: &BTreeMap<String, String>| {
+        a.get("gen_ai.agent.id")
+            .or_else(|| a.get("gen_ai.agent.name"))
+            .cloned()
+            .unwrap()
+    };
+    // The nearest agent span enclosing span `id` (itself included).
+    let owner = |id: &str, include_self: bool| -> Option<String> {
+        let mut cur = if include_self {
+            Some(id.to_string())
+        } else {
+            spans[id].1.clone()
+        };
+        while let Some(c) = cur {
+            let (_, up, a) = spans.get(&c)?;
+            if is_agent(a) {
+                return Some(identity(a));
+            }
+            cur = up.clone();
+        }
+        None
+    };
+    let got = by_id(&nodes(&[path]));
+    let mut agents = 0;
+    let mut output: BTreeMap<String, u64> = BTreeMap::new();
+    for (id, (trace, _, a)) in &spans {
+        if let Some(n) = a
+            .get("gen_ai.usage.output_tokens")
+            .or_else(|| a.get("gen_ai.usage.completion_tokens"))
+        {
+            if let Some(o) = owner(id, true) {
+                *output.entry(o).or_default() += n.parse::<u64>().unwrap();
+            }
+        }
+        if !is_agent(a) {
+            continue;
+        }
+        agents += 1;
+        let me = identity(a);
+        let node = got
+            .get(&me)
+            .unwrap_or_else(|| panic!("no node {me}: {got:?}"));
+        let want = owner(id, false).unwrap_or_else(|| trace.clone());
+        assert_eq!(node["parent"].as_str(), Some(want.as_str()), "{me}");
+        // An agent with an id is one node: spans naming it by name alone
+        // (its chat and tool spans) are counted on it, not on a second node.
+        if a.contains_key("gen_ai.agent.id") {
+            let name = &a["gen_ai.agent.name"];
+            assert!(!got.contains_key(name), "{name} is also a node beside {me}");
+        }
+    }
+    assert!(agents >= 3, "{agents}");
+    assert!(!output.is_empty());
+    for (agent, out) in &output {
+        assert_eq!(
+            got[agent]["own"]["tokens"]["output"].as_u64(),
+            Some(*out),
+            "{agent}"
+        );
+    }
+}

@@ -211,10 +211,12 @@ fn gen_ai_spans_add_usage_and_agent_events() {
             key: Some("T:S".into()),
         }
     );
+    // An agent span's usage is its agent's, named by id as its agent event.
     assert_eq!(
         (usage.ts, usage.session.as_deref(), usage.agent.as_deref()),
-        (Some(T0), Some("T"), Some("researcher"))
+        (Some(T0), Some("T"), Some("agent-7"))
     );
+    assert_eq!(evs[0].agent.as_deref(), Some("agent-7"));
     let agent = &evs[2];
     assert_eq!(agent.kind, "agent");
     assert_eq!(

@@ -515,7 +515,13 @@ fn span<'a, E: de::Error>(leaf: &mut Leaf<'_, '_, 'a, '_>, s: SpanObj<'a>) -> Re
     let span_id = id(s.span_id.0);
     let parent = id(s.parent_span_id.0);
     let name = s.name.0.unwrap_or(Cow::Borrowed(""));
-    let agent = a.agent_name.text().or_else(|| leaf.service.clone());
+    let agent_span = matches!(a.operation.as_str(), Some("invoke_agent" | "create_agent"));
+    // An agent's own span, its usage and its spawn name the agent one way: its
+    // id (`gen_ai.agent.id`) when it has one, else its name.
+    let agent = match a.agent_id.text().filter(|_| agent_span) {
+        Some(id) => Some(id),
+        None => a.agent_name.text().or_else(|| leaf.service.clone()),
+    };
     let status = s.status.0;
     let ts = s.start_time_unix_nano.0;
     let end = s.end_time_unix_nano.0;
@@ -571,10 +577,10 @@ fn span<'a, E: de::Error>(leaf: &mut Leaf<'_, '_, 'a, '_>, s: SpanObj<'a>) -> Re
         leaf.sink.emit(ev, |ev| say_usage(ev, None))?;
     }
 
-    if matches!(a.operation.as_str(), Some("invoke_agent" | "create_agent")) {
+    if agent_span {
         let mut ev = leaf.sink.base("agent", name.clone());
         ev.ts = ts;
-        ev.agent = a.agent_id.text().or_else(|| a.agent_name.text()).or(agent);
+        ev.agent = agent;
         ev.session = trace;
         ev.id = span_id.clone();
         ev.parent_id = parent;
