@@ -7,8 +7,8 @@
 //! early ones with partial output counts; subagent and fork files can replay a
 //! parent's message); the response is attributed to where it was first seen
 //! (smallest sort key). Events without a key are summed per attribution.
-//! Merging inserts the smaller map into the larger, so merge cost follows what
-//! is merged.
+//! Merging appends one run's responses to the other's and folds repeated keys
+//! once, at the end, so merge cost follows what is merged.
 
 use crate::model::{sort_key, Action, Event, Format, SortKey, Tokens};
 use rustc_hash::FxHashMap as HashMap;
@@ -94,7 +94,14 @@ impl UsageSum {
 /// The usage accumulator.
 #[derive(Debug, Clone, Default)]
 pub struct UsageAcc {
-    keyed: HashMap<Box<str>, Response>,
+    /// Keyed responses. Within the run of chunks that observed them each key
+    /// appears once; merging appends (a key seen by two runs then appears
+    /// twice, folded by [`UsageAcc::folded`]), so a merge costs a copy of what
+    /// is merged, never a re-hash of what has been accumulated.
+    keyed: Vec<(Box<str>, Response)>,
+    /// Hash of a key → its entry in `keyed`, for the entries observed by this
+    /// run; emptied by a merge and rebuilt if an observe follows one.
+    index: HashMap<u64, usize>,
     unkeyed: HashMap<Attribution, UsageSum>,
 }
 
@@ -106,6 +113,24 @@ fn max_cost(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     match (a, b) {
         (Some(x), Some(y)) => Some(x.max(y)),
         (x, y) => x.or(y),
+    }
+}
+
+fn key_hash(k: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(k)
+}
+
+impl Response {
+    /// `o`, the same response seen again: each counter's largest value, the
+    /// attribution of the first record.
+    fn fold(&mut self, o: &Response) {
+        self.tokens = self.tokens.max(&o.tokens);
+        self.cost_usd = max_cost(self.cost_usd, o.cost_usd);
+        if o.first < self.first {
+            self.first = o.first;
+            self.attr = o.attr.clone();
+        }
     }
 }
 
@@ -129,36 +154,48 @@ impl UsageAcc {
             file: ev.loc.file,
             source: ev.format,
         };
-        match key {
-            Some(k) => {
-                let first = sort_key(ev.ts, &ev.loc);
-                match self.keyed.get_mut(&**k) {
-                    Some(r) => {
-                        r.tokens = r.tokens.max(tokens);
-                        r.cost_usd = max_cost(r.cost_usd, *cost_usd);
-                        if first < r.first {
-                            r.first = first;
-                            r.attr = attr();
-                        }
-                    }
-                    None => {
-                        self.keyed.insert(
-                            (**k).into(),
-                            Response {
-                                tokens: *tokens,
-                                cost_usd: *cost_usd,
-                                first,
-                                attr: attr(),
-                            },
-                        );
-                    }
-                }
-            }
-            None => self
-                .unkeyed
+        let Some(k) = key else {
+            self.unkeyed
                 .entry(attr())
                 .or_default()
-                .add(tokens, *cost_usd, 1),
+                .add(tokens, *cost_usd, 1);
+            return;
+        };
+        if self.index.is_empty() && !self.keyed.is_empty() {
+            self.reindex();
+        }
+        let first = sort_key(ev.ts, &ev.loc);
+        let h = key_hash(k);
+        match self.index.get(&h).copied() {
+            Some(i) if *self.keyed[i].0 == **k => {
+                let r = &mut self.keyed[i].1;
+                r.tokens = r.tokens.max(tokens);
+                r.cost_usd = max_cost(r.cost_usd, *cost_usd);
+                if first < r.first {
+                    r.first = first;
+                    r.attr = attr();
+                }
+            }
+            // A new key, or another key with the same hash (kept apart; folded
+            // by key at the end).
+            hit => {
+                if hit.is_none() {
+                    self.index.insert(h, self.keyed.len());
+                }
+                let r = Response {
+                    tokens: *tokens,
+                    cost_usd: *cost_usd,
+                    first,
+                    attr: attr(),
+                };
+                self.keyed.push(((**k).into(), r));
+            }
+        }
+    }
+
+    fn reindex(&mut self) {
+        for (i, (k, _)) in self.keyed.iter().enumerate() {
+            self.index.entry(key_hash(k)).or_insert(i);
         }
     }
 
@@ -167,21 +204,8 @@ impl UsageAcc {
         if self.keyed.len() < o.keyed.len() {
             std::mem::swap(&mut self.keyed, &mut o.keyed);
         }
-        for (k, r) in o.keyed {
-            match self.keyed.get_mut(&k) {
-                Some(x) => {
-                    x.tokens = x.tokens.max(&r.tokens);
-                    x.cost_usd = max_cost(x.cost_usd, r.cost_usd);
-                    if r.first < x.first {
-                        x.first = r.first;
-                        x.attr = r.attr;
-                    }
-                }
-                None => {
-                    self.keyed.insert(k, r);
-                }
-            }
-        }
+        self.keyed.append(&mut o.keyed);
+        self.index = HashMap::default();
         if self.unkeyed.len() < o.unkeyed.len() {
             std::mem::swap(&mut self.unkeyed, &mut o.unkeyed);
         }
@@ -192,22 +216,35 @@ impl UsageAcc {
         self
     }
 
+    /// Each keyed response once, by key: the entries of one key folded.
+    fn folded(&self) -> Vec<(&str, Response)> {
+        let mut all: Vec<&(Box<str>, Response)> = self.keyed.iter().collect();
+        all.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.first.cmp(&b.1.first)));
+        let mut out: Vec<(&str, Response)> = Vec::with_capacity(all.len());
+        for (k, r) in all {
+            match out.last_mut() {
+                Some((lk, lr)) if *lk == &**k => lr.fold(r),
+                _ => out.push((k, r.clone())),
+            }
+        }
+        out
+    }
+
     /// Every part: each keyed response alone, each unkeyed attribution's sum.
     /// Order: keyed responses by key, then unkeyed sums by attribution.
-    pub fn parts(&self) -> Vec<(&Attribution, UsageSum)> {
-        let mut keyed: Vec<(&Box<str>, &Response)> = self.keyed.iter().collect();
-        keyed.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        let mut out: Vec<(&Attribution, UsageSum)> = keyed
+    pub fn parts(&self) -> Vec<(Attribution, UsageSum)> {
+        let mut out: Vec<(Attribution, UsageSum)> = self
+            .folded()
             .into_iter()
             .map(|(_, r)| {
                 let mut s = UsageSum::default();
                 s.add(&r.tokens, r.cost_usd, 1);
-                (&r.attr, s)
+                (r.attr, s)
             })
             .collect();
         let mut unkeyed: Vec<(&Attribution, &UsageSum)> = self.unkeyed.iter().collect();
         unkeyed.sort_by(|a, b| a.0.cmp(b.0));
-        out.extend(unkeyed.into_iter().map(|(a, s)| (a, *s)));
+        out.extend(unkeyed.into_iter().map(|(a, s)| (a.clone(), *s)));
         out
     }
 
@@ -216,7 +253,8 @@ impl UsageAcc {
     /// on chunking or thread count.
     pub fn by<K: Ord + Clone>(&self, group: impl Fn(&Attribution) -> K) -> Vec<(K, UsageSum)> {
         let mut parts: Vec<(K, &str, UsageSum)> = Vec::new();
-        for (k, r) in &self.keyed {
+        let folded = self.folded();
+        for (k, r) in &folded {
             let mut s = UsageSum::default();
             s.add(&r.tokens, r.cost_usd, 1);
             parts.push((group(&r.attr), k, s));
@@ -240,5 +278,94 @@ impl UsageAcc {
     /// Totals over everything.
     pub fn total(&self) -> UsageSum {
         self.by(|_| ()).pop().map(|x| x.1).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Loc;
+    use proptest::prelude::*;
+
+    fn event(key: u8, session: u8, n: u64, at: u64) -> Event<'static> {
+        let loc = Loc {
+            file: u32::from(session),
+            chunk: 0,
+            line_in_chunk: 0,
+            offset: at,
+            sub: 0,
+        };
+        let mut ev = Event::bare(at as i64, loc, Format::Transcript, b"{}");
+        ev.session = Some(format!("s{session}").into());
+        ev.action = Action::Usage {
+            model: Some("claude-sonnet-4-5".into()),
+            tokens: Tokens {
+                input: n,
+                output: n * 3 % 17,
+                ..Tokens::default()
+            },
+            cost_usd: None,
+            key: (key > 0).then(|| format!("msg{key}:req{}", key % 3).into()),
+        };
+        ev
+    }
+
+    proptest! {
+        /// Any split of the events into runs, merged in a tree, gives the same
+        /// parts as one run: each key once with its counters' largest values,
+        /// attributed to its earliest record.
+        #[test]
+        fn any_split_and_merge_order_gives_the_same_parts(
+            evs in proptest::collection::vec((0u8..12, 0u8..3, 0u64..1000), 0..80),
+            cuts in proptest::collection::vec(0usize..80, 0..6),
+            swap in any::<bool>(),
+        ) {
+            let evs: Vec<Event<'static>> = evs
+                .iter()
+                .enumerate()
+                .map(|(i, (k, s, n))| event(*k, *s, *n, i as u64))
+                .collect();
+            let mut one = UsageAcc::default();
+            evs.iter().for_each(|e| one.observe(e));
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(evs.len())).collect();
+            cuts.sort_unstable();
+            let mut runs: Vec<UsageAcc> = Vec::new();
+            let mut start = 0;
+            for end in cuts.into_iter().chain([evs.len()]) {
+                let mut a = UsageAcc::default();
+                evs[start..end.max(start)].iter().for_each(|e| a.observe(e));
+                runs.push(a);
+                start = end.max(start);
+            }
+            while runs.len() > 1 {
+                let b = runs.pop().unwrap();
+                let a = runs.pop().unwrap();
+                runs.push(if swap { b.merge(a) } else { a.merge(b) });
+            }
+            let merged = runs.pop().unwrap_or_default();
+            prop_assert_eq!(merged.parts(), one.parts());
+            // Independently: one response per distinct key, each counter the
+            // largest seen for that key.
+            let mut want: std::collections::BTreeMap<u8, u64> = Default::default();
+            for (k, _, n) in evs.iter().map(|e| match &e.action {
+                Action::Usage { key, tokens, .. } => (key.clone(), 0, tokens.input),
+                _ => unreachable!(),
+            }) {
+                if let Some(k) = k {
+                    let id: u8 = k[3..k.find(':').unwrap()].parse().unwrap();
+                    let e = want.entry(id).or_default();
+                    *e = (*e).max(n);
+                }
+            }
+            let unkeyed: u64 = evs
+                .iter()
+                .filter_map(|e| match &e.action {
+                    Action::Usage { key: None, tokens, .. } => Some(tokens.input),
+                    _ => None,
+                })
+                .sum();
+            let total = merged.total();
+            prop_assert_eq!(total.tokens.input, want.values().sum::<u64>() + unkeyed);
+        }
     }
 }
