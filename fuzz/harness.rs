@@ -20,6 +20,7 @@ fn check_event(ev: &Event<'_>, team: Option<&str>) {
     let ctx = Ctx {
         path: "fuzz/inboxes/agent.json",
         header: team,
+        only: None,
     };
     let again = format::reparse(ev.format, ev.record, ev.loc, &ctx);
     assert!(
@@ -79,6 +80,7 @@ fn chunk<'a>(bytes: &'a [u8], format: Format, team: Option<&'a str>) -> Chunk<'a
         ctx: Ctx {
             path: "fuzz/inboxes/agent.json",
             header: team,
+            only: None,
         },
         at_eof: true,
     }
@@ -120,6 +122,57 @@ pub fn transcript(data: &[u8]) {
         Format::Transcript,
         "fuzz/projects/-home-dev/1f0e6a2c/subagents/agent-a3f9c21.jsonl",
     );
+    for line in data.split(|b| *b == b'\n') {
+        let (full, lean) = usage_both_ways(line);
+        // The usage-only read gives the usage of the full read; it may accept
+        // a line the full read refuses (a lone surrogate escape, 1e400).
+        if let Some(full) = full {
+            assert_eq!(lean, Some(full), "{:?}", String::from_utf8_lossy(line));
+        }
+    }
+}
+
+/// The usage events of one transcript line read in full and usage-only (as
+/// `cost` reads it): `None` when that read refuses the line.
+pub fn usage_both_ways(line: &[u8]) -> (Option<Vec<String>>, Option<Vec<String>>) {
+    let read = |only| {
+        let ctx = Ctx {
+            path: "fuzz/projects/-home-dev/1f0e6a2c.jsonl",
+            header: None,
+            only,
+        };
+        let mut seen = Vec::new();
+        let mut n = 0;
+        format::reader(Format::Transcript)
+            .parse(
+                line,
+                oracle_monitor::model::Loc::default(),
+                &ctx,
+                &mut |ev| {
+                    n += 1;
+                    if let oracle_monitor::model::Action::Usage { .. } = &ev.action {
+                        seen.push(format!(
+                            "{:?} {:?} {:?} {:?} {:?} {:?} {:?}",
+                            ev.action,
+                            ev.ts,
+                            ev.session,
+                            ev.agent,
+                            ev.severity,
+                            ev.category,
+                            ev.message
+                        ));
+                    }
+                },
+            )
+            .ok()
+            .map(|_| {
+                // Every line read gives at least one event either way.
+                assert!(n > 0);
+                seen
+            })
+    };
+    let usage = oracle_monitor::format::ActionSet::USAGE;
+    (read(None), read(Some(usage)))
 }
 
 /// The agent-team reader (`format::agent_team`: config, mailbox, task files).

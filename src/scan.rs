@@ -153,6 +153,7 @@ impl LineIndex {
                 .headers
                 .get(loc.file as usize)
                 .and_then(|h| crate::source::header_at(h, loc.offset)),
+            only: None,
         }
     }
 
@@ -337,6 +338,7 @@ pub fn scan_with_chunk_size<A: Analysis>(
         })
         .collect();
     let needs = analysis.needs();
+    let only = needs.only();
     let prefilters: Vec<Option<Prefilter>> = inputs
         .iter()
         .map(|i| {
@@ -368,6 +370,7 @@ pub fn scan_with_chunk_size<A: Analysis>(
                 ctx: Ctx {
                     path: &input.display,
                     header: crate::source::header_at(&input.headers, s as u64),
+                    only,
                 },
                 at_eof: e == bytes.len(),
             });
@@ -465,6 +468,7 @@ pub fn scan_with_chunk_size<A: Analysis>(
                         ctx: Ctx {
                             path: &display,
                             header: crate::source::header_at(hs, *b + s as u64),
+                            only,
                         },
                         at_eof: *at_eof && e == bytes.len(),
                     });

@@ -473,6 +473,7 @@ mod tests {
             ctx: Ctx {
                 path: "x.json",
                 header: None,
+                only: None,
             },
             at_eof: true,
         };

@@ -41,6 +41,20 @@ pub struct Ctx<'a> {
     /// The header in effect where the chunk starts ([`Reader::headers`]: a pipe
     /// log's team). Chunks are cut where a header line appears, so one chunk has one.
     pub header: Option<&'a str>,
+    /// `Some(actions)` when the query reads nothing but events of these actions
+    /// (no error-like events, kinds or places): a reader may then give only
+    /// those events, with only their time, session, agent and action filled,
+    /// plus one bare event for each other record it reads (records are still
+    /// counted and checked). `None`: every event, whole.
+    pub only: Option<ActionSet>,
+}
+
+impl Needs {
+    /// The [`Ctx::only`] of a query with these needs.
+    pub fn only(&self) -> Option<ActionSet> {
+        (!self.all && self.errors.is_none() && self.kind.is_none() && !self.place)
+            .then_some(self.actions)
+    }
 }
 
 /// One input format: everything `oracle` knows about it lives behind this trait.

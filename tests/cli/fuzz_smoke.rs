@@ -192,3 +192,62 @@ fn fuzz_targets_survive_their_seeds_and_mutations() {
     }
     assert!(runs > 2000, "{runs} inputs");
 }
+
+#[test]
+fn the_usage_only_read_gives_the_full_reads_usage() {
+    // Every line of the transcripts in the fixtures and the real sessions, and
+    // planted lines for each rule of the usage read.
+    let mut lines: Vec<Vec<u8>> = Vec::new();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for dir in [
+        root.join("fixtures/transcripts"),
+        root.join("../shared/realdata"),
+    ] {
+        for e in walkdir::WalkDir::new(&dir).into_iter().flatten() {
+            if e.path().extension().is_some_and(|x| x == "jsonl") {
+                let bytes = std::fs::read(e.path()).expect("readable");
+                lines.extend(bytes.split(|b| *b == b'\n').map(<[u8]>::to_vec));
+            }
+        }
+    }
+    let usage = |u: &str| {
+        format!(
+            r#"{{"type":"assistant","sessionId":"s","agentId":"a1","timestamp":"2026-03-01T10:00:00Z","requestId":"r","message":{{"id":"m","model":"claude-opus-4-6","content":[{{"type":"text","text":"x\"usage\"y"}}],"usage":{u}}}}}"#
+        )
+    };
+    for u in [
+        r#"{"input_tokens":3,"output_tokens":"7","cache_read_input_tokens":5.6,"cache_creation_input_tokens":11}"#,
+        r#"{"input_tokens":3,"cache_creation_input_tokens":11,"cache_creation":{"ephemeral_5m_input_tokens":4,"ephemeral_1h_input_tokens":7}}"#,
+        r#"{"input_tokens":-3,"output_tokens":2,"cache_creation":{"ephemeral_1h_input_tokens":-1}}"#,
+        r#"{"input_tokens":1,"cache_creation":"none","cache_creation_input_tokens":9}"#,
+        r#"{}"#,
+        r#""not an object""#,
+        r#"{"input_tokens":1,"input_tokens":2}"#,
+    ] {
+        lines.push(usage(u).into_bytes());
+    }
+    lines.push(br#"{"type":"assistant","message":"text","usage":{"input_tokens":1}}"#.to_vec());
+    lines.push(
+        br#"{"type":"assistant","requestId":"r","message":{"usage":{"input_tokens":1}}}"#.to_vec(),
+    );
+    lines.push(br#"{"type":"user","message":{"usage":{"input_tokens":1}}}"#.to_vec());
+    lines.push(br#"{"type":"assistant","message":{"id":1,"usage":{"input_tokens":1}},"message":{"id":"m2","usage":{"output_tokens":5}}}"#.to_vec());
+    lines.push(br#"{"type":"assistant","message":{"usage":{"input_tokens":1}}"#.to_vec());
+    let mut compared = 0;
+    let mut with_usage = 0;
+    for line in lines.iter().filter(|l| !l.is_empty()) {
+        let (full, lean) = harness::usage_both_ways(line);
+        match full {
+            Some(full) => {
+                with_usage += usize::from(!full.is_empty());
+                assert_eq!(lean, Some(full), "{}", String::from_utf8_lossy(line));
+                compared += 1;
+            }
+            None => assert!(lean.is_none(), "{}", String::from_utf8_lossy(line)),
+        }
+    }
+    assert!(
+        compared > 1000 && with_usage > 300,
+        "{compared} lines, {with_usage} with usage"
+    );
+}

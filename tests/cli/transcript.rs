@@ -240,7 +240,11 @@ fn read_events(path: &str) -> Collect {
             base: 0,
             bytes: &bytes,
             format: Format::Transcript,
-            ctx: Ctx { path, header: None },
+            ctx: Ctx {
+                path,
+                header: None,
+                only: None,
+            },
             at_eof: true,
         },
         None,

@@ -352,7 +352,11 @@ mod tests {
 
     fn events<'a>(record: &'a [u8], path: &'a str) -> Vec<Event<'a>> {
         let mut v = Vec::new();
-        let ctx = Ctx { path, header: None };
+        let ctx = Ctx {
+            path,
+            header: None,
+            only: None,
+        };
         Team.parse(record, Loc::default(), &ctx, &mut |e| v.push(e))
             .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(record)));
         v

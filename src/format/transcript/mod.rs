@@ -65,6 +65,7 @@
 
 mod describe;
 mod events;
+mod lean;
 mod record;
 #[cfg(test)]
 mod tests;
@@ -152,8 +153,13 @@ pub fn sniff(head: &[u8]) -> bool {
 /// A subagent's `agent-<id>.meta.json` (newer Claude Code versions):
 /// `{"agentType", "description"}` and no record `type`.
 fn is_meta(head: &[u8]) -> bool {
+    // Asked of every record: one prebuilt search first (a transcript line
+    // rarely names `agentType`), the key checks only when it is there.
+    static AGENT_TYPE: std::sync::OnceLock<memmem::Finder<'static>> = std::sync::OnceLock::new();
+    let finder = AGENT_TYPE.get_or_init(|| memmem::Finder::new(b"\"agentType\""));
     head.first() == Some(&b'{')
         && head.len() < 64 << 10
+        && finder.find(head).is_some()
         && has_key(head, "agentType")
         && !has_key(head, "type")
         && !has_key(head, "sessionId")
@@ -288,6 +294,13 @@ impl Reader for Transcript {
     ) -> Result<(), String> {
         if is_meta(record) {
             return parse_meta(record, loc, ctx, out);
+        }
+        // A query of usage alone reads only what usage needs.
+        let usage_only = ctx
+            .only
+            .is_some_and(|a| ActionSet::USAGE.or(a).eq(&ActionSet::USAGE));
+        if usage_only && record.first() == Some(&b'{') && lean::parse(record, loc, out).is_some() {
+            return Ok(());
         }
         parse_line(record, loc, out)
     }
