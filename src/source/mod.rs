@@ -71,7 +71,7 @@ pub struct Input {
 }
 
 /// An input that was skipped or could not be read, reported in `sources`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Skipped {
     /// The path.
     pub display: String,
@@ -83,6 +83,7 @@ pub struct Skipped {
 }
 
 /// What discovery found: the inputs to scan and what it passed over.
+#[derive(Default)]
 pub struct Inputs {
     /// Opened inputs, in a stable order (command-line order, directory entries sorted).
     pub inputs: Vec<Input>,
