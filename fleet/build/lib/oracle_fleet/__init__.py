@@ -1,1 +1,0 @@
-"""oracle-fleet: oracle-monitor queries over a fleet, on Dask distributed (docs/fleet.md)."""
