@@ -82,6 +82,7 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
                 forced: cfg.input_format,
                 all_projects: cfg.all_projects,
                 follow_links: cfg.follow_links,
+                allow_empty: matches!(cfg.job, Job::Ls) || matches!(cfg.mode, Mode::Partial { .. }),
             },
         )?
     };

@@ -174,6 +174,9 @@ impl LineIndex {
     /// Errors: `later` starts before this index ends (the two overlap).
     pub fn append(&mut self, later: LineIndex) -> std::result::Result<(), String> {
         let end = self.first + self.files.len() as u32;
+        if later.files.is_empty() {
+            return Ok(());
+        }
         if self.files.is_empty() {
             *self = later;
             return Ok(());

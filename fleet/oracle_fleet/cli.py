@@ -178,16 +178,18 @@ def run(argv):
         listed = collect([submit(tasks.list_inputs, oracle, flags, p, cwd, path=p,
                                  key=f"oracle-ls-{n}-{token}")
                           for n, p in enumerate(paths)], "listed paths")
-        inputs, seen, total = [], set(), 0
+        # Inputs in order; a named path that gives none (not telemetry, unreadable) still gets
+        # a partial run, so that the merged `sources` block reports it as one machine does.
+        inputs, units, seen, total = [], [], set(), 0
         for n, p in enumerate(paths):
-            for line in listed.get(n, "").splitlines():
-                rec = json.loads(line)
-                if "format" not in rec:
-                    failures.append((rec["path"], rec.get("skipped", "skipped")))
-                elif rec["path"] not in seen:
+            recs = [json.loads(line) for line in listed.get(n, "").splitlines()]
+            for rec in recs:
+                if "format" in rec and rec["path"] not in seen:
                     seen.add(rec["path"])
+                    units.append((rec["path"], len(inputs)))
                     inputs.append(rec["path"])
                     total += rec.get("bytes", 0)
+            units.extend((rec["path"], len(inputs)) for rec in recs if "format" not in rec)
         progress.say(f"{len(inputs)} input(s), {total / 1e6:.1f} MB")
         # 2. The fleet-wide anchor of relative times.
         anchor_at = None
@@ -201,8 +203,8 @@ def run(argv):
         # 3. One partial per input.
         cmd = [command, *args]
         parts = collect([submit(tasks.partial, oracle, flags, cmd, p, r, anchor_at, cwd, path=p,
-                                key=f"oracle-partial-{r}-{token}")
-                         for r, p in enumerate(inputs)], "partials")
+                                key=f"oracle-partial-{k}-{token}")
+                         for k, (p, r) in enumerate(units)], "partials")
     # 4. Merge here.
     for path, why in failures:
         print(f"oracle-fleet: {path}: {why}", file=sys.stderr)
@@ -212,7 +214,7 @@ def run(argv):
     with tempfile.TemporaryDirectory(prefix="oracle-fleet-") as tmp:
         files = []
         for r in sorted(parts):
-            f = os.path.join(tmp, f"{r:08d}.part")
+            f = os.path.join(tmp, f"{r:08d}.part")  # r: the unit's index
             with open(f, "wb") as fh:
                 fh.write(parts[r])
             files.append(f)

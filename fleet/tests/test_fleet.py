@@ -155,3 +155,12 @@ def test_bad_command_lines_are_refused_in_our_words(cluster):
                          timeout=60, env={**os.environ, "DASK_SCHEDULER_ADDRESS": ""})
     assert got.returncode == 2
     assert b"--scheduler tcp://HOST:PORT is required" in got.stderr
+
+
+def test_named_paths_that_are_not_telemetry_or_missing_are_reported_as_one_machine_does(
+        cluster, oracle):
+    args = ["queues", "--format", "json", "fixtures/example", "README.md", "no-such-file.jsonl"]
+    want = one_machine(oracle, args, ROOT)
+    assert want.returncode == 2
+    assert b"no-such-file.jsonl" in want.stdout
+    assert_same(fleet(cluster, args, ROOT), want)

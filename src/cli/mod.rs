@@ -252,21 +252,21 @@ pub struct MergeArgs {
 /// The commands whose partials `merge` takes (PATH: the partial files).
 #[derive(Debug, Subcommand)]
 pub enum MergeCommand {
-    /// diagnose.
+    /// Merge `diagnose` partials (PATH: the partial files; the flags: those of the partial runs).
     Diagnose(DiagnoseArgs),
-    /// errors.
+    /// Merge `errors` partials (PATH: the partial files; the flags: those of the partial runs).
     Errors(ErrorsArgs),
-    /// diffs (not --unfinished).
+    /// Merge `diffs` partials (not --unfinished; PATH: the partial files).
     Diffs(DiffsArgs),
-    /// replay.
+    /// Merge `replay` partials (PATH: the partial files; the flags: those of the partial runs).
     Replay(ReplayArgs),
-    /// queues.
+    /// Merge `queues` partials (PATH: the partial files; the flags: those of the partial runs).
     Queues(QueuesArgs),
-    /// cost.
+    /// Merge `cost` partials (PATH: the partial files; the flags: those of the partial runs).
     Cost(CostArgs),
-    /// agents.
+    /// Merge `agents` partials (PATH: the partial files; the flags: those of the partial runs).
     Agents(AgentsArgs),
-    /// audit.
+    /// Merge `audit` partials (PATH: the partial files; the flags: those of the partial runs).
     Audit(AuditArgs),
 }
 

@@ -151,6 +151,7 @@ pub fn discover(paths: &[PathBuf], forced: Option<Format>, all_projects: bool) -
             forced,
             all_projects,
             follow_links: false,
+            allow_empty: false,
         },
     )
 }
@@ -164,6 +165,9 @@ pub struct Discovery {
     pub all_projects: bool,
     /// Follow symbolic links met while walking a directory (never by default).
     pub follow_links: bool,
+    /// Named paths that give no input are not an error: the result lists them as
+    /// skipped (a fleet's partial run over one path, `oracle ls`).
+    pub allow_empty: bool,
 }
 
 /// [`discover`] with every option. The same file named twice (or through its
@@ -226,7 +230,7 @@ pub fn discover_with(paths: &[PathBuf], opts: &Discovery) -> Result<Inputs> {
             }),
         }
     }
-    if found.inputs.is_empty() {
+    if found.inputs.is_empty() && !(opts.allow_empty && explicit) {
         let mut why = if explicit {
             format!(
                 "none of {} is a readable telemetry file",

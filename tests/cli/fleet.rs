@@ -362,3 +362,43 @@ fn anchor_prints_the_last_event_in_nanoseconds_or_none() {
     assert_eq!(r.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&r.stdout), "none\n");
 }
+
+#[test]
+fn a_named_path_that_gives_no_input_travels_in_a_partial_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = root()
+        .join(crate::common::EXAMPLE_LOG)
+        .display()
+        .to_string();
+    let readme = root().join("README.md").display().to_string();
+    let missing = root().join("no-such-file.jsonl").display().to_string();
+    let a = one(
+        dir.path(),
+        "a",
+        &["errors", "--input-rank", "0"],
+        std::slice::from_ref(&log),
+    );
+    let b = one(
+        dir.path(),
+        "b",
+        &["errors", "--input-rank", "1"],
+        &[readme.clone(), missing.clone()],
+    );
+    let want = run(&s(&["errors", "--format", "json", &log, &readme, &missing]));
+    assert_eq!(want.0, 2, "an unreadable named path: exit status 2");
+    let got = run(&s(&[
+        "merge",
+        "--for",
+        &log,
+        "--for",
+        &readme,
+        "--for",
+        &missing,
+        "errors",
+        "--format",
+        "json",
+        &b.display().to_string(),
+        &a.display().to_string(),
+    ]));
+    assert_eq!(got, want);
+}
