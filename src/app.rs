@@ -13,12 +13,13 @@ use crate::analysis::errors::{ErrorsQuery, ErrorsReport};
 use crate::analysis::queues::{QueuesQuery, QueuesReport};
 use crate::analysis::replay::{ReplayQuery, ReplayReport};
 use crate::analysis::{shell_quote, LastTime, Window};
-use crate::cli::{time::TimeArg, Config, Job, SchemaTarget, TimeWindow};
+use crate::cli::{time::TimeArg, Anchor, Config, Job, Mode, SchemaTarget, TimeWindow};
 use crate::error::{Error, ExitStatus, Result};
 use crate::model::{time::format_rfc3339, Nanos, Severity};
+use crate::partial::{Body, Header};
 use crate::render::{self, Envelope, QueryEcho, Sources, View, SCHEMA_VERSION};
-use crate::scan::{scan, ScanOutput};
-use crate::source::{self, Data, Inputs};
+use crate::scan::{scan, scan_numbered, Analysis, ScanOutput};
+use crate::source::{self, Data, Inputs, Skipped};
 use std::io::{Read, Write};
 
 /// Runs one command, writing the report to `out` and diagnostics to `err`.
@@ -63,14 +64,38 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
             .num_threads(n)
             .build_global();
     }
-    let mut found = source::discover_with(
-        &cfg.paths,
-        &source::Discovery {
-            forced: cfg.input_format,
-            all_projects: cfg.all_projects,
-            follow_links: cfg.follow_links,
-        },
-    )?;
+    let merging = matches!(cfg.mode, Mode::Merge { .. });
+    if merging && cfg.paths.is_empty() {
+        return Err(Error::BadArg {
+            flag: "merge",
+            value: String::new(),
+            reason: "no partial file given".into(),
+            accepted: "oracle merge COMMAND [FLAGS] PARTIAL... (files written by `oracle COMMAND --partial FILE`)",
+        });
+    }
+    let mut found = if merging {
+        Inputs::default()
+    } else {
+        source::discover_with(
+            &cfg.paths,
+            &source::Discovery {
+                forced: cfg.input_format,
+                all_projects: cfg.all_projects,
+                follow_links: cfg.follow_links,
+                allow_empty: matches!(cfg.job, Job::Ls) || matches!(cfg.mode, Mode::Partial { .. }),
+            },
+        )?
+    };
+    match cfg.job {
+        Job::Ls => return list_inputs(&found, out),
+        Job::Anchor => {
+            spool_streams(&mut found)?;
+            let last = scan(&mut found.inputs, &LastTime, true).acc;
+            writeln!(out, "{}", last.map_or("none".into(), format_anchor))?;
+            return Ok(ExitStatus::Success);
+        }
+        _ => {}
+    }
     // What the suggested `next:` commands repeat: the flags that change what is
     // read or shown, then the paths.
     let mut hint: Vec<String> = Vec::new();
@@ -92,11 +117,11 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
     if cfg.max_record_bytes != crate::format::DEFAULT_MAX_RECORD_BYTES {
         hint.push(format!("--max-record-size={}", cfg.max_record_bytes));
     }
-    hint.extend(
-        cfg.paths
-            .iter()
-            .map(|p| shell_quote(&p.display().to_string())),
-    );
+    let named = match &cfg.mode {
+        Mode::Merge { stands_for, .. } => stands_for,
+        _ => &cfg.paths,
+    };
+    hint.extend(named.iter().map(|p| shell_quote(&p.display().to_string())));
     let paths_hint = hint.join(" ");
 
     // Relative times need the data's last event: one light pass first.
@@ -119,6 +144,14 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
     // a duration then bounds nothing, and every (untimed) record is kept.
     let anchor: Option<Nanos> = if !needs_anchor {
         Some(0)
+    } else if let Some(a) = cfg.anchor {
+        match a {
+            Anchor::None => None,
+            Anchor::At(t) => Some(t),
+        }
+    } else if merging {
+        // The partials were made with the fleet's anchor (their query says so).
+        crate::partial::read_header(&cfg.paths[0])?.anchor
     } else if cfg.now {
         Some(time::OffsetDateTime::now_utc().unix_timestamp_nanos() as Nanos)
     } else {
@@ -159,6 +192,26 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
         echo.before = w.before.map(format_rfc3339);
     };
 
+    // What decides the accumulator: a partial of another query is refused.
+    let header = |command: &str| Header {
+        oracle: env!("CARGO_PKG_VERSION").to_string(),
+        command: command.to_string(),
+        query: format!(
+            "{:?} anchor={} input_format={:?} strict={} max_record_bytes={}",
+            cfg.job,
+            match anchor {
+                _ if !needs_anchor => "-".to_string(),
+                Some(a) => format_anchor(a),
+                None => "none".to_string(),
+            },
+            cfg.input_format.map(|f| f.name()),
+            cfg.strict,
+            cfg.max_record_bytes
+        ),
+        anchor,
+        first_input: 0,
+        inputs: 0,
+    };
     let ctx = Ctx {
         cfg: &cfg,
         out,
@@ -197,14 +250,17 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
             });
             echo.limit = Some(*limit as u64);
             echo.fail_on = fail_on.map(|s| s.name().to_string());
-            let r = scan(&mut found.inputs, &q, !cfg.strict);
+            let Some((r, skipped)) = gather(&cfg, &mut found, &q, header("errors"), ctx.out)?
+            else {
+                return Ok(ExitStatus::Success);
+            };
             let report = r.acc.finish(&q, &r.index);
             let hit = fail_on.is_some_and(|t| {
                 Severity::ALL
                     .iter()
                     .any(|s| *s >= t && report.by_severity.get(*s) > 0)
             });
-            match ctx.emit("errors", echo, &found, &r.sources, &r.index, report)? {
+            match ctx.emit("errors", echo, &skipped, &r.sources, &r.index, report)? {
                 ExitStatus::Success if hit => Ok(ExitStatus::Threshold),
                 status => Ok(status),
             }
@@ -233,9 +289,11 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
             echo_window(&mut echo, &q.window);
             echo.entity_type = entity_type.clone();
             echo.limit = Some(*limit as u64);
-            let r = scan(&mut found.inputs, &q, !cfg.strict);
+            let Some((r, skipped)) = gather(&cfg, &mut found, &q, header("diffs"), ctx.out)? else {
+                return Ok(ExitStatus::Success);
+            };
             let report = r.acc.finish(&r.index);
-            ctx.emit("diffs", echo, &found, &r.sources, &r.index, report)
+            ctx.emit("diffs", echo, &skipped, &r.sources, &r.index, report)
         }
         Job::Replay {
             window: w,
@@ -252,9 +310,12 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
             }
             echo.at = q.at.map(format_rfc3339);
             echo.limit = Some(*limit as u64);
-            let r = scan(&mut found.inputs, &q, !cfg.strict);
+            let Some((r, skipped)) = gather(&cfg, &mut found, &q, header("replay"), ctx.out)?
+            else {
+                return Ok(ExitStatus::Success);
+            };
             let report = r.acc.finish(&q, &r.index);
-            ctx.emit("replay", echo, &found, &r.sources, &r.index, report)
+            ctx.emit("replay", echo, &skipped, &r.sources, &r.index, report)
         }
         Job::Queues { pending } => {
             let q = QueuesQuery {
@@ -262,9 +323,12 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
                 window: Window::default(),
             };
             echo.pending = *pending;
-            let r = scan(&mut found.inputs, &q, !cfg.strict);
+            let Some((r, skipped)) = gather(&cfg, &mut found, &q, header("queues"), ctx.out)?
+            else {
+                return Ok(ExitStatus::Success);
+            };
             let report = r.acc.finish(*pending, &r.index);
-            ctx.emit("queues", echo, &found, &r.sources, &r.index, report)
+            ctx.emit("queues", echo, &skipped, &r.sources, &r.index, report)
         }
         Job::Diagnose {
             fail_on,
@@ -276,10 +340,13 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
                 stuck_after_ms: *stuck_after_ms,
             };
             echo.fail_on = fail_on.map(|s| s.name().to_string());
-            let r: ScanOutput<_> = scan(&mut found.inputs, &q, !cfg.strict);
+            let Some((r, skipped)) = gather(&cfg, &mut found, &q, header("diagnose"), ctx.out)?
+            else {
+                return Ok(ExitStatus::Success);
+            };
             let report = r.acc.finish(&q, &r.sources, &r.index);
             let worst = report.findings.first().map(|f| f.severity);
-            let status = ctx.emit("diagnose", echo, &found, &r.sources, &r.index, report)?;
+            let status = ctx.emit("diagnose", echo, &skipped, &r.sources, &r.index, report)?;
             match (fail_on, worst, status) {
                 (Some(threshold), Some(w), ExitStatus::Success) if w >= *threshold => {
                     Ok(ExitStatus::Threshold)
@@ -301,9 +368,12 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
                 running_within_ms: 60_000,
             };
             echo_window(&mut echo, &q.window);
-            let r = scan(&mut found.inputs, &q, !cfg.strict);
+            let Some((r, skipped)) = gather(&cfg, &mut found, &q, header("agents"), ctx.out)?
+            else {
+                return Ok(ExitStatus::Success);
+            };
             let report = r.acc.finish(&q, &r.index);
-            ctx.emit("agents", echo, &found, &r.sources, &r.index, report)
+            ctx.emit("agents", echo, &skipped, &r.sources, &r.index, report)
         }
         Job::Cost {
             by,
@@ -320,9 +390,11 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
             echo.by = serde_json::to_value(by)
                 .ok()
                 .and_then(|v| v.as_str().map(String::from));
-            let r = scan(&mut found.inputs, &q, !cfg.strict);
+            let Some((r, skipped)) = gather(&cfg, &mut found, &q, header("cost"), ctx.out)? else {
+                return Ok(ExitStatus::Success);
+            };
             let report = r.acc.finish(&q, &r.index);
-            ctx.emit("cost", echo, &found, &r.sources, &r.index, report)
+            ctx.emit("cost", echo, &skipped, &r.sources, &r.index, report)
         }
         Job::Audit {
             rules,
@@ -345,15 +417,19 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
             echo.fail_on = fail_on.map(|s| s.name().to_string());
             echo.rules = rules.iter().map(|r| r.id().to_string()).collect();
             echo.sessions = sessions.clone();
-            let r = scan(&mut found.inputs, &q, !cfg.strict);
+            let Some((r, skipped)) = gather(&cfg, &mut found, &q, header("audit"), ctx.out)? else {
+                return Ok(ExitStatus::Success);
+            };
             let report = r.acc.finish(&q, &r.index);
             let hit = fail_on.is_some_and(|t| report.worst().is_some_and(|w| w >= t));
-            match ctx.emit("audit", echo, &found, &r.sources, &r.index, report)? {
+            match ctx.emit("audit", echo, &skipped, &r.sources, &r.index, report)? {
                 ExitStatus::Success if hit => Ok(ExitStatus::Threshold),
                 status => Ok(status),
             }
         }
-        Job::Schema(_) | Job::Print(_) | Job::InstallSkill(_) => unreachable!("handled above"),
+        Job::Schema(_) | Job::Print(_) | Job::InstallSkill(_) | Job::Anchor | Job::Ls => {
+            unreachable!("handled above")
+        }
     }
 }
 
@@ -371,12 +447,12 @@ impl Ctx<'_> {
         self,
         command: &str,
         query: QueryEcho,
-        found: &Inputs,
+        skipped: &[Skipped],
         stats: &[crate::scan::SourceStats],
         index: &crate::scan::LineIndex,
         data: V,
     ) -> Result<ExitStatus> {
-        let sources = Sources::new(stats, &found.skipped, index);
+        let sources = Sources::new(stats, skipped, index);
         render::report_problems(&sources, self.err);
         let strict_failure = (self.cfg.strict && sources.malformed > 0).then(|| {
             let first = sources
@@ -411,8 +487,7 @@ impl Ctx<'_> {
         if let Some(e) = strict_failure {
             return Err(e);
         }
-        let unreadable: Vec<&str> = found
-            .skipped
+        let unreadable: Vec<&str> = skipped
             .iter()
             .filter(|s| s.unreadable)
             .map(|s| s.display.as_str())
@@ -434,6 +509,99 @@ impl Ctx<'_> {
         }
         Ok(ExitStatus::Success)
     }
+}
+
+/// A command's merged scan and the paths passed over.
+type Gathered<T> = (ScanOutput<T>, Vec<Skipped>);
+
+/// The scan of `analysis` over the inputs, or the merge of the partials the
+/// paths name (`merge`), with the paths passed over; `None` when the state was
+/// written as a partial instead (`--partial`, also on `merge`).
+///
+/// Errors: a partial that cannot be read or is refused ([`Error::Partial`]),
+/// or writing the partial fails.
+fn gather<A>(
+    cfg: &Config,
+    found: &mut Inputs,
+    analysis: &A,
+    mut header: Header,
+    out: &mut dyn Write,
+) -> Result<Option<Gathered<A::Acc>>>
+where
+    A: Analysis,
+    A::Acc: serde::Serialize + serde::de::DeserializeOwned,
+{
+    let (r, skipped, dest) = match &cfg.mode {
+        Mode::Report => {
+            let r = scan(&mut found.inputs, analysis, !cfg.strict);
+            return Ok(Some((r, std::mem::take(&mut found.skipped))));
+        }
+        Mode::Partial { out: dest, rank } => {
+            let r = scan_numbered(
+                &mut found.inputs,
+                analysis,
+                source::CHUNK_BYTES,
+                !cfg.strict,
+                *rank,
+            );
+            (r, std::mem::take(&mut found.skipped), dest)
+        }
+        Mode::Merge { out: dest, .. } => {
+            let parts = cfg
+                .paths
+                .iter()
+                .map(|p| crate::partial::read(p, &header).map(|part| (p.clone(), part)))
+                .collect::<Result<Vec<_>>>()?;
+            let (r, skipped) = crate::partial::merge(analysis, parts)?;
+            match dest {
+                None => return Ok(Some((r, skipped))),
+                Some(d) => (r, skipped, d),
+            }
+        }
+    };
+    (header.first_input, header.inputs) = r.index.span();
+    let body = Body {
+        sources: r.sources,
+        index: r.index,
+        skipped,
+        acc: r.acc,
+    };
+    crate::partial::write_to(dest, out, &header, &body)?;
+    Ok(None)
+}
+
+/// An anchor as `--anchor` reads it back: RFC 3339 UTC with nanoseconds.
+fn format_anchor(ns: Nanos) -> String {
+    use time::macros::format_description;
+    let fmt =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:9]Z");
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ns))
+        .ok()
+        .and_then(|t| t.format(&fmt).ok())
+        .unwrap_or_else(|| ns.to_string())
+}
+
+/// `oracle ls`: the inputs in reading order, one JSON object a line
+/// (`{"path", "format", "bytes"}`), then the paths passed over
+/// (`{"path", "skipped", "unreadable"}`).
+fn list_inputs(found: &Inputs, out: &mut dyn Write) -> Result<ExitStatus> {
+    for i in &found.inputs {
+        let line = serde_json::json!({
+            "path": i.display,
+            "format": i.format.name(),
+            "bytes": i.data.bytes().map_or(0, |b| b.len()),
+        });
+        writeln!(out, "{line}")?;
+    }
+    for s in &found.skipped {
+        let line = serde_json::json!({
+            "path": s.display,
+            "skipped": s.reason,
+            "unreadable": s.unreadable,
+        });
+        writeln!(out, "{line}")?;
+    }
+    Ok(ExitStatus::Success)
 }
 
 /// The `--prices` file, else the bundled table.

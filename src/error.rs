@@ -40,6 +40,15 @@ pub enum Error {
         /// `file:line` locations of the first ones.
         first: String,
     },
+    /// A partial (`oracle merge`) was refused: another format version, build or
+    /// query, overlapping inputs, or damage. `reason` names the mismatch.
+    #[error("{path}: cannot merge this partial: {reason}")]
+    Partial {
+        /// The partial file.
+        path: PathBuf,
+        /// What does not match, in a few words.
+        reason: String,
+    },
     /// Writing the output failed (other than a closed pipe, which is success).
     #[error("writing output: {0}")]
     Output(#[from] std::io::Error),

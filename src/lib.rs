@@ -19,6 +19,7 @@ pub mod cli;
 pub mod error;
 pub mod format;
 pub mod model;
+pub mod partial;
 pub mod pricing;
 pub mod render;
 pub mod scan;

@@ -99,7 +99,7 @@ pub trait Analysis: Sync {
 }
 
 /// What was read from one input: the JSON `sources` block's entries.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct SourceStats {
     /// As named (`-` for stdin).
     pub display: String,
@@ -125,24 +125,80 @@ pub struct SourceStats {
 }
 
 /// Resolves chunk-relative line numbers to 1-based file line numbers.
-#[derive(Debug, Clone, Default)]
+///
+/// Inputs are numbered from `first` (0 for a run of one machine; the fleet-wide
+/// rank of a partial's first input, see `docs/fleet.md`), and chunks are
+/// numbered within their input, so the index of one run depends only on its own
+/// inputs and indexes of consecutive runs concatenate ([`LineIndex::append`]).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct LineIndex {
-    bases: Vec<u64>,
+    /// Number of the first input.
+    first: u32,
+    /// Per input, per chunk: the 1-based line number of the chunk's first line.
+    bases: Vec<Vec<u64>>,
     files: Vec<String>,
     headers: Vec<Vec<(u64, String)>>,
 }
 
 impl LineIndex {
+    /// The slot of `loc`'s input in this index.
+    fn slot(&self, loc: &Loc) -> Option<usize> {
+        loc.file.checked_sub(self.first).map(|n| n as usize)
+    }
+
     /// 1-based line number of `loc` in its input.
     pub fn line(&self, loc: &Loc) -> u64 {
-        self.bases.get(loc.chunk as usize).copied().unwrap_or(1) + u64::from(loc.line_in_chunk)
+        self.slot(loc)
+            .and_then(|n| self.bases.get(n))
+            .and_then(|b| b.get(loc.chunk as usize))
+            .copied()
+            .unwrap_or(1)
+            + u64::from(loc.line_in_chunk)
     }
 
     /// The input's display name.
     pub fn file(&self, loc: &Loc) -> &str {
-        self.files
-            .get(loc.file as usize)
+        self.slot(loc)
+            .and_then(|n| self.files.get(n))
             .map_or("?", |s| s.as_str())
+    }
+
+    /// Number of the first input, and how many inputs the index covers.
+    pub fn span(&self) -> (u32, u32) {
+        (self.first, self.files.len() as u32)
+    }
+
+    /// `self` followed by `later`, whose inputs are numbered after this one's
+    /// (a gap, the inputs of a partial not given, is filled with unnamed inputs).
+    ///
+    /// Errors: `later` starts before this index ends (the two overlap).
+    pub fn append(&mut self, later: LineIndex) -> std::result::Result<(), String> {
+        let end = self.first + self.files.len() as u32;
+        if later.files.is_empty() {
+            return Ok(());
+        }
+        if self.files.is_empty() {
+            *self = later;
+            return Ok(());
+        }
+        if later.first < end {
+            return Err(format!(
+                "inputs {}..{} overlap inputs {}..{}",
+                later.first,
+                later.first + later.files.len() as u32,
+                self.first,
+                end
+            ));
+        }
+        for _ in end..later.first {
+            self.bases.push(Vec::new());
+            self.files.push("?".into());
+            self.headers.push(Vec::new());
+        }
+        self.bases.extend(later.bases);
+        self.files.extend(later.files);
+        self.headers.extend(later.headers);
+        Ok(())
     }
 
     /// What the reader of `loc`'s input knew about it (to parse a kept record again).
@@ -150,8 +206,8 @@ impl LineIndex {
         Ctx {
             path: self.file(loc),
             header: self
-                .headers
-                .get(loc.file as usize)
+                .slot(loc)
+                .and_then(|n| self.headers.get(n))
                 .and_then(|h| crate::source::header_at(h, loc.offset)),
             only: None,
         }
@@ -220,7 +276,7 @@ struct Partial<T> {
     acc: T,
     /// Per input, in input order (a run's chunks are consecutive).
     inputs: Vec<(u32, InputCounts)>,
-    /// (chunk index, input, lines) of every chunk.
+    /// (input, chunk index within it, lines) of every chunk.
     chunk_lines: Vec<(u32, u32, u32)>,
 }
 
@@ -238,7 +294,7 @@ impl<T> Partial<T> {
                     torn: out.torn,
                 },
             )],
-            chunk_lines: vec![(out.index, out.input, out.counts.lines)],
+            chunk_lines: vec![(out.input, out.index, out.counts.lines)],
         }
     }
 
@@ -327,6 +383,20 @@ pub fn scan_with_chunk_size<A: Analysis>(
     chunk_bytes: usize,
     use_prefilter: bool,
 ) -> ScanOutput<A::Acc> {
+    scan_numbered(inputs, analysis, chunk_bytes, use_prefilter, 0)
+}
+
+/// [`scan_with_chunk_size`] with the inputs numbered from `first` instead of 0
+/// (the fleet-wide rank of this run's first input): every [`Loc`] and sort key
+/// then holds its fleet-wide input number, so the accumulators of runs over
+/// consecutive inputs merge as the chunks of one run do.
+pub fn scan_numbered<A: Analysis>(
+    inputs: &mut [Input],
+    analysis: &A,
+    chunk_bytes: usize,
+    use_prefilter: bool,
+    first: u32,
+) -> ScanOutput<A::Acc> {
     let mut sources: Vec<SourceStats> = inputs
         .iter()
         .map(|i| SourceStats {
@@ -356,14 +426,17 @@ pub fn scan_with_chunk_size<A: Analysis>(
             continue;
         };
         let is_mapped = matches!(input.data, Data::Mapped(_));
-        for (s, e) in split_at_headers(
+        for (k, (s, e)) in split_at_headers(
             chunk_ranges(bytes, chunk_bytes, input.format),
             &input.headers,
             0,
-        ) {
+        )
+        .into_iter()
+        .enumerate()
+        {
             chunks.push(Chunk {
-                input: n as u32,
-                index: chunks.len() as u32,
+                input: first + n as u32,
+                index: k as u32,
                 base: s as u64,
                 bytes: &bytes[s..e],
                 format: input.format,
@@ -386,7 +459,7 @@ pub fn scan_with_chunk_size<A: Analysis>(
     // prefilter rules out and parses each copy while it is in cache (BENCHMARKS.md).
     let progress = Progress::start(chunks.iter().map(|c| c.bytes.len() as u64).sum());
     let run = |c: &Chunk<'_>, shared: bool| {
-        let pre = prefilters[c.input as usize].as_ref();
+        let pre = prefilters[(c.input - first) as usize].as_ref();
         let p = Partial::of(run_chunk(analysis, c, pre, shared));
         progress.inc(c.bytes.len() as u64);
         p
@@ -396,15 +469,14 @@ pub fn scan_with_chunk_size<A: Analysis>(
         .zip(mapped.par_iter())
         .map(|(c, shared)| run(c, *shared))
         .reduce_with(|a, b| a.merge(b, analysis));
-    let mut next_index = chunks.len() as u32;
     drop(chunks);
 
-    let mut chunk_lines: Vec<(u32, u32, u32)> = Vec::new(); // (index, input, lines)
+    let mut chunk_lines: Vec<(u32, u32, u32)> = Vec::new(); // (input, index, lines)
     let mut acc = analysis.new_acc();
     let mut counts: Vec<InputCounts> = inputs.iter().map(|_| InputCounts::default()).collect();
     let mut absorb = |acc: A::Acc, p: Partial<A::Acc>| {
         for (input, c) in p.inputs {
-            counts[input as usize].add(c);
+            counts[(input - first) as usize].add(c);
         }
         chunk_lines.extend(p.chunk_lines);
         analysis.merge(acc, p.acc)
@@ -426,6 +498,7 @@ pub fn scan_with_chunk_size<A: Analysis>(
         let headers = &mut input.headers;
         let mut carry = std::mem::take(head);
         let mut base = 0u64;
+        let mut next_index = 0u32;
         let mut eof = false;
         while !eof {
             let mut blocks: Vec<(u64, Vec<u8>, bool)> = Vec::with_capacity(batch);
@@ -460,7 +533,7 @@ pub fn scan_with_chunk_size<A: Analysis>(
             for (b, bytes, at_eof) in &blocks {
                 for (s, e) in split_at_headers(vec![(0, bytes.len())], hs, *b) {
                     chunks.push(Chunk {
-                        input: n as u32,
+                        input: first + n as u32,
                         index: next_index,
                         base: *b + s as u64,
                         bytes: &bytes[s..e],
@@ -503,11 +576,22 @@ pub fn scan_with_chunk_size<A: Analysis>(
     }
 
     chunk_lines.sort_unstable();
-    let mut bases = vec![1u64; next_index as usize];
-    let mut running: Vec<u64> = vec![1; inputs.len()];
-    for (index, input, lines) in chunk_lines {
-        bases[index as usize] = running[input as usize];
-        running[input as usize] += u64::from(lines);
+    let mut bases: Vec<Vec<u64>> = vec![Vec::new(); inputs.len()];
+    for (input, index, lines) in chunk_lines {
+        let b = &mut bases[(input - first) as usize];
+        if b.len() <= index as usize {
+            b.resize(index as usize + 1, 0);
+        }
+        b[index as usize] = u64::from(lines);
+    }
+    // Lines per chunk → the line number of each chunk's first line.
+    for b in &mut bases {
+        let mut running = 1u64;
+        for v in b.iter_mut() {
+            let lines = *v;
+            *v = running;
+            running += lines;
+        }
     }
     for s in &mut sources {
         s.first_bad.sort_by_key(|b| b.loc.offset);
@@ -516,6 +600,7 @@ pub fn scan_with_chunk_size<A: Analysis>(
         acc,
         sources,
         index: LineIndex {
+            first,
             bases,
             files: inputs.iter().map(|i| i.display.clone()).collect(),
             headers: inputs.iter().map(|i| i.headers.clone()).collect(),

@@ -133,7 +133,7 @@ pub struct AgentsReport {
     pub prices: String,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Default)]
 struct NodeAcc {
     session: bool,
     kind: Option<AgentKind>,
@@ -204,7 +204,7 @@ impl NodeAcc {
 type SpanLink = (Option<Box<str>>, Option<Box<str>>);
 
 /// The `agents` accumulator.
-#[derive(Debug, Default)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Default)]
 pub struct AgentsAcc {
     nodes: HashMap<Box<str>, NodeAcc>,
     usage: UsageAcc,

@@ -97,7 +97,7 @@ pub struct CostReport {
 }
 
 /// The `cost` accumulator.
-#[derive(Debug, Default)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Default)]
 pub struct CostAcc {
     usage: UsageAcc,
 }

@@ -30,7 +30,7 @@ pub struct DiagnoseQuery {
     pub audit: AuditQuery,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Default)]
 struct Life {
     spawned: bool,
     completed: bool,
@@ -43,7 +43,7 @@ struct Life {
 
 /// What one conversation session (Claude Code transcript, hook payloads, OTel
 /// logs: readers that produce conversation events) shows.
-#[derive(Debug, Clone, Default)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Default)]
 struct SessionAcc {
     first: Option<Nanos>,
     last: Option<Nanos>,
@@ -88,7 +88,7 @@ fn min_opt(a: Option<Nanos>, b: Option<Nanos>) -> Option<Nanos> {
 type ToolStart = (Option<Box<str>>, Box<str>);
 
 /// The `diagnose` accumulator.
-#[derive(Default)]
+#[derive(serde::Serialize, serde::Deserialize, Default)]
 pub struct DiagnoseAcc {
     events: u64,
     first: Option<Nanos>,
@@ -128,7 +128,7 @@ pub struct AuditSummary {
 /// Audit findings shown by `diagnose`.
 pub const AUDIT_TOP: usize = 3;
 
-#[derive(Debug, Clone, Copy, Default, Serialize, JsonSchema, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, serde::Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 /// Test totals.
 pub struct TestTotals {

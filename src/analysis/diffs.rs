@@ -98,6 +98,7 @@ pub struct DiffsReport {
 }
 
 /// The `diffs` accumulator.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct DiffsAcc {
     total: u64,
     by_kind: BTreeMap<String, u64>,

@@ -76,7 +76,7 @@ pub struct ErrorsReport {
 }
 
 /// Counts per severity.
-#[derive(Debug, Clone, Copy, Default, Serialize, JsonSchema, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, serde::Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct SeverityCounts {
     /// Critical.
@@ -119,7 +119,7 @@ impl SeverityCounts {
 }
 
 /// A group being accumulated.
-#[derive(Debug, Clone)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone)]
 pub struct GroupAcc {
     /// Events.
     pub count: u64,
@@ -233,6 +233,7 @@ pub fn message_of(ev: &Event<'_>) -> String {
 }
 
 /// The `errors` accumulator.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct ErrorsAcc {
     total: u64,
     by_severity: SeverityCounts,

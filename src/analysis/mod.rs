@@ -39,7 +39,7 @@ impl Window {
 }
 
 /// Which end of the timeline a [`Kept`] list keeps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Keep {
     /// The newest records (printed newest first).
     Newest,
@@ -49,19 +49,21 @@ pub enum Keep {
 
 /// An event kept for printing: its bytes, re-parsed into a [`Record`] only if it
 /// survives to the end (building summaries for every candidate would dominate).
-#[derive(Debug, Clone)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone)]
 struct Candidate {
     key: SortKey,
     format: Format,
     loc: Loc,
     /// The record's bytes, shared by every event of one record (an OTLP
     /// request holds thousands of spans: it is copied once, not once per span).
+    /// They travel in a partial (`docs/fleet.md`) as one byte string.
+    #[serde(with = "record_bytes")]
     bytes: std::sync::Arc<[u8]>,
 }
 
 /// At most `limit` events, the newest or the oldest by (time, input, offset).
 /// Memory stays within `2 × limit` candidates.
-#[derive(Debug, Clone)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone)]
 pub struct Kept {
     records: Vec<Candidate>,
     limit: usize,
@@ -69,10 +71,12 @@ pub struct Kept {
     /// After a compaction that filled the list: the key of its last (worst) record.
     worst: Option<SortKey>,
     /// The record of the last push: (input, offset, bytes), reused by the next
-    /// event of the same record.
+    /// event of the same record (a cache: not part of a partial).
+    #[serde(skip)]
     last: Option<(u32, u64, std::sync::Arc<[u8]>)>,
     /// Sorts done so far (tests check that merging stays linear).
     #[cfg(test)]
+    #[serde(skip)]
     sorts: usize,
 }
 
@@ -213,6 +217,45 @@ impl Kept {
             g = end;
         }
         out.into_iter().flatten().collect()
+    }
+}
+
+/// Serde for a kept record's bytes: one byte string (CBOR major type 2), not a
+/// sequence of numbers. Two events of one record share their bytes in memory;
+/// a partial carries one copy per event.
+mod record_bytes {
+    use serde::{Deserializer, Serializer};
+    use std::sync::Arc;
+
+    pub fn serialize<S: Serializer>(b: &Arc<[u8]>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(b)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<[u8]>, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Vec<u8>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a byte string")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+                Ok(v.to_vec())
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
+                Ok(v)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Vec<u8>, A::Error> {
+                let mut out = Vec::new();
+                while let Some(b) = a.next_element::<u8>()? {
+                    out.push(b);
+                }
+                Ok(out)
+            }
+        }
+        Ok(d.deserialize_byte_buf(V)?.into())
     }
 }
 

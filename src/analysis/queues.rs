@@ -37,7 +37,7 @@ pub struct QueuesQuery {
     pub window: Window,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Default)]
 struct AgentAcc {
     sent: u64,
     received: u64,
@@ -53,7 +53,7 @@ struct AgentAcc {
 }
 
 /// A task of a team's task board, as last recorded.
-#[derive(Debug, Clone)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone)]
 struct BoardTask {
     owner: Option<Box<str>>,
     done: bool,
@@ -62,7 +62,7 @@ struct BoardTask {
     key: SortKey,
 }
 
-#[derive(Debug, Clone)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone)]
 struct Task {
     id: Box<str>,
     from: Box<str>,
@@ -98,7 +98,7 @@ pub struct Occupancy {
 /// One occupancy reading: time, where, active, queued, max.
 type Reading = (Nanos, Loc, Option<u64>, Option<u64>, Option<u64>);
 
-#[derive(Debug, Clone, Default)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Default)]
 struct OccAcc {
     events: u64,
     peak: Option<(u64, Nanos)>,
@@ -108,7 +108,7 @@ struct OccAcc {
 }
 
 /// The `queues` accumulator (also embedded in `diagnose`).
-#[derive(Debug, Clone, Default)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Default)]
 pub struct QueuesAcc {
     agents: HashMap<String, AgentAcc>,
     /// Tasks not (yet) answered, by id hash; an id seen twice keeps its earliest task.

@@ -51,6 +51,7 @@ pub struct ReplayReport {
 }
 
 /// The `replay` accumulator.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct ReplayAcc {
     total: u64,
     untimed: u64,

@@ -14,7 +14,9 @@ use crate::model::{sort_key, Action, Event, Format, SortKey, Tokens};
 use rustc_hash::FxHashMap as HashMap;
 
 /// Where a response is counted.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord,
+)]
 pub struct Attribution {
     /// Session (team, trace) of the event.
     pub session: Option<Box<str>>,
@@ -30,7 +32,7 @@ pub struct Attribution {
     pub source: Format,
 }
 
-#[derive(Debug, Clone)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone)]
 struct Response {
     tokens: Tokens,
     cost_usd: Option<f64>,
@@ -39,7 +41,7 @@ struct Response {
 }
 
 /// Sums of one attribution.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, Default, PartialEq)]
 pub struct UsageSum {
     /// Tokens by kind.
     pub tokens: Tokens,
@@ -92,7 +94,7 @@ impl UsageSum {
 }
 
 /// The usage accumulator.
-#[derive(Debug, Clone, Default)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Default)]
 pub struct UsageAcc {
     /// Keyed responses. Within the run of chunks that observed them each key
     /// appears once; merging appends (a key seen by two runs then appears

@@ -43,6 +43,18 @@ pub struct Cli {
     /// one is reported as oversized, located, and skipped unparsed.
     #[arg(long, global = true, help_heading = GLOBAL, value_name = "SIZE")]
     pub max_record_size: Option<String>,
+    /// Write the accumulator state of the inputs to FILE (`-`: stdout) instead of a
+    /// report, for `oracle merge` (docs/fleet.md).
+    #[arg(long, global = true, help_heading = FLEET, value_name = "FILE")]
+    pub partial: Option<PathBuf>,
+    /// With --partial: the fleet-wide rank of this run's first input (its inputs are
+    /// numbered from N in the order one machine would read them).
+    #[arg(long, global = true, help_heading = FLEET, value_name = "N", value_parser = parse_rank)]
+    pub input_rank: Option<u32>,
+    /// Count durations in time flags back from TIME (RFC 3339) instead of the data's
+    /// last event; `none`: the data holds no timed record (`oracle anchor` prints it).
+    #[arg(long, global = true, help_heading = FLEET, value_name = "TIME", conflicts_with = "now")]
+    pub anchor: Option<String>,
     /// The subcommand.
     #[command(subcommand)]
     pub command: Command,
@@ -104,6 +116,11 @@ mod examples {
     pub const COMPLETIONS: &str = "Examples:
   oracle completions bash > ~/.local/share/bash-completion/completions/oracle
   oracle completions zsh > ~/.zfunc/_oracle";
+    pub const MERGE: &str = "Examples:
+  oracle queues --partial a.part --input-rank 0 node-a/logs/a.jsonl
+  oracle queues --partial b.part --input-rank 1 node-b/logs/b.jsonl
+  oracle merge queues a.part b.part       what `oracle queues` over both files prints
+  oracle merge --for logs/ diagnose *.part   next commands name logs/ (docs/fleet.md)";
     pub const MAN: &str = "Examples:
   oracle man > ~/.local/share/man/man1/oracle.1";
     pub const SKILL: &str = "Examples:
@@ -113,6 +130,17 @@ mod examples {
 
 /// The help heading of the flags every subcommand takes.
 const GLOBAL: &str = "Global options";
+/// The help heading of the flags of fleet runs (docs/fleet.md).
+const FLEET: &str = "Fleet options";
+
+/// `--input-rank`: a whole number.
+fn parse_rank(v: &str) -> std::result::Result<u32, String> {
+    v.trim().parse::<u32>().map_err(|_| {
+        format!(
+            "expected a whole number from 0 to 4294967295 (the rank of the first input), not {v:?}"
+        )
+    })
+}
 
 /// `--limit`: a whole number, 0 or more, with our words when it is not.
 fn parse_count(v: &str) -> std::result::Result<usize, String> {
@@ -207,6 +235,61 @@ pub enum Command {
     /// Install the bundled Claude Code skill (SKILL.md).
     #[command(after_help = examples::SKILL)]
     Skill(SkillArgs),
+    /// Merge partials (`oracle COMMAND --partial FILE`) and print what `oracle COMMAND` over all their inputs prints.
+    #[command(after_help = examples::MERGE)]
+    Merge(MergeArgs),
+    /// Print the time of the data's last event (RFC 3339, nanoseconds), or `none`: the anchor of relative times.
+    Anchor(InputArgs),
+    /// List the inputs a command would read, in the order it reads them: one JSON object a line.
+    Ls(InputArgs),
+}
+
+/// `merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The paths of the one-machine run this merge stands for (repeatable): repeated in
+    /// the suggested next commands, as that run would.
+    #[arg(long = "for", value_name = "PATH")]
+    pub stands_for: Vec<PathBuf>,
+    /// The command and its flags, then the partial files.
+    #[command(subcommand)]
+    pub command: MergeCommand,
+}
+
+/// The commands whose partials `merge` takes (PATH: the partial files).
+#[derive(Debug, Subcommand)]
+pub enum MergeCommand {
+    /// Merge `diagnose` partials (PATH: the partial files; the flags: those of the partial runs).
+    Diagnose(DiagnoseArgs),
+    /// Merge `errors` partials (PATH: the partial files; the flags: those of the partial runs).
+    Errors(ErrorsArgs),
+    /// Merge `diffs` partials (not --unfinished; PATH: the partial files).
+    Diffs(DiffsArgs),
+    /// Merge `replay` partials (PATH: the partial files; the flags: those of the partial runs).
+    Replay(ReplayArgs),
+    /// Merge `queues` partials (PATH: the partial files; the flags: those of the partial runs).
+    Queues(QueuesArgs),
+    /// Merge `cost` partials (PATH: the partial files; the flags: those of the partial runs).
+    Cost(CostArgs),
+    /// Merge `agents` partials (PATH: the partial files; the flags: those of the partial runs).
+    Agents(AgentsArgs),
+    /// Merge `audit` partials (PATH: the partial files; the flags: those of the partial runs).
+    Audit(AuditArgs),
+}
+
+impl From<MergeCommand> for Command {
+    fn from(m: MergeCommand) -> Command {
+        match m {
+            MergeCommand::Diagnose(a) => Command::Diagnose(a),
+            MergeCommand::Errors(a) => Command::Errors(a),
+            MergeCommand::Diffs(a) => Command::Diffs(a),
+            MergeCommand::Replay(a) => Command::Replay(a),
+            MergeCommand::Queues(a) => Command::Queues(a),
+            MergeCommand::Cost(a) => Command::Cost(a),
+            MergeCommand::Agents(a) => Command::Agents(a),
+            MergeCommand::Audit(a) => Command::Audit(a),
+        }
+    }
 }
 
 /// `completions`.
@@ -668,6 +751,42 @@ pub enum Job {
     Print(Vec<u8>),
     /// Write the bundled SKILL.md into this folder.
     InstallSkill(PathBuf),
+    /// `anchor`: print the data's last event time.
+    Anchor,
+    /// `ls`: list the inputs.
+    Ls,
+}
+
+/// How a command's accumulators are obtained and where they go.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// Scan the inputs and print the report.
+    #[default]
+    Report,
+    /// `--partial FILE`: scan and write the accumulator state.
+    Partial {
+        /// Where (`-`: stdout).
+        out: PathBuf,
+        /// `--input-rank`: the number of the first input.
+        rank: u32,
+    },
+    /// `merge`: the paths are partial files; print the report (or, with
+    /// `--partial`, write the merged partial).
+    Merge {
+        /// `--for`: the paths the one-machine run names.
+        stands_for: Vec<PathBuf>,
+        /// `--partial`: write the merged state here instead of a report.
+        out: Option<PathBuf>,
+    },
+}
+
+/// `--anchor`: the instant durations count back from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Anchor {
+    /// The data holds no timed record (durations bound nothing).
+    None,
+    /// UTC nanoseconds.
+    At(crate::model::Nanos),
 }
 
 /// Everything a run needs, validated.
@@ -697,6 +816,10 @@ pub struct Config {
     pub redact: bool,
     /// `--max-record-size`, bytes.
     pub max_record_bytes: usize,
+    /// Report, partial or merge.
+    pub mode: Mode,
+    /// `--anchor`.
+    pub anchor: Option<Anchor>,
 }
 
 impl Config {
@@ -718,6 +841,8 @@ impl Config {
             now: false,
             redact: false,
             max_record_bytes: crate::format::DEFAULT_MAX_RECORD_BYTES,
+            mode: Mode::Report,
+            anchor: None,
         }
     }
 }
@@ -827,7 +952,80 @@ impl Cli {
     ///
     /// Errors: [`Error::BadArg`] for values clap cannot check (times, regexes,
     /// thread counts), naming the flag and the accepted forms.
-    pub fn into_config(self) -> Result<Config> {
+    pub fn into_config(mut self) -> Result<Config> {
+        let mode = match (self.command, self.partial.take()) {
+            (Command::Merge(m), out) => {
+                self.command = m.command.into();
+                Mode::Merge {
+                    stands_for: m.stands_for,
+                    out,
+                }
+            }
+            (c, Some(out)) => {
+                self.command = c;
+                if !matches!(
+                    self.command,
+                    Command::Diagnose(_)
+                        | Command::Errors(_)
+                        | Command::Diffs(_)
+                        | Command::Replay(_)
+                        | Command::Queues(_)
+                        | Command::Cost(_)
+                        | Command::Agents(_)
+                        | Command::Audit(_)
+                ) {
+                    return Err(Error::BadArg {
+                        flag: "--partial",
+                        value: out.display().to_string(),
+                        reason: "this subcommand has no accumulator to write".into(),
+                        accepted: "--partial with diagnose, errors, diffs, replay, queues, cost, agents or audit",
+                    });
+                }
+                Mode::Partial {
+                    out,
+                    rank: self.input_rank.unwrap_or(0),
+                }
+            }
+            (c, None) => {
+                self.command = c;
+                Mode::Report
+            }
+        };
+        if let (Some(r), Mode::Report) = (self.input_rank, &mode) {
+            return Err(Error::BadArg {
+                flag: "--input-rank",
+                value: r.to_string(),
+                reason: "only numbers the inputs of a --partial run".into(),
+                accepted: "--input-rank N together with --partial FILE",
+            });
+        }
+        if let (Command::Diffs(d), Mode::Partial { .. } | Mode::Merge { .. }) =
+            (&self.command, &mode)
+        {
+            if d.unfinished {
+                return Err(Error::BadArg {
+                    flag: "--unfinished",
+                    value: "--partial/merge".into(),
+                    reason: "needs a first pass over every input (the calls never ended fleet-wide), which partials cannot give".into(),
+                    accepted: "diffs --unfinished on one machine; partials of diffs without it",
+                });
+            }
+        }
+        let anchor = match self.anchor.as_deref().map(str::trim) {
+            None => None,
+            Some("none") => Some(Anchor::None),
+            Some(v) => match time::parse("--anchor", v)? {
+                TimeArg::At(t) => Some(Anchor::At(t)),
+                TimeArg::Ago(_) => {
+                    return Err(Error::BadArg {
+                        flag: "--anchor",
+                        value: v.to_string(),
+                        reason: "a duration needs an anchor itself".into(),
+                        accepted: "an instant (RFC 3339, as `oracle anchor` prints it) or `none`",
+                    })
+                }
+            },
+        };
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let max_threads = (cores * 8).max(64);
         match self.threads {
@@ -1055,6 +1253,9 @@ impl Cli {
                     ..Config::print(Vec::new())
                 });
             }
+            Command::Merge(_) => unreachable!("unwrapped above"),
+            Command::Anchor(a) => (Job::Anchor, a),
+            Command::Ls(a) => (Job::Ls, a),
             Command::Schema(a) => (
                 Job::Schema(a.command),
                 InputArgs {
@@ -1097,6 +1298,8 @@ impl Cli {
                 Some(v) => parse_size(v)?,
                 None => crate::format::DEFAULT_MAX_RECORD_BYTES,
             },
+            mode,
+            anchor,
         })
     }
 }

@@ -255,7 +255,7 @@ pub(crate) fn critical_words() -> impl Iterator<Item = Vec<u8>> {
 pub struct Chunk<'a> {
     /// Input index.
     pub input: u32,
-    /// Global chunk number.
+    /// Chunk number within its input (0-based, in byte order).
     pub index: u32,
     /// Byte offset of `bytes[0]` within the input.
     pub base: u64,
@@ -270,7 +270,7 @@ pub struct Chunk<'a> {
 }
 
 /// Why a record could not be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct Bad {
     /// Where.
     pub loc: Loc,

@@ -14,7 +14,7 @@ use std::borrow::Cow;
 ///
 /// Units: tokens. `other` holds tokens whose kind the writer did not say (a pipe
 /// log's `total_tokens` beyond its input and output, a span's `total_tokens`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Tokens {
     /// Uncached input tokens.
@@ -73,7 +73,19 @@ impl Tokens {
 }
 
 /// What kind of agent a node of the delegation tree is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AgentKind {
     /// A top-level Claude Code session (a transcript's main conversation).

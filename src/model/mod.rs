@@ -27,7 +27,19 @@ pub use self::action::{
 pub use self::time::Nanos;
 
 /// The telemetry formats `oracle` reads (formats.md sections 1a, 2a, 3a/3b).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
     /// Teamsters / Dante pipe log: `ts | event_type | agent_id | status | {json}`.
@@ -74,7 +86,18 @@ impl Format {
 /// and failed tests are `error`, `error/error_classified` takes
 /// `classified_severity`; hook `telemetry_error` / level `ERROR` is `error`.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema, Default,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    JsonSchema,
+    Default,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
@@ -132,11 +155,23 @@ impl Severity {
 /// Lines are counted per chunk on the scan path and resolved to file line numbers
 /// (1-based) once at the end with [`crate::scan::LineIndex`], so no pre-pass over
 /// the input is needed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    serde::Serialize,
+    serde::Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+)]
 pub struct Loc {
     /// Index into the run's input list.
     pub file: u32,
-    /// Global chunk number (input order, then chunk order).
+    /// Chunk number within its input (0-based, in byte order).
     pub chunk: u32,
     /// 0-based line within the chunk.
     pub line_in_chunk: u32,

@@ -75,7 +75,7 @@ pub struct Input {
 }
 
 /// An input that was skipped or could not be read, reported in `sources`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Skipped {
     /// The path.
     pub display: String,
@@ -87,6 +87,7 @@ pub struct Skipped {
 }
 
 /// What discovery found: the inputs to scan and what it passed over.
+#[derive(Default)]
 pub struct Inputs {
     /// Opened inputs, in a stable order (command-line order, directory entries sorted).
     pub inputs: Vec<Input>,
@@ -154,6 +155,7 @@ pub fn discover(paths: &[PathBuf], forced: Option<Format>, all_projects: bool) -
             forced,
             all_projects,
             follow_links: false,
+            allow_empty: false,
         },
     )
 }
@@ -167,6 +169,9 @@ pub struct Discovery {
     pub all_projects: bool,
     /// Follow symbolic links met while walking a directory (never by default).
     pub follow_links: bool,
+    /// Named paths that give no input are not an error: the result lists them as
+    /// skipped (a fleet's partial run over one path, `oracle ls`).
+    pub allow_empty: bool,
 }
 
 /// [`discover`] with every option. The same file named twice (or through its
@@ -229,7 +234,7 @@ pub fn discover_with(paths: &[PathBuf], opts: &Discovery) -> Result<Inputs> {
             }),
         }
     }
-    if found.inputs.is_empty() {
+    if found.inputs.is_empty() && !(opts.allow_empty && explicit) {
         let mut why = if explicit {
             format!(
                 "none of {} is a readable telemetry file",

@@ -117,7 +117,7 @@ fn json_examples_are_json() {
 fn subcommand(args: &[String]) -> &str {
     args.iter()
         .map(String::as_str)
-        .find(|a| COMMANDS.contains(a) || *a == "schema")
+        .find(|a| COMMANDS.contains(a) || ["schema", "anchor", "ls"].contains(a))
         .unwrap_or_else(|| panic!("no subcommand in {args:?}"))
 }
 

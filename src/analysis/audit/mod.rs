@@ -173,7 +173,7 @@ pub const DEFAULT_LIMIT: usize = 50;
 const FIRST_TROUBLES: usize = 5;
 
 /// Where a hit was first seen.
-#[derive(Debug, Clone)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone)]
 struct Seen {
     key: SortKey,
     loc: Loc,
@@ -185,7 +185,7 @@ struct Seen {
     path: Option<Box<str>>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone)]
 struct Group {
     count: u64,
     first: Seen,
@@ -193,7 +193,7 @@ struct Group {
 
 type GroupKey = (Rule, Severity, Option<Box<str>>, Box<str>);
 
-#[derive(Debug, Clone, Default)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Default)]
 struct SessionAcc {
     /// Earliest working directory.
     root: Option<(SortKey, Box<str>)>,
@@ -218,7 +218,7 @@ fn first_seen(a: Option<Seen>, b: Option<Seen>) -> Option<Seen> {
 }
 
 /// The `audit` accumulator.
-#[derive(Debug, Default)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Default)]
 pub struct AuditAcc {
     groups: HashMap<GroupKey, Group>,
     sessions: HashMap<Box<str>, SessionAcc>,

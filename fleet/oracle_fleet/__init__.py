@@ -1,0 +1,1 @@
+"""oracle-fleet: oracle-monitor queries over a fleet, on Dask distributed (docs/fleet.md)."""
