@@ -102,7 +102,9 @@ pub struct UsageAcc {
     /// is merged, never a re-hash of what has been accumulated.
     keyed: Vec<(Box<str>, Response)>,
     /// Hash of a key → its entry in `keyed`, for the entries observed by this
-    /// run; emptied by a merge and rebuilt if an observe follows one.
+    /// run; emptied by a merge and rebuilt if an observe follows one (never
+    /// written to a partial).
+    #[serde(skip)]
     index: HashMap<u64, usize>,
     unkeyed: HashMap<Attribution, UsageSum>,
 }
