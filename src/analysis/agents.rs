@@ -240,8 +240,9 @@ fn conversation_of<'e>(ev: &'e Event<'_>) -> Option<&'e str> {
         .filter(|_| conversation && !matches!(ev.action, Action::Span { .. }))
 }
 
-/// The node an event belongs to: its agent, else its conversation session.
-fn node_of<'e>(ev: &'e Event<'_>) -> Option<(&'e str, bool)> {
+/// The node an event belongs to: its agent, else its conversation session
+/// (`true` when the node is a session). `None` for an event of neither.
+pub(crate) fn node_of<'e>(ev: &'e Event<'_>) -> Option<(&'e str, bool)> {
     match ev.agent.as_deref() {
         Some(a) => Some((a, false)),
         None => conversation_of(ev).map(|s| (s, true)),
