@@ -211,7 +211,9 @@ pub struct AgentsAcc {
     last: Option<Nanos>,
 }
 
-fn merge_maps<V>(
+/// Merges two maps, inserting the smaller into the larger; `f` combines the
+/// values of a key both hold (`x` from the larger map).
+pub(crate) fn merge_maps<V>(
     mut a: HashMap<Box<str>, V>,
     mut b: HashMap<Box<str>, V>,
     f: impl Fn(&mut V, V),

@@ -18,7 +18,7 @@
 //! Invariant: the result depends only on the set of events observed, never on
 //! chunking or merge order, so `--threads 1` and `--threads N` agree.
 
-use super::agents::node_of;
+use super::agents::{merge_maps, node_of};
 use super::errors::message_of;
 use super::Window;
 use crate::format::summary::clip;
@@ -318,26 +318,6 @@ fn text(s: &str) -> Box<str> {
     clip(&s.replace(['\n', '\r', '\t'], " "), TEXT_CHARS).into()
 }
 
-fn merge_map<V>(
-    mut a: HashMap<Box<str>, V>,
-    mut b: HashMap<Box<str>, V>,
-    keep_first: impl Fn(&V, &V) -> bool,
-) -> HashMap<Box<str>, V> {
-    if a.len() < b.len() {
-        std::mem::swap(&mut a, &mut b);
-    }
-    for (k, v) in b {
-        match a.get_mut(&k) {
-            Some(x) if keep_first(x, &v) => {}
-            Some(x) => *x = v,
-            None => {
-                a.insert(k, v);
-            }
-        }
-    }
-    a
-}
-
 impl TimelineAcc {
     fn lane(&mut self, id: &str) -> &mut LaneAcc {
         if !self.lanes.contains_key(id) {
@@ -500,23 +480,18 @@ impl Analysis for TimelineQuery {
 
     fn merge(&self, a: TimelineAcc, b: TimelineAcc) -> TimelineAcc {
         TimelineAcc {
-            lanes: {
-                let (mut x, mut y) = (a.lanes, b.lanes);
-                if x.len() < y.len() {
-                    std::mem::swap(&mut x, &mut y);
-                }
-                for (k, v) in y {
-                    let merged = match x.remove(&k) {
-                        Some(l) => l.merge(v),
-                        None => v,
-                    };
-                    x.insert(k, merged);
-                }
-                x
-            },
+            lanes: merge_maps(a.lanes, b.lanes, |x, y| *x = std::mem::take(x).merge(y)),
             arrows: a.arrows.merge(b.arrows),
-            ends: merge_map(a.ends, b.ends, |x, y| x.0 <= y.0),
-            senders: merge_map(a.senders, b.senders, |x, y| x.0 <= y.0),
+            ends: merge_maps(a.ends, b.ends, |x, y| {
+                if y.0 < x.0 {
+                    *x = y;
+                }
+            }),
+            senders: merge_maps(a.senders, b.senders, |x, y| {
+                if y.0 < x.0 {
+                    *x = y;
+                }
+            }),
             untimed: a.untimed + b.untimed,
             unplaced: a.unplaced + b.unplaced,
         }

@@ -21,6 +21,7 @@ mod limits;
 mod otlp;
 mod queues;
 mod replay;
+mod report;
 mod schema;
 mod skill;
 mod team;

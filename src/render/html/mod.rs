@@ -240,6 +240,48 @@ fn short_id(id: &str) -> String {
     }
 }
 
+/// One row of the timeline: a lane, a node of the tree, or both.
+struct Row<'r> {
+    id: &'r str,
+    lane: Option<&'r Lane>,
+    node: Option<&'r AgentNode>,
+}
+
+/// The timeline's rows in tree order: every node with a lane, and every node
+/// without one that has a lane below it (a session read only from its
+/// subagents' files), so the tree reads right; then lanes the tree does not list.
+fn rows(report: &Report) -> Vec<Row<'_>> {
+    let tl = &report.timeline;
+    let nodes = &report.agents.nodes;
+    let lane_of = |id: &str| tl.lanes.iter().find(|l| l.id == id);
+    let has: Vec<bool> = nodes.iter().map(|n| lane_of(&n.id).is_some()).collect();
+    let mut out: Vec<Row<'_>> = Vec::new();
+    for (i, n) in nodes.iter().enumerate() {
+        let below = nodes[i + 1..]
+            .iter()
+            .zip(&has[i + 1..])
+            .take_while(|(m, _)| m.depth > n.depth)
+            .any(|(_, h)| *h);
+        if (has[i] || below) && !out.iter().any(|r| r.id == n.id) {
+            out.push(Row {
+                id: &n.id,
+                lane: lane_of(&n.id),
+                node: Some(n),
+            });
+        }
+    }
+    for l in &tl.lanes {
+        if !out.iter().any(|r| r.id == l.id) {
+            out.push(Row {
+                id: &l.id,
+                lane: Some(l),
+                node: None,
+            });
+        }
+    }
+    out
+}
+
 /// The whole page.
 pub fn page(report: &Report, meta: &PageMeta<'_>) -> (String, PageStats) {
     let mut p = Page {
@@ -248,24 +290,8 @@ pub fn page(report: &Report, meta: &PageMeta<'_>) -> (String, PageStats) {
     };
     let tl = &report.timeline;
     let axis = Axis::new(tl);
-    // Lanes in tree order; lanes the tree does not list go last.
-    let mut order: Vec<(usize, Option<&AgentNode>)> = Vec::new();
-    let mut placed = vec![false; tl.lanes.len()];
-    for n in &report.agents.nodes {
-        if let Some(i) = tl.lanes.iter().position(|l| l.id == n.id) {
-            if !placed[i] {
-                placed[i] = true;
-                order.push((i, Some(n)));
-            }
-        }
-    }
-    for (i, done) in placed.iter().enumerate() {
-        if !done {
-            order.push((i, None));
-        }
-    }
-    let row_of =
-        |id: &str| -> Option<usize> { order.iter().position(|(i, _)| tl.lanes[*i].id == id) };
+    let order = rows(report);
+    let row_of = |id: &str| -> Option<usize> { order.iter().position(|r| r.id == id) };
 
     let d = &report.diagnose;
     let title = format!(
@@ -408,8 +434,8 @@ pub fn page(report: &Report, meta: &PageMeta<'_>) -> (String, PageStats) {
         "axis_h": AXIS_H,
         "height": AXIS_H + LANE_H * order.len() as f64,
         "segs": axis.segs.iter().map(|s| serde_json::json!([s.0 / 1_000_000, s.1 / 1_000_000, round2(s.2), round2(s.3)])).collect::<Vec<_>>(),
-        "lanes": order.iter().map(|(i, _)| {
-            let (clean, n) = crate::render::redact::redact(tl.lanes[*i].id.as_bytes());
+        "lanes": order.iter().map(|r| {
+            let (clean, n) = crate::render::redact::redact(r.id.as_bytes());
             p.masked.set(p.masked.get() + n);
             String::from_utf8_lossy(&clean).into_owned()
         }).collect::<Vec<_>>(),
@@ -462,7 +488,7 @@ fn goto(
     }
 }
 
-fn timeline_svg(p: &mut Page, report: &Report, order: &[(usize, Option<&AgentNode>)], axis: &Axis) {
+fn timeline_svg(p: &mut Page, report: &Report, order: &[Row<'_>], axis: &Axis) {
     let tl = &report.timeline;
     let width = LABEL_W + PLOT_W + 10.0;
     let height = AXIS_H + LANE_H * order.len() as f64 + 4.0;
@@ -480,8 +506,8 @@ fn timeline_svg(p: &mut Page, report: &Report, order: &[(usize, Option<&AgentNod
     );
     // Rows and labels.
     let mut alt = false;
-    for (row, (li, node)) in order.iter().enumerate() {
-        let lane = &tl.lanes[*li];
+    for (row, r) in order.iter().enumerate() {
+        let node = r.node;
         let y = AXIS_H + LANE_H * row as f64;
         if node.is_none_or(|n| n.depth == 0) {
             alt = !alt;
@@ -497,7 +523,7 @@ fn timeline_svg(p: &mut Page, report: &Report, order: &[(usize, Option<&AgentNod
             })
             .unwrap_or_default();
         let glyph = if depth > 0 { "└ " } else { "" };
-        let label = crate::format::summary::clip(&short_id(&lane.id), 30);
+        let label = crate::format::summary::clip(&short_id(r.id), 30);
         let room = 39usize
             .saturating_sub(2 * depth.min(8))
             .saturating_sub(label.chars().count());
@@ -509,16 +535,20 @@ fn timeline_svg(p: &mut Page, report: &Report, order: &[(usize, Option<&AgentNod
         );
         let _ = write!(
             p.out,
-            "<text class=\"lbl\" x=\"{}\" y=\"{:.1}\">{}{}<tspan class=\"kind\"> {}</tspan><title>{}\n{} record(s), {} tool call(s), {} error(s)</title></text></g>",
+            "<text class=\"lbl\" x=\"{}\" y=\"{:.1}\">{}{}<tspan class=\"kind\"> {}</tspan><title>{}\n{}</title></text></g>",
             6 + 12 * depth.min(8),
             y + LANE_H / 2.0 + 4.0,
             glyph,
             p.text(&label),
             p.text(&kind),
-            p.text(&lane.id),
-            lane.events,
-            lane.tools_total,
-            lane.errors_total,
+            p.text(r.id),
+            match r.lane {
+                Some(l) => format!(
+                    "{} record(s), {} tool call(s), {} error(s)",
+                    l.events, l.tools_total, l.errors_total
+                ),
+                None => "no timed record of its own (its agents are below)".into(),
+            },
         );
         if depth == 0 && row > 0 {
             let _ = write!(
@@ -560,11 +590,13 @@ fn timeline_svg(p: &mut Page, report: &Report, order: &[(usize, Option<&AgentNod
     }
     p.push("<g id=\"ticks\"></g>");
     // Lanes' marks.
-    for (row, (li, _)) in order.iter().enumerate() {
-        lane_marks(p, &tl.lanes[*li], row, axis);
+    for (row, r) in order.iter().enumerate() {
+        if let Some(lane) = r.lane {
+            lane_marks(p, lane, row, axis);
+        }
     }
     // Arrows.
-    let row_of = |id: &str| order.iter().position(|(i, _)| tl.lanes[*i].id == id);
+    let row_of = |id: &str| order.iter().position(|r| r.id == id);
     p.push("<g class=\"arrows\">");
     for a in &tl.arrows {
         let (Some(r0), Some(r1)) = (row_of(&a.from), row_of(&a.to)) else {
@@ -597,6 +629,19 @@ fn timeline_svg(p: &mut Page, report: &Report, order: &[(usize, Option<&AgentNod
         "<line id=\"cursor\" class=\"cursor\" x1=\"0\" x2=\"0\" y1=\"{AXIS_H}\" y2=\"{height}\"></line>"
     );
     p.push("</g></svg></div>\n");
+    let undrawn = report
+        .agents
+        .nodes
+        .iter()
+        .filter(|n| !order.iter().any(|r| r.id == n.id))
+        .count();
+    if undrawn > 0 || tl.untimed > 0 {
+        let _ = writeln!(
+            p.out,
+            "<p class=\"notes\">{undrawn} node(s) of the tree have no timed record (Claude Code hook payloads carry no time): they are in the tree below, not on the timeline; {} untimed record(s) in all.</p>",
+            tl.untimed
+        );
+    }
 }
 
 fn lane_marks(p: &mut Page, lane: &Lane, row: usize, axis: &Axis) {
@@ -822,13 +867,7 @@ fn cost_tables(p: &mut Page, report: &Report) {
     p.push("</div>\n");
 }
 
-fn notes(
-    p: &mut Page,
-    report: &Report,
-    meta: &PageMeta<'_>,
-    axis: &Axis,
-    order: &[(usize, Option<&AgentNode>)],
-) {
+fn notes(p: &mut Page, report: &Report, meta: &PageMeta<'_>, axis: &Axis, order: &[Row<'_>]) {
     let tl = &report.timeline;
     p.push("<h2 id=\"notes\">About this page</h2>\n<ul class=\"notes\">\n");
     let _ = writeln!(
