@@ -253,6 +253,9 @@ struct LaneAcc {
     tools: Sample<ToolAcc>,
     errors: Sample<ErrorAcc>,
     points: Sample<PointAcc>,
+    /// The earliest start record: (when, the parent it names, where). Writers
+    /// repeat starts (a transcript's every progress line): one is drawn.
+    spawn: Option<(SortKey, Option<Box<str>>, Loc)>,
 }
 
 impl Default for LaneAcc {
@@ -265,6 +268,7 @@ impl Default for LaneAcc {
             tools: Sample::new(MAX_TOOLS_PER_LANE),
             errors: Sample::new(MAX_ERRORS_PER_LANE),
             points: Sample::new(MAX_POINTS_PER_LANE),
+            spawn: None,
         }
     }
 }
@@ -282,6 +286,10 @@ impl LaneAcc {
             tools: self.tools.merge(o.tools),
             errors: self.errors.merge(o.errors),
             points: self.points.merge(o.points),
+            spawn: match (self.spawn, o.spawn) {
+                (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
+                (a, b) => a.or(b),
+            },
         }
     }
 }
@@ -375,16 +383,6 @@ impl Analysis for TimelineQuery {
             return;
         };
         let arrow = match &ev.action {
-            Action::AgentSpawned { parent, .. } => {
-                parent.as_deref().filter(|p| *p != lane_id).map(|p| {
-                    (
-                        ArrowKind::Spawn,
-                        p.into(),
-                        ArrowTo::Lane(lane_id.into()),
-                        true,
-                    )
-                })
-            }
             Action::TaskSent | Action::Message { .. } => {
                 ev.target.as_deref().filter(|to| *to != lane_id).map(|to| {
                     let kind = if matches!(ev.action, Action::TaskSent) {
@@ -461,7 +459,13 @@ impl Analysis for TimelineQuery {
             }
             Action::Prompt => Some(PointKind::Prompt),
             Action::Compaction { .. } => Some(PointKind::Compaction),
-            Action::AgentSpawned { .. } => Some(PointKind::Spawned),
+            Action::AgentSpawned { parent, .. } => {
+                if lane.spawn.as_ref().is_none_or(|s| key < s.0) {
+                    let parent = parent.as_deref().filter(|p| *p != lane_id).map(Into::into);
+                    lane.spawn = Some((key, parent, ev.loc));
+                }
+                None
+            }
             Action::AgentFinished { ok } => Some(PointKind::Finished { ok: *ok }),
             _ => None,
         };
@@ -668,6 +672,8 @@ impl TimelineAcc {
         let mut marks_total = 0u64;
         let mut marks_drawn = 0u64;
         let mut out: Vec<Lane> = Vec::with_capacity(lanes.len() + 1);
+        // One spawn arrow per agent: (when, parent, agent, where).
+        let mut spawns: Vec<(Nanos, Box<str>, Box<str>, Loc)> = Vec::new();
         for (id, l) in lanes {
             let (first, last) = (l.first.unwrap_or(0), l.last.unwrap_or(0));
             marks_total += l.tools.seen + l.errors.seen + l.points.seen;
@@ -697,7 +703,7 @@ impl TimelineAcc {
                     at: index.at(&e.loc),
                 })
                 .collect();
-            let points: Vec<Point> = finish_sample(l.points, cap)
+            let mut points: Vec<Point> = finish_sample(l.points, cap)
                 .into_iter()
                 .map(|(_, p)| Point {
                     t: p.t,
@@ -705,6 +711,20 @@ impl TimelineAcc {
                     at: index.at(&p.loc),
                 })
                 .collect();
+            let mut points_total = points_total;
+            if let Some((key, parent, loc)) = l.spawn {
+                marks_total += 1;
+                points_total += 1;
+                points.push(Point {
+                    t: key.0,
+                    kind: PointKind::Spawned,
+                    at: index.at(&loc),
+                });
+                points.sort_by_key(|p| p.t);
+                if let Some(p) = parent {
+                    spawns.push((key.0, p, id.clone(), loc));
+                }
+            }
             marks_drawn += (tools.len() + errors.len() + points.len()) as u64;
             out.push(Lane {
                 id: id.into(),
@@ -755,7 +775,7 @@ impl TimelineAcc {
             .filter(|l| l.folded == 0)
             .map(|l| l.id.as_str())
             .collect();
-        let arrows_total = arrows.seen;
+        let arrows_total = arrows.seen + spawns.len() as u64;
         let mut arrows_unplaced = 0u64;
         let mut kept = Vec::new();
         for (_, a) in finish_sample(arrows, MAX_ARROWS) {
@@ -775,6 +795,21 @@ impl TimelineAcc {
                 _ => arrows_unplaced += 1,
             }
         }
+        for (t, from, to, loc) in spawns {
+            if is_lane.contains(&*from) && is_lane.contains(&*to) {
+                kept.push(Arrow {
+                    t,
+                    kind: ArrowKind::Spawn,
+                    from: from.into(),
+                    to: to.into(),
+                    ok: true,
+                    at: index.at(&loc),
+                });
+            } else {
+                arrows_unplaced += 1;
+            }
+        }
+        kept.sort_by(|a, b| (a.t, &a.from, &a.to, &a.at).cmp(&(b.t, &b.from, &b.to, &b.at)));
         Timeline {
             lanes: out,
             arrows: kept,

@@ -635,12 +635,18 @@ fn timeline_svg(p: &mut Page, report: &Report, order: &[Row<'_>], axis: &Axis) {
         .iter()
         .filter(|n| !order.iter().any(|r| r.id == n.id))
         .count();
-    if undrawn > 0 || tl.untimed > 0 {
-        let _ = writeln!(
-            p.out,
-            "<p class=\"notes\">{undrawn} node(s) of the tree have no timed record (Claude Code hook payloads carry no time): they are in the tree below, not on the timeline; {} untimed record(s) in all.</p>",
+    let mut said: Vec<String> = Vec::new();
+    if undrawn > 0 {
+        said.push(format!("{undrawn} node(s) of the tree have no timed record (Claude Code hook payloads carry no time): they are in the tree below, not on the timeline"));
+    }
+    if tl.untimed > 0 {
+        said.push(format!(
+            "{} record(s) without a time are counted, not drawn",
             tl.untimed
-        );
+        ));
+    }
+    if !said.is_empty() {
+        let _ = writeln!(p.out, "<p class=\"notes\">{}.</p>", said.join("; "));
     }
 }
 

@@ -44,6 +44,7 @@
       if (fits) { right = sx + segs[j].getComputedTextLength(); }
     }
     drawTicks();
+    if (svg) { svg.setAttribute("data-view", v0.toFixed(1) + "," + v1.toFixed(1)); }
     var z = document.getElementById("zoom-level");
     if (z) { z.textContent = "zoom " + (UMAX / (v1 - v0)).toFixed(1) + "\u00d7"; }
   }
@@ -177,6 +178,9 @@
       var a = e.currentTarget;
       var lane = a.getAttribute("data-lane"), u = a.getAttribute("data-u");
       focusOn(lane === null ? -1 : +lane, u === null ? null : parseFloat(u));
+      if (lane !== null && u !== null) {
+        try { history.replaceState(null, "", "#focus=" + lane + "," + u); } catch (err) { /* a view that cannot be shared */ }
+      }
       document.getElementById("timeline").scrollIntoView({ block: "start" });
       e.preventDefault();
     });
@@ -196,7 +200,10 @@
   document.body.setAttribute("data-csp-violations", "0");
   loaded();
   window.addEventListener("load", loaded);
-  layout();
+  // A view to open on: #view=U0,U1 (plot units), or #focus=ROW,U (a lane and an instant).
+  var m = /^#view=([\d.]+),([\d.]+)$/.exec(location.hash);
+  var f = /^#focus=(\d+),([\d.]+)$/.exec(location.hash);
+  if (m) { zoomTo(parseFloat(m[1]), parseFloat(m[2])); } else if (f) { focusOn(+f[1], parseFloat(f[2])); } else { layout(); }
   var st = document.getElementById("oracle-status");
   if (st) {
     st.textContent = "interactive: " + els.length + " marks on " + data.lanes.length +
