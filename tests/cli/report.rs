@@ -463,7 +463,7 @@ fn chromium() -> PathBuf {
 /// Runs headless Chromium on `page` with `args`, its own profile, no way to
 /// resolve a host name, and a net log; kills it after [`CHROMIUM_TIMEOUT`].
 /// Returns (stdout, the net log's JSON).
-fn chromium_run(work: &Path, page: &Path, args: &[String]) -> (String, Value) {
+fn chromium_run(work: &Path, page: &Path, fragment: &str, args: &[String]) -> (String, Value) {
     let netlog = work.join("netlog.json");
     let mut c = Command::new(chromium());
     c.args([
@@ -486,7 +486,7 @@ fn chromium_run(work: &Path, page: &Path, args: &[String]) -> (String, Value) {
     .arg(format!("--log-net-log={}", netlog.display()))
     .arg("--net-log-capture-mode=Everything")
     .args(args)
-    .arg(format!("file://{}", page.display()))
+    .arg(format!("file://{}{fragment}", page.display()))
     .env("HOME", work)
     .stdin(Stdio::null())
     .stdout(Stdio::piped())
@@ -538,7 +538,7 @@ fn page_requests(log: &Value) -> Vec<String> {
 fn chromium_runs_the_script_and_shows_every_agent() {
     let (dir, out, inputs, _) = everything("report-dom");
     let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
-    let (dom, log) = chromium_run(dir.path(), &out, &["--dump-dom".to_string()]);
+    let (dom, log) = chromium_run(dir.path(), &out, "", &["--dump-dom".to_string()]);
     assert!(
         dom.contains("data-oracle-ready=\"1\""),
         "the script did not run"
@@ -576,6 +576,7 @@ fn chromium_screenshots_the_page() {
     chromium_run(
         dir.path(),
         &out,
+        "",
         &[
             format!("--screenshot={}", png.display()),
             "--window-size=1400,900".to_string(),
@@ -597,7 +598,7 @@ fn chromium_loads_nothing_from_outside_and_the_check_would_see_it() {
     let dir = tmp("report-net");
     let out = dir.path().join("r.html");
     report(&out, &INPUTS);
-    let (_, log) = chromium_run(dir.path(), &out, &["--dump-dom".to_string()]);
+    let (_, log) = chromium_run(dir.path(), &out, "", &["--dump-dom".to_string()]);
     assert_eq!(page_requests(&log), Vec::<String>::new());
     // The control: a page without our CSP that fetches is seen by the same check.
     let control_dir = tmp("report-net-control");
@@ -607,10 +608,75 @@ fn chromium_loads_nothing_from_outside_and_the_check_would_see_it() {
         "<!DOCTYPE html><html><body><img src=\"http://oracle-test.invalid/x.png\"></body></html>",
     )
     .unwrap();
-    let (_, log) = chromium_run(control_dir.path(), &control, &["--dump-dom".to_string()]);
+    let (_, log) = chromium_run(
+        control_dir.path(),
+        &control,
+        "",
+        &["--dump-dom".to_string()],
+    );
     let seen = page_requests(&log);
     assert!(
         seen.iter().any(|u| u.contains("oracle-test.invalid")),
         "the net-log check does not see a page's request: {seen:?}"
     );
+}
+
+/// The `x` of the first tool-call mark in a dumped DOM.
+fn first_tool_x(dom: &str) -> f64 {
+    let at = dom.find("<rect class=\"tc").expect("a tool call mark");
+    let tag = &dom[at..at + dom[at..].find('>').expect("tag end")];
+    let x = tag.find(" x=\"").expect("an x") + 4;
+    tag[x..x + tag[x..].find('"').expect("x end")]
+        .parse()
+        .expect("x is a number")
+}
+
+#[test]
+fn chromium_zooms_to_a_view_and_focuses_a_finding() {
+    let dir = tmp("report-zoom");
+    let out = dir.path().join("r.html");
+    let (html, _) = report(&out, &["fixtures/transcripts"]);
+    let (whole, _) = chromium_run(dir.path(), &out, "", &["--dump-dom".to_string()]);
+    let umax = page_data(&html)["umax"].as_f64().expect("umax");
+    assert!(
+        whole.contains(&format!("data-view=\"0.0,{umax:.1}\"")),
+        "the whole run is not the first view"
+    );
+    // A view of the first tenth: marks move right (the plot is stretched 10x).
+    let (zoomed, _) = chromium_run(
+        dir.path(),
+        &out,
+        &format!("#view=0,{}", umax / 10.0),
+        &["--dump-dom".to_string()],
+    );
+    assert!(
+        zoomed.contains(&format!("data-view=\"0.0,{:.1}\"", umax / 10.0)),
+        "the view was not applied"
+    );
+    assert!(
+        first_tool_x(&zoomed) > first_tool_x(&whole),
+        "no mark moved"
+    );
+    // A finding's link: its lane is highlighted, the cursor shown at its instant.
+    let link = html
+        .find("<a class=\"goto\" href=\"#lane-")
+        .expect("a placed finding");
+    let tag = &html[link..link + html[link..].find('>').expect("end")];
+    let attr = |k: &str| {
+        let i = tag.find(&format!("{k}=\"")).expect(k) + k.len() + 2;
+        tag[i..i + tag[i..].find('"').expect("quote")].to_string()
+    };
+    let (lane, u) = (attr("data-lane"), attr("data-u"));
+    let (focused, _) = chromium_run(
+        dir.path(),
+        &out,
+        &format!("#focus={lane},{u}"),
+        &["--dump-dom".to_string()],
+    );
+    assert!(
+        focused.contains(&format!("class=\"row hl\" data-row=\"{lane}\""))
+            || focused.contains(&format!("class=\"row alt hl\" data-row=\"{lane}\"")),
+        "lane {lane} is not highlighted"
+    );
+    assert!(focused.contains("class=\"cursor on\""), "no cursor");
 }
