@@ -42,7 +42,7 @@ const LABEL_W: f64 = 270.0;
 /// Width of the plot, SVG units.
 const PLOT_W: f64 = 1060.0;
 const LANE_H: f64 = 24.0;
-const AXIS_H: f64 = 38.0;
+const AXIS_H: f64 = 50.0;
 /// Width of a collapsed idle stretch on the axis.
 const GAP_W: f64 = 26.0;
 /// Most segments on the axis (the collapse threshold grows until they fit).

@@ -34,14 +34,18 @@
         el.setAttribute("x", X(u).toFixed(2));
       }
     }
-    // Segment labels: drop the ones that would overlap the one before.
+    // Segment labels on two rows; one that fits on neither is hidden.
     var segs = svg ? svg.querySelectorAll("text.segt") : [];
-    var right = -1e9;
+    var right = [-1e9, -1e9];
     for (var j = 0; j < segs.length; j++) {
       var sx = parseFloat(segs[j].getAttribute("x"));
-      var fits = sx >= X0 - 1 && sx <= X0 + PW && sx >= right + 8;
-      segs[j].style.visibility = fits ? "visible" : "hidden";
-      if (fits) { right = sx + segs[j].getComputedTextLength(); }
+      var inside = sx >= X0 - 1 && sx <= X0 + PW;
+      var row = !inside ? -1 : (sx >= right[0] + 8 ? 0 : (sx >= right[1] + 8 ? 1 : -1));
+      segs[j].style.visibility = row < 0 ? "hidden" : "visible";
+      if (row >= 0) {
+        segs[j].setAttribute("y", row === 0 ? 13 : 27);
+        right[row] = sx + segs[j].getComputedTextLength();
+      }
     }
     drawTicks();
     if (svg) { svg.setAttribute("data-view", v0.toFixed(1) + "," + v1.toFixed(1)); }
