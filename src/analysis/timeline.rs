@@ -888,6 +888,93 @@ mod tests {
         assert_eq!(water_level(&[0, 0], 0), usize::MAX);
     }
 
+    fn ev<'a>(t: i64, offset: u64, agent: &'a str, action: Action<'a>) -> Event<'a> {
+        let loc = Loc {
+            offset,
+            ..Loc::default()
+        };
+        let mut e = Event::bare(t, loc, crate::model::Format::Pipe, b"x");
+        e.agent = Some(agent.into());
+        e.action = action;
+        e
+    }
+
+    #[test]
+    fn repeated_starts_give_one_spawn_and_tool_ends_are_matched() {
+        use crate::model::AgentKind;
+        let q = TimelineQuery::default();
+        let spawn = |t, o| {
+            ev(
+                t,
+                o,
+                "child",
+                Action::AgentSpawned {
+                    kind: AgentKind::Worker,
+                    parent: Some("lead".into()),
+                    role: None,
+                    via: None,
+                },
+            )
+        };
+        let mut start = ev(
+            30,
+            4,
+            "child",
+            Action::ToolStarted {
+                tool: "Bash".into(),
+                subject: Some("ls".into()),
+                input: None,
+            },
+        );
+        start.id = Some("t1".into());
+        let mut end = ev(
+            90,
+            5,
+            "child",
+            Action::ToolEnded {
+                tool: None,
+                error: true,
+                input: None,
+                output: None,
+            },
+        );
+        end.id = Some("t1".into());
+        let events = [
+            ev(5, 0, "lead", Action::Other),
+            spawn(20, 2),
+            spawn(10, 1),
+            spawn(40, 3),
+            start,
+            end,
+        ];
+        // Any split into two accumulators, merged in order, gives the same timeline.
+        let mut seen: Option<Timeline> = None;
+        for cut in 0..=events.len() {
+            let mut a = q.new_acc();
+            let mut b = q.new_acc();
+            for e in &events[..cut] {
+                q.observe(&mut a, e);
+            }
+            for e in &events[cut..] {
+                q.observe(&mut b, e);
+            }
+            let tl = q.merge(a, b).finish(&LineIndex::default());
+            if let Some(s) = &seen {
+                assert_eq!(s, &tl, "cut at {cut}");
+            }
+            seen = Some(tl);
+        }
+        let tl = seen.expect("a timeline");
+        assert_eq!(tl.arrows.len(), 1);
+        assert_eq!((tl.arrows[0].t, &*tl.arrows[0].from), (10, "lead"));
+        let child = tl.lanes.iter().find(|l| l.id == "child").expect("a lane");
+        assert_eq!(child.points.len(), 1);
+        assert_eq!(child.points[0].t, 10);
+        assert_eq!(child.tools.len(), 1);
+        assert_eq!(child.tools[0].end, Some(90));
+        assert!(child.tools[0].error);
+    }
+
     #[test]
     fn idle_gaps_split_activity_spans() {
         let mut d = Density::default();
