@@ -42,7 +42,7 @@ const LABEL_W: f64 = 270.0;
 /// Width of the plot, SVG units.
 const PLOT_W: f64 = 1060.0;
 const LANE_H: f64 = 24.0;
-const AXIS_H: f64 = 50.0;
+const AXIS_H: f64 = 64.0;
 /// Width of a collapsed idle stretch on the axis.
 const GAP_W: f64 = 26.0;
 /// Most segments on the axis (the collapse threshold grows until they fit).
@@ -381,12 +381,13 @@ pub fn page(report: &Report, meta: &PageMeta<'_>) -> (String, PageStats) {
     if d.findings.is_empty() {
         p.push("<li><span></span><span>no findings</span></li>\n");
     }
-    for (f, place) in d.findings.iter().zip(&report.finding_places) {
+    for (n, (f, place)) in d.findings.iter().zip(&report.finding_places).enumerate() {
         let sev = f.severity.name();
         let link = goto(place.as_ref(), &row_of, &axis, "timeline ↗", "whole run ↗");
         let _ = writeln!(
             p.out,
-            "<li><span class=\"sev sev-{sev}\">{sev}</span><span>{}</span>{link}<span class=\"next mono\">{}</span></li>",
+            "<li><span class=\"sev sev-{sev}\">{sev}</span><span><b>{}.</b> {}</span>{link}<span class=\"next mono\">{}</span></li>",
+            n + 1,
             p.text(&f.title),
             p.text(&f.next)
         );
@@ -621,6 +622,38 @@ fn timeline_svg(p: &mut Page, report: &Report, order: &[Row<'_>], axis: &Axis) {
             fmt_time(a.t),
             p.text(&a.at),
             x = LABEL_W + u,
+        );
+    }
+    p.push("</g>");
+    // Flags: where the findings point, numbered as in the list of findings.
+    p.push("<g class=\"flags\">");
+    let d = &report.diagnose;
+    let mut drawn: Vec<f64> = Vec::new();
+    for (n, (f, place)) in d.findings.iter().zip(&report.finding_places).enumerate() {
+        let Some((row, t)) = place
+            .as_ref()
+            .and_then(|pl| row_of(&pl.lane).map(|r| (r, pl.t)))
+        else {
+            continue;
+        };
+        let u = axis.u(t);
+        // Flags at one place are set side by side (the guide still points at it).
+        let mut dx = 0.0;
+        while drawn.iter().any(|x| (x - (u + dx)).abs() < 14.0) {
+            dx += 14.0;
+        }
+        drawn.push(u + dx);
+        let (x, yf) = (LABEL_W + u, AXIS_H - 8.0);
+        let yl = AXIS_H + LANE_H * row as f64 + LANE_H / 2.0;
+        let _ = write!(
+            p.out,
+            "<a class=\"goto\" href=\"#lane-{row}\" data-lane=\"{row}\" data-u=\"{u:.2}\"><line class=\"fguide\" x1=\"{xd:.2}\" x2=\"{x:.2}\" y1=\"{yf}\" y2=\"{yl:.1}\" data-u=\"{u:.2}\" data-dx=\"{dx}\"></line><circle class=\"flag sev-{}\" cx=\"{xd:.2}\" cy=\"{yf}\" r=\"6.5\" data-u=\"{u:.2}\" data-dx=\"{dx}\"></circle><text class=\"flagt\" x=\"{xd:.2}\" y=\"{:.1}\" data-u=\"{u:.2}\" data-dx=\"{dx}\">{}</text><title>finding {}: {}</title></a>",
+            f.severity.name(),
+            yf + 3.0,
+            n + 1,
+            n + 1,
+            p.text(&f.title),
+            xd = x + dx,
         );
     }
     p.push("</g>");

@@ -19,6 +19,7 @@
     for (var i = 0; i < els.length; i++) {
       var el = els[i], u = num(el, "data-u"), u2 = num(el, "data-u2");
       var tag = el.tagName.toLowerCase();
+      var dx = num(el, "data-dx") || 0;
       if (tag === "rect") {
         var x = X(u), w = u2 === null ? 0 : X(u2) - x;
         var mw = num(el, "data-minw") || 0;
@@ -26,12 +27,12 @@
         el.setAttribute("x", x.toFixed(2));
         el.setAttribute("width", Math.max(w, 0).toFixed(2));
       } else if (tag === "line") {
-        el.setAttribute("x1", X(u).toFixed(2));
+        el.setAttribute("x1", (X(u) + dx).toFixed(2));
         el.setAttribute("x2", X(u2 === null ? u : u2).toFixed(2));
       } else if (tag === "circle") {
-        el.setAttribute("cx", X(u).toFixed(2));
+        el.setAttribute("cx", (X(u) + dx).toFixed(2));
       } else if (tag === "text") {
-        el.setAttribute("x", X(u).toFixed(2));
+        el.setAttribute("x", (X(u) + dx).toFixed(2));
       }
     }
     // Segment labels on two rows; one that fits on neither is hidden.
@@ -83,11 +84,11 @@
         var ln = document.createElementNS(NS, "line");
         ln.setAttribute("class", "tick");
         ln.setAttribute("x1", x); ln.setAttribute("x2", x);
-        ln.setAttribute("y1", data.axis_h - 4); ln.setAttribute("y2", data.height);
+        ln.setAttribute("y1", data.axis_h - 16); ln.setAttribute("y2", data.height);
         ticks.appendChild(ln);
         var tx = document.createElementNS(NS, "text");
         tx.setAttribute("class", "tickt");
-        tx.setAttribute("x", x + 2); tx.setAttribute("y", data.axis_h - 6);
+        tx.setAttribute("x", x + 2); tx.setAttribute("y", data.axis_h - 18);
         tx.textContent = fmt(t, step);
         ticks.appendChild(tx);
       }
