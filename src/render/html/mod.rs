@@ -414,7 +414,7 @@ pub fn page(report: &Report, meta: &PageMeta<'_>) -> (String, PageStats) {
                 p.text(&a.target),
                 p.text(&a.evidence),
                 p.text(&a.chain.iter().map(|c| short_id(c)).collect::<Vec<_>>().join(" → ")),
-                p.text(&a.tool),
+                if a.tool.is_empty() { "–".to_string() } else { p.text(&a.tool) },
                 p.text(a.time.as_deref().unwrap_or("untimed")),
                 p.text(&a.file),
                 a.line

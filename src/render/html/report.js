@@ -211,8 +211,8 @@
   if (m) { zoomTo(parseFloat(m[1]), parseFloat(m[2])); } else if (f) { focusOn(+f[1], parseFloat(f[2])); } else { layout(); }
   var st = document.getElementById("oracle-status");
   if (st) {
-    st.textContent = "interactive: " + els.length + " marks on " + data.lanes.length +
-      " lanes; wheel or buttons to zoom, drag to pan, hover for details";
+    st.textContent = "interactive: " + data.lanes.length +
+      " lane(s); wheel or buttons to zoom, drag to pan, hover a mark for details, click a flag or a link to go to a finding";
   }
   document.body.setAttribute("data-oracle-ready", "1");
 })();
