@@ -10,7 +10,7 @@
 //! [`DENSITY_BUCKETS`] buckets whose width doubles as needed; each lane keeps
 //! at most [`MAX_TOOLS_PER_LANE`] tool calls, [`MAX_ERRORS_PER_LANE`] errors and
 //! [`MAX_POINTS_PER_LANE`] instant marks, and the run at most [`MAX_ARROWS`]
-//! arrows and [`MAX_MARKS`] marks in all; [`MAX_LANES`] lanes are drawn, the
+//! arrows, [`MAX_MARKS`] marks and [`MAX_SPANS`] activity spans in all; [`MAX_LANES`] lanes are drawn, the
 //! rest folded into one. What is kept is a deterministic sample spread over
 //! time (the items with the smallest hash of their sort key; errors by
 //! severity first), and every list says how many it stood for.
@@ -38,7 +38,9 @@ pub const MAX_POINTS_PER_LANE: usize = 60;
 /// Arrows kept in all.
 pub const MAX_ARROWS: usize = 1_500;
 /// Marks (tool calls, errors, instant marks) kept in all, over every lane.
-pub const MAX_MARKS: usize = 9_000;
+pub const MAX_MARKS: usize = 6_000;
+/// Activity spans in all, over every lane (the shortest gaps are closed first).
+pub const MAX_SPANS: usize = 4_000;
 /// Lanes drawn; the others are folded into one lane of activity only.
 pub const MAX_LANES: usize = 150;
 /// Silence longer than this (ns) ends an activity span.
@@ -630,6 +632,35 @@ fn water_level(counts: &[usize], budget: usize) -> usize {
     lo
 }
 
+/// Joins the spans across their shortest gaps until at most `cap` remain
+/// (ties: the earlier gap first).
+fn close_gaps(spans: &mut Vec<(Nanos, Nanos)>, cap: usize) {
+    if spans.len() <= cap.max(1) {
+        return;
+    }
+    let mut gaps: Vec<(i64, usize)> = spans
+        .windows(2)
+        .enumerate()
+        .map(|(i, w)| (w[1].0.saturating_sub(w[0].1), i))
+        .collect();
+    gaps.sort_unstable();
+    // Keep the `cap - 1` widest gaps open.
+    let open: std::collections::BTreeSet<usize> = gaps
+        .iter()
+        .rev()
+        .take(cap.max(1) - 1)
+        .map(|g| g.1)
+        .collect();
+    let mut out: Vec<(Nanos, Nanos)> = Vec::with_capacity(cap);
+    for (i, s) in spans.iter().enumerate() {
+        match out.last_mut() {
+            Some(p) if i > 0 && !open.contains(&(i - 1)) => p.1 = p.1.max(s.1),
+            _ => out.push(*s),
+        }
+    }
+    *spans = out;
+}
+
 fn finish_sample<T>(mut s: Sample<T>, cap: usize) -> Vec<(SortKey, T)> {
     s.compact(s.cap.min(cap));
     let mut v: Vec<(SortKey, T)> = s.items.into_iter().map(|(_, k, t)| (k, t)).collect();
@@ -769,6 +800,11 @@ impl TimelineAcc {
                 folded: n,
             });
         }
+        let counts: Vec<usize> = out.iter().map(|l| l.spans.len()).collect();
+        let span_cap = water_level(&counts, MAX_SPANS);
+        for l in &mut out {
+            close_gaps(&mut l.spans, span_cap);
+        }
         out.sort_by(|a, b| a.first.cmp(&b.first).then_with(|| a.id.cmp(&b.id)));
         let is_lane: std::collections::HashSet<&str> = out
             .iter()
@@ -879,6 +915,18 @@ mod tests {
         assert_eq!(a.len(), 100);
         // Spread over the whole range, not the first hundred.
         assert!(a.last().is_some_and(|k| k.0 > 2_000), "{a:?}");
+    }
+
+    #[test]
+    fn closing_gaps_keeps_the_widest_open() {
+        let mut s = vec![(0, 1), (3, 4), (100, 101), (102, 103), (500, 501)];
+        close_gaps(&mut s, 3);
+        assert_eq!(s, vec![(0, 4), (100, 103), (500, 501)]);
+        let mut one = s.clone();
+        close_gaps(&mut one, 1);
+        assert_eq!(one, vec![(0, 501)]);
+        close_gaps(&mut s, 10);
+        assert_eq!(s.len(), 3);
     }
 
     #[test]

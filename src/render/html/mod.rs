@@ -911,13 +911,14 @@ fn notes(p: &mut Page, report: &Report, meta: &PageMeta<'_>, axis: &Axis, order:
     p.push("<h2 id=\"notes\">About this page</h2>\n<ul class=\"notes\">\n");
     let _ = writeln!(
         p.out,
-        "<li>Marks drawn: {} of {} (tool calls, errors, prompts, spawns and ends; at most {} tool calls, {} errors and {} other marks per lane, {} in all, sampled evenly over time, errors by severity first). Activity bands show every record.</li>",
+        "<li>Marks drawn: {} of {} (tool calls, errors, prompts, spawns and ends; at most {} tool calls, {} errors and {} other marks per lane, {} in all, sampled evenly over time, errors by severity first). Activity bands cover every record (at most {} bands in all: the shortest gaps are closed first).</li>",
         tl.marks_drawn,
         tl.marks_total,
         crate::analysis::timeline::MAX_TOOLS_PER_LANE,
         crate::analysis::timeline::MAX_ERRORS_PER_LANE,
         crate::analysis::timeline::MAX_POINTS_PER_LANE,
         crate::analysis::timeline::MAX_MARKS,
+        crate::analysis::timeline::MAX_SPANS,
     );
     let _ = writeln!(
         p.out,
