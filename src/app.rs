@@ -12,8 +12,9 @@ use crate::analysis::diffs::{DiffsQuery, DiffsReport, UnfinishedTools};
 use crate::analysis::errors::{ErrorsQuery, ErrorsReport};
 use crate::analysis::queues::{QueuesQuery, QueuesReport};
 use crate::analysis::replay::{ReplayQuery, ReplayReport};
+use crate::analysis::report::{Report, ReportQuery};
 use crate::analysis::{shell_quote, LastTime, Window};
-use crate::cli::{time::TimeArg, Anchor, Config, Job, Mode, SchemaTarget, TimeWindow};
+use crate::cli::{time::TimeArg, Anchor, Config, Job, Mode, ReportOutput, SchemaTarget, TimeWindow};
 use crate::error::{Error, ExitStatus, Result};
 use crate::model::{time::format_rfc3339, Nanos, Severity};
 use crate::partial::{Body, Header};
@@ -131,6 +132,7 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
         | Job::Replay { window, .. }
         | Job::Cost { window, .. }
         | Job::Audit { window, .. }
+        | Job::Report { window, .. }
         | Job::Agents { window, .. } => window.relative(),
         _ => false,
     } || matches!(
@@ -172,6 +174,7 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
     | Job::Replay { window: w, .. }
     | Job::Cost { window: w, .. }
     | Job::Audit { window: w, .. }
+    | Job::Report { window: w, .. }
     | Job::Agents { window: w, .. } = &cfg.job
     {
         let r = window(w);
@@ -427,6 +430,37 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
                 status => Ok(status),
             }
         }
+        Job::Report {
+            output,
+            window: w,
+            prices,
+        } => {
+            let prices = std::sync::Arc::new(price_table(prices.as_deref())?);
+            let window = window(w);
+            let q = ReportQuery {
+                window,
+                diagnose: DiagnoseQuery {
+                    audit: AuditQuery::all(paths_hint.clone()),
+                    paths_hint,
+                    stuck_after_ms: 60_000,
+                },
+                agents: AgentsQuery {
+                    sessions: Vec::new(),
+                    depth: None,
+                    window,
+                    prices: prices.clone(),
+                    running_within_ms: 60_000,
+                },
+                cost: CostQuery {
+                    by: crate::analysis::cost::CostBy::Model,
+                    window,
+                    prices,
+                },
+            };
+            let r = scan(&mut found.inputs, &q, !cfg.strict);
+            let report = r.acc.finish(&q, &r.sources, &r.index);
+            ctx.write_page(output, window, &found, &r.sources, &r.index, &report)
+        }
         Job::Schema(_) | Job::Print(_) | Job::InstallSkill(_) | Job::Anchor | Job::Ls => {
             unreachable!("handled above")
         }
@@ -454,19 +488,7 @@ impl Ctx<'_> {
     ) -> Result<ExitStatus> {
         let sources = Sources::new(stats, skipped, index);
         render::report_problems(&sources, self.err);
-        let strict_failure = (self.cfg.strict && sources.malformed > 0).then(|| {
-            let first = sources
-                .files
-                .iter()
-                .flat_map(|f| f.first_malformed.iter().cloned())
-                .take(5)
-                .collect::<Vec<_>>()
-                .join("; ");
-            Error::Strict {
-                count: sources.malformed,
-                first,
-            }
-        });
+        let strict_failure = strict_failure(self.cfg, &sources);
         let env = Envelope {
             schema_version: SCHEMA_VERSION.to_string(),
             command: command.to_string(),
@@ -487,28 +509,135 @@ impl Ctx<'_> {
         if let Some(e) = strict_failure {
             return Err(e);
         }
-        let unreadable: Vec<&str> = skipped
-            .iter()
-            .filter(|s| s.unreadable)
-            .map(|s| s.display.as_str())
-            .chain(
-                stats
-                    .iter()
-                    .filter(|s| s.read_error)
-                    .map(|s| s.display.as_str()),
-            )
-            .collect();
-        if !unreadable.is_empty() {
-            writeln!(
-                self.err,
-                "oracle: exit status 2: {} named input(s) could not be read: {}",
-                unreadable.len(),
-                render::escape(&unreadable.join(", "))
-            )?;
-            return Ok(ExitStatus::Usage);
-        }
-        Ok(ExitStatus::Success)
+        unreadable_status(skipped, stats, self.err)
     }
+
+    /// Writes the HTML report (to a file atomically, or to stdout) and a
+    /// one-line summary of it; then the exit status as [`Ctx::emit`] decides it.
+    fn write_page(
+        self,
+        output: &ReportOutput,
+        window: Window,
+        found: &Inputs,
+        stats: &[crate::scan::SourceStats],
+        index: &crate::scan::LineIndex,
+        report: &Report,
+    ) -> Result<ExitStatus> {
+        let sources = Sources::new(stats, &found.skipped, index);
+        render::report_problems(&sources, self.err);
+        let strict_failure = strict_failure(self.cfg, &sources);
+        let meta = render::html::PageMeta {
+            sources: &sources,
+            after: window.after.map(format_rfc3339),
+            before: window.before.map(format_rfc3339),
+        };
+        let (html, st) = render::html::page(report, &meta);
+        let size = html.len();
+        let (target, summary_out): (String, &mut dyn Write) = match output {
+            ReportOutput::Stdout => {
+                self.out.write_all(html.as_bytes())?;
+                self.out.flush()?;
+                ("stdout".into(), self.err)
+            }
+            ReportOutput::File(path) => {
+                write_atomically(path, html.as_bytes())?;
+                (path.display().to_string(), self.out)
+            }
+        };
+        writeln!(
+            summary_out,
+            "wrote {} ({} bytes): {} session(s), {} agent(s), {} lane(s); {} secret(s) masked",
+            render::escape(&target),
+            size,
+            st.sessions,
+            st.agents,
+            st.lanes,
+            st.masked
+        )?;
+        if let Some(e) = strict_failure {
+            return Err(e);
+        }
+        unreadable_status(&found.skipped, stats, self.err)
+    }
+}
+
+/// With `--strict`, the error that unreadable records make (after the report).
+fn strict_failure(cfg: &Config, sources: &Sources) -> Option<Error> {
+    (cfg.strict && sources.malformed > 0).then(|| {
+        let first = sources
+            .files
+            .iter()
+            .flat_map(|f| f.first_malformed.iter().cloned())
+            .take(5)
+            .collect::<Vec<_>>()
+            .join("; ");
+        Error::Strict {
+            count: sources.malformed,
+            first,
+        }
+    })
+}
+
+/// Exit status 2 (said on `err`) when a named input could not be read, else success.
+fn unreadable_status(
+    skipped: &[Skipped],
+    stats: &[crate::scan::SourceStats],
+    err: &mut dyn Write,
+) -> Result<ExitStatus> {
+    let unreadable: Vec<&str> = skipped
+        .iter()
+        .filter(|s| s.unreadable)
+        .map(|s| s.display.as_str())
+        .chain(
+            stats
+                .iter()
+                .filter(|s| s.read_error)
+                .map(|s| s.display.as_str()),
+        )
+        .collect();
+    if !unreadable.is_empty() {
+        writeln!(
+            err,
+            "oracle: exit status 2: {} named input(s) could not be read: {}",
+            unreadable.len(),
+            render::escape(&unreadable.join(", "))
+        )?;
+        return Ok(ExitStatus::Usage);
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory,
+/// renamed over `path` once complete (a reader never sees half a file).
+///
+/// Errors: [`Error::Open`] naming the path when the directory cannot take the
+/// temporary file, or the write or the rename fails.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    let io = |source| Error::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".oracle-report-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io)?;
+    tmp.write_all(bytes).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // tempfile creates 0600; a report is an ordinary document.
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(io)?;
+    }
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
 }
 
 /// A command's merged scan and the paths passed over.

@@ -253,7 +253,9 @@ fn aliases(
     out
 }
 
-fn merge_maps<V>(
+/// Merges two maps, inserting the smaller into the larger; `f` combines the
+/// values of a key both hold (`x` from the larger map).
+pub(crate) fn merge_maps<V>(
     mut a: HashMap<Box<str>, V>,
     mut b: HashMap<Box<str>, V>,
     f: impl Fn(&mut V, V),
@@ -282,8 +284,9 @@ fn conversation_of<'e>(ev: &'e Event<'_>) -> Option<&'e str> {
         .filter(|_| conversation && !matches!(ev.action, Action::Span { .. }))
 }
 
-/// The node an event belongs to: its agent, else its conversation session.
-fn node_of<'e>(ev: &'e Event<'_>) -> Option<(&'e str, bool)> {
+/// The node an event belongs to: its agent, else its conversation session
+/// (`true` when the node is a session). `None` for an event of neither.
+pub(crate) fn node_of<'e>(ev: &'e Event<'_>) -> Option<(&'e str, bool)> {
     match ev.agent.as_deref() {
         Some(a) => Some((a, false)),
         None => conversation_of(ev).map(|s| (s, true)),

@@ -96,8 +96,8 @@ pub struct CostReport {
     pub notes: Vec<String>,
 }
 
-/// The `cost` accumulator.
-#[derive(serde::Serialize, serde::Deserialize, Debug, Default)]
+/// The `cost` accumulator (cloned to finish it under two groupings).
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Default)]
 pub struct CostAcc {
     usage: UsageAcc,
 }

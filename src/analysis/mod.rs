@@ -13,6 +13,8 @@ pub mod diffs;
 pub mod errors;
 pub mod queues;
 pub mod replay;
+pub mod report;
+pub mod timeline;
 pub mod usage;
 
 use crate::model::{sort_key, Event, Format, Loc, Nanos, Record, SortKey};

@@ -111,6 +111,14 @@ mod examples {
   oracle audit --rule secret,destructive_command --since 1d   two rules, last day
   oracle audit --allow allow.txt --fail-on warning --format json .   CI gate"
     );
+    pub const REPORT: &str = with_times!(
+        "Examples:
+  oracle report -o report.html                   this project's Claude Code sessions, one page
+  oracle report -o run.html logs/ --since 2h     the last two hours of the data
+  oracle report -o - logs/ > run.html            the page on stdout (the summary goes to stderr)
+
+The page is self-contained (CSS, script and SVG inline; its Content-Security-Policy forbids every fetch): open it in any browser, offline. Secrets are always masked as --redact masks them (docs/report.md)."
+    );
     pub const SCHEMA: &str = "Examples:
   oracle schema errors > errors.schema.json";
     pub const COMPLETIONS: &str = "Examples:
@@ -223,6 +231,9 @@ pub enum Command {
     /// What agents touched that they should not have: rule findings with evidence (docs/audit.md).
     #[command(after_help = examples::AUDIT)]
     Audit(AuditArgs),
+    /// One self-contained HTML page: timeline per agent, delegation tree, findings, cost.
+    #[command(after_help = examples::REPORT)]
+    Report(ReportArgs),
     /// Print the JSON Schema of a command's `--format json` output.
     #[command(after_help = examples::SCHEMA)]
     Schema(SchemaArgs),
@@ -566,6 +577,33 @@ pub struct AuditArgs {
     pub input: InputArgs,
 }
 
+/// `report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Where to write the page (`-`: stdout). A file is written beside itself
+    /// under a temporary name, then renamed, so a reader never sees half a page.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+    /// Time window.
+    #[command(flatten)]
+    pub time: TimeArgs,
+    /// A price table to use instead of the bundled one.
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+    /// Input paths.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// Where `report` writes its page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReportOutput {
+    /// Standard output (`--output -`).
+    Stdout,
+    /// A file, written atomically (temporary file, then rename).
+    File(PathBuf),
+}
+
 /// `cost --by` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CostByArg {
@@ -714,6 +752,15 @@ pub enum Job {
     Cost {
         /// Grouping.
         by: crate::analysis::cost::CostBy,
+        /// Window.
+        window: TimeWindow,
+        /// `--prices`.
+        prices: Option<PathBuf>,
+    },
+    /// `report`.
+    Report {
+        /// `--output`.
+        output: ReportOutput,
         /// Window.
         window: TimeWindow,
         /// `--prices`.
@@ -1183,6 +1230,18 @@ impl Cli {
                 Job::Agents {
                     sessions: a.session,
                     depth: a.depth,
+                    window: TimeWindow::parse(&a.time)?,
+                    prices: a.prices,
+                },
+                a.input,
+            ),
+            Command::Report(a) => (
+                Job::Report {
+                    output: if a.output.as_os_str() == "-" {
+                        ReportOutput::Stdout
+                    } else {
+                        ReportOutput::File(a.output)
+                    },
                     window: TimeWindow::parse(&a.time)?,
                     prices: a.prices,
                 },

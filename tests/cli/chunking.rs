@@ -3,13 +3,17 @@
 //! Random small diff, state, pipe and hook files (with malformed lines, blank
 //! lines, torn records and out-of-order times) are scanned through the library
 //! with a random chunk size (1..=4096 bytes) and with one chunk per input; the
-//! reports and the `sources` block must serialise identically.
+//! reports and the `sources` block must serialise identically (and the HTML
+//! report's page must be the same bytes).
 
+use oracle_monitor::analysis::agents::AgentsQuery;
+use oracle_monitor::analysis::cost::{CostBy, CostQuery};
 use oracle_monitor::analysis::diagnose::DiagnoseQuery;
 use oracle_monitor::analysis::diffs::DiffsQuery;
 use oracle_monitor::analysis::errors::{ErrorsQuery, GroupBy};
 use oracle_monitor::analysis::queues::QueuesQuery;
 use oracle_monitor::analysis::replay::ReplayQuery;
+use oracle_monitor::analysis::report::ReportQuery;
 use oracle_monitor::analysis::Window;
 use oracle_monitor::model::{time::parse_timestamp, Severity};
 use oracle_monitor::render::Sources;
@@ -586,6 +590,37 @@ fn reports(
         &r.index,
         serde_json::to_value(rep).expect("json"),
     );
+
+    // The HTML report: the page itself must not change.
+    let prices = std::sync::Arc::new(oracle_monitor::pricing::PriceTable::bundled());
+    let q = ReportQuery {
+        window: Window::default(),
+        diagnose: q,
+        agents: AgentsQuery {
+            sessions: Vec::new(),
+            depth: None,
+            window: Window::default(),
+            prices: prices.clone(),
+            running_within_ms: 60_000,
+        },
+        cost: CostQuery {
+            by: CostBy::Model,
+            window: Window::default(),
+            prices,
+        },
+    };
+    let r = scan_with_chunk_size(&mut found.inputs, &q, chunk, prefilter);
+    let rep = r.acc.finish(&q, &r.sources, &r.index);
+    let sources = Sources::new(&r.sources, &found.skipped, &r.index);
+    let (html, _) = oracle_monitor::render::html::page(
+        &rep,
+        &oracle_monitor::render::html::PageMeta {
+            sources: &sources,
+            after: None,
+            before: None,
+        },
+    );
+    push("report", &r.sources, &r.index, Value::String(html));
     out
 }
 

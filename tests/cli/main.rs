@@ -22,6 +22,7 @@ mod limits;
 mod otlp;
 mod queues;
 mod replay;
+mod report;
 mod schema;
 mod skill;
 mod team;

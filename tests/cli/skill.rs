@@ -117,7 +117,7 @@ fn json_examples_are_json() {
 fn subcommand(args: &[String]) -> &str {
     args.iter()
         .map(String::as_str)
-        .find(|a| COMMANDS.contains(a) || ["schema", "anchor", "ls"].contains(a))
+        .find(|a| COMMANDS.contains(a) || ["schema", "anchor", "ls", "report"].contains(a))
         .unwrap_or_else(|| panic!("no subcommand in {args:?}"))
 }
 
@@ -140,6 +140,9 @@ fn every_command_in_the_skill_runs() {
     let cmds = commands(&text);
     assert!(cmds.len() >= 25, "only {} commands", cmds.len());
     let mut seen = std::collections::BTreeSet::new();
+    // `report` recipes write into target/ (ignored by git), which a custom
+    // CARGO_TARGET_DIR leaves absent.
+    std::fs::create_dir_all(root().join("target")).expect("target/ can be made");
     for line in &cmds {
         let mut words = shell_words(line).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(words.remove(0), "oracle");
@@ -172,6 +175,21 @@ fn every_command_in_the_skill_runs() {
         assert!(!r.stdout.trim().is_empty(), "`{line}` printed nothing");
         let cmd = subcommand(&words);
         seen.insert(cmd.to_string());
+        if cmd == "report" {
+            // The page itself is checked by tests/cli/report.rs; here: it was written.
+            let out = words
+                .iter()
+                .position(|w| w == "--output" || w == "-o")
+                .and_then(|i| words.get(i + 1))
+                .unwrap_or_else(|| panic!("`{line}`: report without --output"));
+            assert!(
+                r.stdout.starts_with(&format!("wrote {out} (")),
+                "`{line}`: {}",
+                r.stdout
+            );
+            assert!(root().join(out).is_file(), "`{line}` wrote no {out}");
+            continue;
+        }
         if cmd == "schema" {
             let s: Value = serde_json::from_str(&r.stdout).expect("schema is JSON");
             assert!(
