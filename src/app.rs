@@ -15,7 +15,9 @@ use crate::analysis::replay::{ReplayQuery, ReplayReport};
 use crate::analysis::{shell_quote, LastTime, Window};
 use crate::cli::{time::TimeArg, Config, Job, SchemaTarget, TimeWindow};
 use crate::error::{Error, ExitStatus, Result};
+use crate::follow::{self, Live};
 use crate::model::{time::format_rfc3339, Nanos, Severity};
+use crate::render::live::Printer;
 use crate::render::{self, Envelope, QueryEcho, Sources, View, SCHEMA_VERSION};
 use crate::scan::{scan, ScanOutput};
 use crate::source::{self, Data, Inputs};
@@ -27,6 +29,10 @@ use std::io::{Read, Write};
 /// Errors: bad arguments, no readable input, `--strict` failures, output errors.
 pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitStatus> {
     crate::format::set_max_record_bytes(cfg.max_record_bytes);
+    if cfg.follow.is_some() {
+        // Ctrl-C during the scan ends the run with 0 once the report is printed.
+        crate::follow::catch_interrupt();
+    }
     match &cfg.job {
         Job::Print(bytes) => {
             out.write_all(bytes)?;
@@ -159,7 +165,7 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
         echo.before = w.before.map(format_rfc3339);
     };
 
-    let ctx = Ctx {
+    let mut ctx = Ctx {
         cfg: &cfg,
         out,
         err,
@@ -198,12 +204,20 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
             echo.limit = Some(*limit as u64);
             echo.fail_on = fail_on.map(|s| s.name().to_string());
             let r = scan(&mut found.inputs, &q, !cfg.strict);
-            let report = r.acc.finish(&q, &r.index);
+            let mut report = r.acc.finish(&q, &r.index);
             let hit = fail_on.is_some_and(|t| {
                 Severity::ALL
                     .iter()
                     .any(|s| *s >= t && report.by_severity.get(*s) > 0)
             });
+            if cfg.follow.is_some() {
+                // Oldest first, as tail prints: the newest is always the last line.
+                report.errors.reverse();
+                let day = Printer::day_of(&report.errors);
+                let origins = follow::origins(&found.inputs, &r.sources);
+                ctx.emit("errors", echo, &found, &r.sources, &r.index, report)?;
+                return ctx.follow(&q, origins, day);
+            }
             match ctx.emit("errors", echo, &found, &r.sources, &r.index, report)? {
                 ExitStatus::Success if hit => Ok(ExitStatus::Threshold),
                 status => Ok(status),
@@ -234,7 +248,14 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
             echo.entity_type = entity_type.clone();
             echo.limit = Some(*limit as u64);
             let r = scan(&mut found.inputs, &q, !cfg.strict);
-            let report = r.acc.finish(&r.index);
+            let mut report = r.acc.finish(&r.index);
+            if cfg.follow.is_some() {
+                report.diffs.reverse();
+                let day = Printer::day_of(&report.diffs);
+                let origins = follow::origins(&found.inputs, &r.sources);
+                ctx.emit("diffs", echo, &found, &r.sources, &r.index, report)?;
+                return ctx.follow(&q, origins, day);
+            }
             ctx.emit("diffs", echo, &found, &r.sources, &r.index, report)
         }
         Job::Replay {
@@ -254,6 +275,12 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
             echo.limit = Some(*limit as u64);
             let r = scan(&mut found.inputs, &q, !cfg.strict);
             let report = r.acc.finish(&q, &r.index);
+            if cfg.follow.is_some() {
+                let day = Printer::day_of(&report.events);
+                let origins = follow::origins(&found.inputs, &r.sources);
+                ctx.emit("replay", echo, &found, &r.sources, &r.index, report)?;
+                return ctx.follow(&q, origins, day);
+            }
             ctx.emit("replay", echo, &found, &r.sources, &r.index, report)
         }
         Job::Queues { pending } => {
@@ -347,6 +374,11 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
             echo.sessions = sessions.clone();
             let r = scan(&mut found.inputs, &q, !cfg.strict);
             let report = r.acc.finish(&q, &r.index);
+            if cfg.follow.is_some() {
+                let origins = follow::origins(&found.inputs, &r.sources);
+                ctx.emit("audit", echo, &found, &r.sources, &r.index, report)?;
+                return ctx.follow(&q, origins, None);
+            }
             let hit = fail_on.is_some_and(|t| report.worst().is_some_and(|w| w >= t));
             match ctx.emit("audit", echo, &found, &r.sources, &r.index, report)? {
                 ExitStatus::Success if hit => Ok(ExitStatus::Threshold),
@@ -367,8 +399,32 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// After the report: new records as they are written (`--follow`), until
+    /// Ctrl-C or a closed stdout (status 0).
+    fn follow<L: Live>(
+        &mut self,
+        q: &L,
+        origins: Vec<follow::Origin>,
+        day: Option<String>,
+    ) -> Result<ExitStatus> {
+        let cfg = self.cfg.follow.unwrap_or_default();
+        let roots = if self.cfg.paths.is_empty() {
+            source::default_roots(self.cfg.all_projects)?
+        } else {
+            self.cfg.paths.clone()
+        };
+        let printer = Printer::new(self.cfg.output, self.cfg.style, day, self.cfg.redact);
+        let opts = follow::Follow {
+            cfg,
+            roots: &roots,
+            forced: self.cfg.input_format,
+            follow_links: self.cfg.follow_links,
+        };
+        follow::run(q, origins, &opts, printer, &mut *self.out, &mut *self.err)
+    }
+
     fn emit<V: View>(
-        self,
+        &mut self,
         command: &str,
         query: QueryEcho,
         found: &Inputs,

@@ -133,6 +133,21 @@ pub struct LineIndex {
 }
 
 impl LineIndex {
+    /// An index over inputs read piecewise (`--follow`): chunk `k` starts at
+    /// 1-based line `bases[k]` of its input; `files[i]` and `headers[i]` are
+    /// input `i`'s display name and header lines (byte offset, value).
+    pub fn from_parts(
+        bases: Vec<u64>,
+        files: Vec<String>,
+        headers: Vec<Vec<(u64, String)>>,
+    ) -> LineIndex {
+        LineIndex {
+            bases,
+            files,
+            headers,
+        }
+    }
+
     /// 1-based line number of `loc` in its input.
     pub fn line(&self, loc: &Loc) -> u64 {
         self.bases.get(loc.chunk as usize).copied().unwrap_or(1) + u64::from(loc.line_in_chunk)

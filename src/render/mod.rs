@@ -6,6 +6,7 @@
 //! Invariants: nothing from the data reaches a terminal raw (control characters are
 //! shown as `\u{..}`-style escapes); colour only when asked or on a TTY without `NO_COLOR`.
 
+pub mod live;
 pub mod redact;
 pub mod views;
 
