@@ -191,7 +191,7 @@ impl Printer {
             writeln!(out, "{}", self.paint_severity(line, sev_at))?;
             return Ok(());
         }
-        let fixed = display_width(&line) + 2 + KIND_W + 2 + AGENT_W + 2;
+        let fixed = display_width(&line) + 2 + KIND_W + 2 + AGENT_W.max(display_width(&agent)) + 2;
         let at_w = display_width(&at).min(40);
         let one_line = width >= fixed + MIN_SUMMARY + 2 + at_w;
         if one_line {
@@ -199,7 +199,10 @@ impl Printer {
             line.push_str(&pad(&kind, KIND_W));
         }
         line.push_str("  ");
-        line.push_str(&pad(&agent, AGENT_W));
+        // An agent id is never cut (it is copied into the next command): a long
+        // one pushes the summary right.
+        let agent_pad = AGENT_W.saturating_sub(display_width(&agent));
+        line.push_str(&format!("{agent}{}", " ".repeat(agent_pad)));
         line.push_str("  ");
         let used = display_width(&line);
         let room = if one_line {
@@ -294,6 +297,21 @@ mod tests {
             narrow.contains("↳ lifecycle/failed  logs/a.log:7"),
             "{narrow}"
         );
+    }
+
+    #[test]
+    fn agent_ids_are_never_cut() {
+        let mut r = record("x");
+        r.agent = Some("handler-agent-2-with-a-long-id".into());
+        let text = table(
+            80,
+            &[Row::Record {
+                record: r,
+                severity: true,
+            }],
+            None,
+        );
+        assert!(text.contains("handler-agent-2-with-a-long-id  x"), "{text}");
     }
 
     #[test]

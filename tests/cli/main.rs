@@ -14,6 +14,7 @@ mod cost;
 mod diagnose;
 mod diffs;
 mod errors;
+mod follow;
 mod fuzz_smoke;
 mod hostile;
 mod inputs;
