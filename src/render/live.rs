@@ -87,10 +87,13 @@ impl Printer {
             let mut buf = Vec::with_capacity(256);
             match self.format {
                 OutputFormat::Jsonl | OutputFormat::Json => {
-                    match row {
-                        Row::Record { record, .. } => serde_json::to_writer(&mut buf, record)?,
-                        Row::Finding(f) => serde_json::to_writer(&mut buf, f)?,
-                    }
+                    // Through a `Value`, as `--format jsonl` prints items: a record's
+                    // `raw` as written may span lines (pretty-printed hook JSON).
+                    let v = match row {
+                        Row::Record { record, .. } => serde_json::to_value(record)?,
+                        Row::Finding(f) => serde_json::to_value(f)?,
+                    };
+                    serde_json::to_writer(&mut buf, &v)?;
                     buf.push(b'\n');
                 }
                 OutputFormat::Table => self.table_row(row, &mut buf)?,
@@ -326,9 +329,11 @@ mod tests {
             false,
         );
         let mut out = Vec::new();
+        let mut r = record("a\nb");
+        r.raw = serde_json::value::RawValue::from_string("{\n  \"a\": 1\n}".into()).unwrap();
         let rows = vec![
             Row::Record {
-                record: record("a\nb"),
+                record: r,
                 severity: false,
             };
             2
@@ -339,6 +344,7 @@ mod tests {
         for l in text.lines() {
             let v: serde_json::Value = serde_json::from_str(l).unwrap();
             assert_eq!(v["summary"], "a\nb");
+            assert_eq!(v["raw"]["a"], 1);
         }
     }
 }

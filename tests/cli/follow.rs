@@ -555,3 +555,59 @@ fn help_shows_a_follow_example() {
         assert!(r.stdout.contains("--follow"), "{cmd}");
     }
 }
+
+#[test]
+fn a_pretty_printed_hook_object_appended_reads_once_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hooks.json");
+    let obj = |msg: &str| {
+        serde_json::json!({
+            "timestamp": "2026-02-13T10:31:02-04:00", "level": "ERROR",
+            "event_type": "telemetry_error", "hook_event": "PostToolUse",
+            "session_id": "s1", "tool_name": "Bash", "message": msg
+        })
+    };
+    let pretty = |v: &Value| format!("{}\n", serde_json::to_string_pretty(v).unwrap());
+    std::fs::write(&file, pretty(&obj("seed"))).unwrap();
+    let live = start(
+        Mode::Inotify,
+        &["errors", "-F", "--format", "jsonl", s(&file)],
+    );
+    let v = obj("live hook error");
+    let text = pretty(&v);
+    // Half an object first: nothing until it is whole.
+    let (a, b) = text.split_at(text.len() / 2);
+    append(&file, a);
+    std::thread::sleep(Duration::from_millis(700));
+    assert_eq!(live.records().len(), 1, "{}", live.stdout());
+    append(&file, b);
+    live.wait_one(&v);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(live.records().len(), 2, "{}", live.stdout());
+}
+
+#[test]
+fn a_mailbox_rewritten_atomically_prints_only_its_new_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("teams/t/inboxes/dev.json");
+    std::fs::create_dir_all(inbox.parent().unwrap()).unwrap();
+    let msg = |i: u32| {
+        serde_json::json!({"from": "team-lead", "text": format!("message {i}"),
+            "timestamp": format!("2026-03-02T09:0{i}:00.000Z"), "read": false})
+    };
+    let write = |msgs: &[Value]| {
+        let tmp = inbox.with_extension("tmp");
+        std::fs::write(&tmp, serde_json::to_string_pretty(msgs).unwrap()).unwrap();
+        std::fs::rename(&tmp, &inbox).unwrap();
+    };
+    write(&[msg(1), msg(2)]);
+    let live = start(
+        Mode::Inotify,
+        &["diffs", "-F", "--format", "jsonl", s(dir.path())],
+    );
+    assert_eq!(live.records().len(), 2);
+    write(&[msg(1), msg(2), msg(3)]);
+    live.wait_one(&msg(3));
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(live.records().len(), 3, "{}", live.stdout());
+}
