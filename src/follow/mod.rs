@@ -16,8 +16,8 @@
 //!   for object formats, up to the end of the last object that parsed. A writer
 //!   mid-line is waited for.
 //! - Memory is flat: per file a few numbers and its header lines; at most
-//!   [`RETIRED`] identities of rotated files; batches are read in pieces of at most
-//!   [`PIECE_BYTES`] and dropped once printed.
+//!   [`RETIRED`] identities of rotated files; new bytes go through in batches of
+//!   about [`BATCH_BYTES`], each printed (and dropped) before the next is read.
 //!
 //! Identity (as lnav tells files apart): device, inode, size, and a hash of the
 //! file's first bytes (up to [`HEAD_BYTES`], the first line and more). A file
@@ -74,6 +74,10 @@ impl Default for FollowConfig {
 pub const HEAD_BYTES: u64 = 4096;
 /// Most bytes read from one file at a time.
 pub const PIECE_BYTES: u64 = 8 << 20;
+/// Bytes fed into one batch before it is printed: a backlog (a file that grew
+/// by gigabytes while oracle was stopped) prints batch after batch, in bounded
+/// memory.
+pub const BATCH_BYTES: usize = 1 << 20;
 /// Identities of rotated or truncated files remembered (to know their copies).
 pub const RETIRED: usize = 64;
 /// With inotify, a sweep of every file this often even without an event (a
@@ -325,6 +329,8 @@ struct Batch<'q, L: Live> {
     files: Vec<String>,
     headers: Vec<Vec<(u64, String)>>,
     bad: Vec<String>,
+    /// Bytes fed so far.
+    fed: usize,
 }
 
 struct FeedSink<'a, L: Analysis> {
@@ -358,7 +364,13 @@ impl<'q, L: Live> Batch<'q, L> {
             files: Vec::new(),
             headers: Vec::new(),
             bad: Vec::new(),
+            fed: 0,
         }
+    }
+
+    /// True once [`BATCH_BYTES`] were fed: the rest waits for the next batch.
+    fn full(&self) -> bool {
+        self.fed >= BATCH_BYTES
     }
 
     /// Parses `bytes` (whole records of `t` from byte `base`, line `line`, both
@@ -366,6 +378,7 @@ impl<'q, L: Live> Batch<'q, L> {
     /// parsed record ends (relative to `bytes`).
     fn feed(&mut self, t: &Tracked, base: u64, line: u64, bytes: &[u8]) -> usize {
         let input = self.files.len() as u32;
+        self.fed += bytes.len();
         self.files.push(t.display.clone());
         self.headers.push(t.headers.clone());
         self.bases.push(line + 1);
@@ -469,6 +482,8 @@ struct Follower<'a, L: Live> {
     ignored: HashSet<(u64, u64)>,
     /// Files too short to tell yet: the size last sniffed.
     waiting: HashMap<(u64, u64), u64>,
+    /// The last batch was full: sweep again at once.
+    more: bool,
 }
 
 /// Follows the files of `origins` (and new files in the directories of
@@ -494,6 +509,7 @@ pub fn run<L: Live>(
         retired: VecDeque::new(),
         ignored: HashSet::new(),
         waiting: HashMap::new(),
+        more: false,
     };
     for o in origins {
         if let Some(t) = f.open(Path::new(&o.display), o.display.clone(), Some(o.format)) {
@@ -546,6 +562,11 @@ pub fn run<L: Live>(
         if STOP.load(Ordering::SeqCst) || stdout_closed() {
             out.flush()?;
             return Ok(ExitStatus::Success);
+        }
+        if f.more {
+            // A backlog: the next batch at once.
+            f.sweep(Vec::new(), false, &mut printer, out, err)?;
+            continue;
         }
         let mut fallback = None;
         match &wake {
@@ -722,6 +743,7 @@ impl<L: Live> Follower<'_, L> {
     ) -> Result<()> {
         let q = self.q.live();
         let mut batch = Batch::new(&q);
+        self.more = false;
         let mut i = 0;
         while i < self.files.len() {
             if self.check(i, &mut batch, err) {
@@ -841,6 +863,12 @@ impl<L: Live> Follower<'_, L> {
         }
         read_new(&mut self.files[i], size, batch);
         self.files[i].seen_size = size;
+        if batch.full() {
+            // The rest of this file (and its rotation) waits for the next batch.
+            self.more = true;
+            self.files[i].seen_size = self.files[i].consumed;
+            return true;
+        }
         let t = &self.files[i];
         match std::fs::metadata(&t.path) {
             Ok(pm) if pm.is_file() && (pm.dev(), pm.ino()) != (t.dev, t.ino) => {
@@ -897,8 +925,8 @@ impl Tracked {
 fn read_new<L: Live>(t: &mut Tracked, size: u64, batch: &mut Batch<'_, L>) {
     let lines_mode = format::reader(t.format).framing() == Framing::Lines;
     let mut cap = PIECE_BYTES;
-    while t.consumed < size {
-        let want = (size - t.consumed).min(cap);
+    while t.consumed < size && !batch.full() {
+        let want = (size - t.consumed).min(cap).min(BATCH_BYTES as u64 * 2);
         let mut buf = vec![0u8; want as usize];
         let n = match read_full(&t.file, &mut buf, t.consumed) {
             Ok(n) => n,
