@@ -475,7 +475,9 @@ pub struct Follow<'a> {
 struct Follower<'a, L: Live> {
     q: L,
     opts: &'a Follow<'a>,
-    dirs: Vec<PathBuf>,
+    /// The directories watched for new files: as given, and canonical (the
+    /// form inotify events name paths in).
+    dirs: Vec<(PathBuf, PathBuf)>,
     files: Vec<Tracked>,
     retired: VecDeque<Retired>,
     /// Files in watched directories that are not telemetry (by device and inode).
@@ -504,7 +506,12 @@ pub fn run<L: Live>(
     let mut f = Follower {
         q: q.live(),
         opts,
-        dirs: opts.roots.iter().filter(|p| p.is_dir()).cloned().collect(),
+        dirs: opts
+            .roots
+            .iter()
+            .filter(|p| p.is_dir())
+            .map(|p| (p.clone(), p.canonicalize().unwrap_or_else(|_| p.clone())))
+            .collect(),
         files: Vec::new(),
         retired: VecDeque::new(),
         ignored: HashSet::new(),
@@ -651,13 +658,13 @@ impl<L: Live> Follower<'_, L> {
         use notify::{RecursiveMode, Watcher};
         let (tx, rx) = std::sync::mpsc::channel();
         let mut w = notify::recommended_watcher(tx)?;
-        for d in &self.dirs {
+        for (d, _) in &self.dirs {
             w.watch(d, RecursiveMode::Recursive)?;
         }
         let mut parents: Vec<PathBuf> = self
             .files
             .iter()
-            .filter(|t| !self.dirs.iter().any(|d| t.path.starts_with(d)))
+            .filter(|t| !self.dirs.iter().any(|(d, _)| t.path.starts_with(d)))
             .map(|t| match t.path.parent() {
                 Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
                 _ => PathBuf::from("."),
@@ -669,6 +676,18 @@ impl<L: Live> Follower<'_, L> {
             w.watch(p, RecursiveMode::NonRecursive)?;
         }
         Ok(Wake::Inotify { _watcher: w, rx })
+    }
+
+    /// A path inside a watched directory, spelled from the directory as given (as
+    /// the walk names it): events name it from the canonical one. `None` outside.
+    fn named(&self, p: &Path) -> Option<PathBuf> {
+        self.dirs.iter().find_map(|(given, canon)| {
+            if p.starts_with(given) {
+                Some(p.to_path_buf())
+            } else {
+                p.strip_prefix(canon).ok().map(|rest| given.join(rest))
+            }
+        })
     }
 
     /// Opens `path` for following from its start (`format`: known, else sniffed).
@@ -754,10 +773,10 @@ impl<L: Live> Follower<'_, L> {
         }
         let mut candidates: Vec<PathBuf> = Vec::new();
         if walk {
-            candidates.extend(self.dirs.clone());
+            candidates.extend(self.dirs.iter().map(|(d, _)| d.clone()));
         }
         for p in paths {
-            if self.dirs.iter().any(|d| p.starts_with(d)) {
+            if let Some(p) = self.named(&p) {
                 candidates.push(p);
             }
         }

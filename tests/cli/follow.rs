@@ -66,7 +66,16 @@ fn oracle(mode: Mode, args: &[&str]) -> Command {
 }
 
 fn start(mode: Mode, args: &[&str]) -> Live {
-    let mut child = oracle(mode, args).spawn().expect("oracle starts");
+    start_in(mode, None, args)
+}
+
+/// [`start`] in the folder `cwd` (paths may then be relative).
+fn start_in(mode: Mode, cwd: Option<&Path>, args: &[&str]) -> Live {
+    let mut c = oracle(mode, args);
+    if let Some(d) = cwd {
+        c.current_dir(d);
+    }
+    let mut child = c.spawn().expect("oracle starts");
     let out = gather(child.stdout.take().unwrap());
     let err = gather(child.stderr.take().unwrap());
     let live = Live { child, out, err };
@@ -610,4 +619,27 @@ fn a_mailbox_rewritten_atomically_prints_only_its_new_message() {
     live.wait_one(&msg(3));
     std::thread::sleep(Duration::from_millis(600));
     assert_eq!(live.records().len(), 3, "{}", live.stdout());
+}
+
+fn a_new_file_in_a_folder_named_relatively_is_read(mode: Mode) {
+    let (dir, _) = pipe_dir();
+    let live = start_in(
+        mode,
+        Some(dir.path()),
+        &["errors", "-F", "--format", "jsonl", "."],
+    );
+    let (l, m) = pipe_line("2026-02-13T10:00:05.000Z", "Other", "relative folder");
+    std::fs::write(dir.path().join("c.log"), format!("{PIPE_HEAD}{l}")).unwrap();
+    let got = [live.wait_one(&m)];
+    assert_eq!(got[0]["file"], "./c.log", "named as the walk names it");
+}
+
+#[test]
+fn a_new_file_in_a_folder_named_relatively_is_read_inotify() {
+    a_new_file_in_a_folder_named_relatively_is_read(Mode::Inotify);
+}
+
+#[test]
+fn a_new_file_in_a_folder_named_relatively_is_read_polling() {
+    a_new_file_in_a_folder_named_relatively_is_read(Mode::Poll);
 }
