@@ -782,6 +782,12 @@ impl<L: Live> Follower<'_, L> {
         }
         candidates.sort();
         candidates.dedup();
+        // Files followed, by identity: a walk of N files costs N look-ups, not N².
+        let mut known: HashSet<(u64, u64)> = if candidates.is_empty() {
+            HashSet::new()
+        } else {
+            self.files.iter().map(|t| (t.dev, t.ino)).collect()
+        };
         for c in candidates {
             if c.is_dir() {
                 let files: Vec<PathBuf> = walkdir::WalkDir::new(&c)
@@ -793,10 +799,10 @@ impl<L: Live> Follower<'_, L> {
                     .map(|e| e.into_path())
                     .collect();
                 for p in files {
-                    self.consider(&p, &mut batch, err);
+                    self.consider(&p, &mut known, &mut batch, err);
                 }
             } else {
-                self.consider(&c, &mut batch, err);
+                self.consider(&c, &mut known, &mut batch, err);
             }
         }
         let (rows, bad) = batch.finish();
@@ -813,7 +819,13 @@ impl<L: Live> Follower<'_, L> {
 
     /// A file met in a watched directory: followed from its start when it is
     /// telemetry and new by identity.
-    fn consider(&mut self, path: &Path, batch: &mut Batch<'_, L>, err: &mut dyn Write) {
+    fn consider(
+        &mut self,
+        path: &Path,
+        known: &mut HashSet<(u64, u64)>,
+        batch: &mut Batch<'_, L>,
+        err: &mut dyn Write,
+    ) {
         let md = if self.opts.follow_links {
             std::fs::metadata(path)
         } else {
@@ -826,7 +838,7 @@ impl<L: Live> Follower<'_, L> {
         let id = (md.dev(), md.ino());
         if self.ignored.contains(&id)
             || self.waiting.get(&id) == Some(&md.len())
-            || self.files.iter().any(|t| (t.dev, t.ino) == id)
+            || known.contains(&id)
         {
             return;
         }
@@ -840,6 +852,7 @@ impl<L: Live> Follower<'_, L> {
             return;
         };
         self.waiting.remove(&id);
+        known.insert(id);
         let (consumed, lines) = self.adopt(&t, md.len());
         t.consumed = consumed;
         t.lines = lines;
