@@ -14,10 +14,14 @@ use crate::analysis::queues::{QueuesQuery, QueuesReport};
 use crate::analysis::replay::{ReplayQuery, ReplayReport};
 use crate::analysis::report::{Report, ReportQuery};
 use crate::analysis::{shell_quote, LastTime, Window};
-use crate::cli::{time::TimeArg, Anchor, Config, Job, Mode, ReportOutput, SchemaTarget, TimeWindow};
+use crate::cli::{
+    time::TimeArg, Anchor, Config, Job, Mode, ReportOutput, SchemaTarget, TimeWindow,
+};
 use crate::error::{Error, ExitStatus, Result};
+use crate::follow::{self, Live};
 use crate::model::{time::format_rfc3339, Nanos, Severity};
 use crate::partial::{Body, Header};
+use crate::render::live::Printer;
 use crate::render::{self, Envelope, QueryEcho, Sources, View, SCHEMA_VERSION};
 use crate::scan::{scan, scan_numbered, Analysis, ScanOutput};
 use crate::source::{self, Data, Inputs, Skipped};
@@ -29,6 +33,10 @@ use std::io::{Read, Write};
 /// Errors: bad arguments, no readable input, `--strict` failures, output errors.
 pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitStatus> {
     crate::format::set_max_record_bytes(cfg.max_record_bytes);
+    if cfg.follow.is_some() {
+        // Ctrl-C during the scan ends the run with 0 once the report is printed.
+        crate::follow::catch_interrupt();
+    }
     match &cfg.job {
         Job::Print(bytes) => {
             out.write_all(bytes)?;
@@ -215,7 +223,7 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
         first_input: 0,
         inputs: 0,
     };
-    let ctx = Ctx {
+    let mut ctx = Ctx {
         cfg: &cfg,
         out,
         err,
@@ -257,12 +265,20 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
             else {
                 return Ok(ExitStatus::Success);
             };
-            let report = r.acc.finish(&q, &r.index);
+            let mut report = r.acc.finish(&q, &r.index);
             let hit = fail_on.is_some_and(|t| {
                 Severity::ALL
                     .iter()
                     .any(|s| *s >= t && report.by_severity.get(*s) > 0)
             });
+            if cfg.follow.is_some() {
+                // Oldest first, as tail prints: the newest is always the last line.
+                report.errors.reverse();
+                let day = Printer::day_of(&report.errors);
+                let origins = follow::origins(&found.inputs, &r.sources);
+                ctx.emit("errors", echo, &skipped, &r.sources, &r.index, report)?;
+                return ctx.follow(&q, origins, day);
+            }
             match ctx.emit("errors", echo, &skipped, &r.sources, &r.index, report)? {
                 ExitStatus::Success if hit => Ok(ExitStatus::Threshold),
                 status => Ok(status),
@@ -295,7 +311,14 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
             let Some((r, skipped)) = gather(&cfg, &mut found, &q, header("diffs"), ctx.out)? else {
                 return Ok(ExitStatus::Success);
             };
-            let report = r.acc.finish(&r.index);
+            let mut report = r.acc.finish(&r.index);
+            if cfg.follow.is_some() {
+                report.diffs.reverse();
+                let day = Printer::day_of(&report.diffs);
+                let origins = follow::origins(&found.inputs, &r.sources);
+                ctx.emit("diffs", echo, &skipped, &r.sources, &r.index, report)?;
+                return ctx.follow(&q, origins, day);
+            }
             ctx.emit("diffs", echo, &skipped, &r.sources, &r.index, report)
         }
         Job::Replay {
@@ -318,6 +341,12 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
                 return Ok(ExitStatus::Success);
             };
             let report = r.acc.finish(&q, &r.index);
+            if cfg.follow.is_some() {
+                let day = Printer::day_of(&report.events);
+                let origins = follow::origins(&found.inputs, &r.sources);
+                ctx.emit("replay", echo, &skipped, &r.sources, &r.index, report)?;
+                return ctx.follow(&q, origins, day);
+            }
             ctx.emit("replay", echo, &skipped, &r.sources, &r.index, report)
         }
         Job::Queues { pending } => {
@@ -424,6 +453,11 @@ pub fn run(cfg: Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit
                 return Ok(ExitStatus::Success);
             };
             let report = r.acc.finish(&q, &r.index);
+            if cfg.follow.is_some() {
+                let origins = follow::origins(&found.inputs, &r.sources);
+                ctx.emit("audit", echo, &skipped, &r.sources, &r.index, report)?;
+                return ctx.follow(&q, origins, None);
+            }
             let hit = fail_on.is_some_and(|t| report.worst().is_some_and(|w| w >= t));
             match ctx.emit("audit", echo, &skipped, &r.sources, &r.index, report)? {
                 ExitStatus::Success if hit => Ok(ExitStatus::Threshold),
@@ -477,8 +511,32 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// After the report: new records as they are written (`--follow`), until
+    /// Ctrl-C or a closed stdout (status 0).
+    fn follow<L: Live>(
+        &mut self,
+        q: &L,
+        origins: Vec<follow::Origin>,
+        day: Option<String>,
+    ) -> Result<ExitStatus> {
+        let cfg = self.cfg.follow.unwrap_or_default();
+        let roots = if self.cfg.paths.is_empty() {
+            source::default_roots(self.cfg.all_projects)?
+        } else {
+            self.cfg.paths.clone()
+        };
+        let printer = Printer::new(self.cfg.output, self.cfg.style, day, self.cfg.redact);
+        let opts = follow::Follow {
+            cfg,
+            roots: &roots,
+            forced: self.cfg.input_format,
+            follow_links: self.cfg.follow_links,
+        };
+        follow::run(q, origins, &opts, printer, &mut *self.out, &mut *self.err)
+    }
+
     fn emit<V: View>(
-        self,
+        &mut self,
         command: &str,
         query: QueryEcho,
         skipped: &[Skipped],

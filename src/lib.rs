@@ -17,6 +17,7 @@ pub mod analysis;
 pub mod app;
 pub mod cli;
 pub mod error;
+pub mod follow;
 pub mod format;
 pub mod model;
 pub mod partial;

@@ -146,6 +146,22 @@ impl LineIndex {
         loc.file.checked_sub(self.first).map(|n| n as usize)
     }
 
+    /// An index over inputs read piecewise (`--follow`): input `i` is one chunk
+    /// starting at 1-based line `bases[i]` of its file; `files[i]` and
+    /// `headers[i]` are its display name and header lines (byte offset, value).
+    pub fn from_parts(
+        bases: Vec<u64>,
+        files: Vec<String>,
+        headers: Vec<Vec<(u64, String)>>,
+    ) -> LineIndex {
+        LineIndex {
+            first: 0,
+            bases: bases.into_iter().map(|b| vec![b]).collect(),
+            files,
+            headers,
+        }
+    }
+
     /// 1-based line number of `loc` in its input.
     pub fn line(&self, loc: &Loc) -> u64 {
         self.slot(loc)

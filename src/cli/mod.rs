@@ -55,6 +55,14 @@ pub struct Cli {
     /// last event; `none`: the data holds no timed record (`oracle anchor` prints it).
     #[arg(long, global = true, help_heading = FLEET, value_name = "TIME", conflicts_with = "now")]
     pub anchor: Option<String>,
+    /// errors, diffs, replay, audit: after the report, print new records as they are
+    /// written (rotation, truncation and new files in a directory followed; docs/follow.md).
+    #[arg(long, short = 'F', global = true, help_heading = GLOBAL)]
+    pub follow: bool,
+    /// With --follow: poll the files (every 250 ms) instead of using inotify
+    /// (also ORACLE_FOLLOW_POLL=1). For file systems without inotify, and tests.
+    #[arg(long, global = true, hide = true)]
+    pub follow_poll: bool,
     /// The subcommand.
     #[command(subcommand)]
     pub command: Command,
@@ -76,17 +84,21 @@ mod examples {
   oracle errors logs/ --since 10m                the last ten minutes of the data
   oracle errors -s critical,error -a Coder logs/ one agent, two severities
   oracle errors --by message logs/               grouped by message (numbers masked)
-  oracle errors --fail-on error --format json .  CI: exit 1 when an error is found"
+  oracle errors --fail-on error --format json .  CI: exit 1 when an error is found
+  oracle errors -F ~/.claude/projects/SLUG/      then every new error as it is written
+  oracle errors -F --format jsonl -s error .     for agents: one JSON record a line, flushed"
     );
     pub const DIFFS: &str = with_times!(
         "Examples:
   oracle diffs telemetry_data/ -l 20             the 20 newest changes
-  oracle diffs --entity-type error --since 1h .  error entities of the last hour"
+  oracle diffs --entity-type error --since 1h .  error entities of the last hour
+  oracle diffs -F telemetry_data/                then every new change as it is written"
     );
     pub const REPLAY: &str = with_times!(
         "Examples:
   oracle replay logs/ --since 5m          the timeline of the last five minutes (newest N kept)
-  oracle replay --at 2026-02-09T11:35:00 telemetry_data/   the state at an instant"
+  oracle replay --at 2026-02-09T11:35:00 telemetry_data/   the state at an instant
+  oracle replay -F logs/                  the last five minutes, then live (Ctrl-C stops)"
     );
     pub const QUEUES: &str = with_times!(
         "Examples:
@@ -109,7 +121,8 @@ mod examples {
         "Examples:
   oracle audit                            this project's sessions, every rule
   oracle audit --rule secret,destructive_command --since 1d   two rules, last day
-  oracle audit --allow allow.txt --fail-on warning --format json .   CI gate"
+  oracle audit --allow allow.txt --fail-on warning --format json .   CI gate
+  oracle audit -F --format jsonl ~/.claude/projects/SLUG/   new findings as tools are called"
     );
     pub const REPORT: &str = with_times!(
         "Examples:
@@ -867,6 +880,8 @@ pub struct Config {
     pub mode: Mode,
     /// `--anchor`.
     pub anchor: Option<Anchor>,
+    /// `--follow`: keep printing new records after the report.
+    pub follow: Option<crate::follow::FollowConfig>,
 }
 
 impl Config {
@@ -890,6 +905,7 @@ impl Config {
             max_record_bytes: crate::format::DEFAULT_MAX_RECORD_BYTES,
             mode: Mode::Report,
             anchor: None,
+            follow: None,
         }
     }
 }
@@ -1044,6 +1060,15 @@ impl Cli {
                 value: r.to_string(),
                 reason: "only numbers the inputs of a --partial run".into(),
                 accepted: "--input-rank N together with --partial FILE",
+            });
+        }
+        if self.follow && !matches!(mode, Mode::Report) {
+            return Err(Error::BadArg {
+                flag: "--follow",
+                value: "--partial/merge".into(),
+                reason: "a partial or a merge is the state of a finished scan; it cannot follow"
+                    .into(),
+                accepted: "--follow on one machine, without --partial and outside oracle merge",
             });
         }
         if let (Command::Diffs(d), Mode::Partial { .. } | Mode::Merge { .. }) =
@@ -1210,7 +1235,8 @@ impl Cli {
                 let mut window = TimeWindow::parse(&a.time)?;
                 if window == TimeWindow::default() {
                     window.after = Some(TimeArg::Ago((a.minutes * 60e9) as i64));
-                    window.before = Some(TimeArg::Ago(0));
+                    // Following: the window stays open at the end.
+                    window.before = (!self.follow).then_some(TimeArg::Ago(0));
                 }
                 (
                     Job::Replay {
@@ -1329,6 +1355,22 @@ impl Cli {
             all_projects,
             follow_links,
         } = paths;
+        let output = match self.format {
+            FormatArg::Table | FormatArg::Text => OutputFormat::Table,
+            FormatArg::Json => OutputFormat::Json,
+            FormatArg::Jsonl => OutputFormat::Jsonl,
+        };
+        let follow = if self.follow {
+            check_follow(&job, &paths, output)?;
+            let env_poll =
+                std::env::var_os("ORACLE_FOLLOW_POLL").is_some_and(|v| !v.is_empty() && v != "0");
+            Some(crate::follow::FollowConfig {
+                poll: self.follow_poll || env_poll,
+                ..crate::follow::FollowConfig::default()
+            })
+        } else {
+            None
+        };
         Ok(Config {
             job,
             paths,
@@ -1343,12 +1385,9 @@ impl Cli {
                 InputFormatArg::Team => Format::Team,
                 InputFormatArg::Otlp => Format::Otlp,
             }),
-            output: match self.format {
-                FormatArg::Table | FormatArg::Text => OutputFormat::Table,
-                FormatArg::Json => OutputFormat::Json,
-                FormatArg::Jsonl => OutputFormat::Jsonl,
-            },
+            output,
             style: Style { color, width },
+            follow,
             threads: self.threads,
             strict: self.strict,
             now: self.now,
@@ -1361,6 +1400,77 @@ impl Cli {
             anchor,
         })
     }
+}
+
+/// Refuses `--follow` where it cannot mean anything: a command that does not
+/// list records as they come, a whole-data summary (`--by`, `--unfinished`,
+/// `--at`, `--fail-on`), a window closed at the end (`--before`), stdin, or
+/// `--format json` (one document; use `jsonl`).
+///
+/// Errors: [`Error::BadArg`] naming `--follow` and what it does not go with.
+fn check_follow(job: &Job, paths: &[PathBuf], output: OutputFormat) -> Result<()> {
+    let refuse = |value: &str, reason: &str| {
+        Err(Error::BadArg {
+            flag: "--follow",
+            value: value.to_string(),
+            reason: reason.to_string(),
+            accepted:
+                "oracle errors|diffs|replay|audit -F [--format table|jsonl] [--after T] [PATH]...",
+        })
+    };
+    let (window, whole) = match job {
+        Job::Errors {
+            window,
+            by,
+            fail_on,
+            ..
+        } => (window, [by.map(|_| "--by"), fail_on.map(|_| "--fail-on")]),
+        Job::Diffs {
+            window, unfinished, ..
+        } => (window, [unfinished.then_some("--unfinished"), None]),
+        Job::Replay { window, at, .. } => (window, [at.map(|_| "--at"), None]),
+        Job::Audit {
+            window, fail_on, ..
+        } => (window, [fail_on.map(|_| "--fail-on"), None]),
+        other => {
+            let name = match other {
+                Job::Diagnose { .. } => "diagnose",
+                Job::Queues { .. } => "queues",
+                Job::Cost { .. } => "cost",
+                Job::Agents { .. } => "agents",
+                _ => "this command",
+            };
+            return refuse(
+                name,
+                &format!("{name} does not follow; only errors, diffs, replay and audit do"),
+            );
+        }
+    };
+    if let Some(flag) = whole.into_iter().flatten().next() {
+        return refuse(
+            flag,
+            &format!("{flag} sums up the whole data, which never ends while following; drop one of the two"),
+        );
+    }
+    if window.before.is_some() {
+        return refuse(
+            "--before",
+            "--before closes the window, so nothing new could ever be printed; drop one of the two",
+        );
+    }
+    if paths.iter().any(|p| p.as_os_str() == "-") {
+        return refuse(
+            "-",
+            "stdin is read once and cannot be followed; name the files",
+        );
+    }
+    if output == OutputFormat::Json {
+        return refuse(
+            "--format json",
+            "one JSON document cannot grow; use --format jsonl (one record a line)",
+        );
+    }
+    Ok(())
 }
 
 /// The rules `--rule` and `--exclude-rule` leave on, in rule order.

@@ -7,6 +7,7 @@
 //! shown as `\u{..}`-style escapes); colour only when asked or on a TTY without `NO_COLOR`.
 
 pub mod html;
+pub mod live;
 pub mod redact;
 pub mod views;
 

@@ -467,6 +467,27 @@ pub fn open_path(path: &Path, forced: Option<Format>) -> Result<Option<Input>> {
     finish_open(display, data, forced)
 }
 
+/// The format of the regular file at `path`, from its first [`SNIFF_BYTES`]
+/// bytes as the walk decides it (`forced` wins): `Ok(None)` when it is not
+/// telemetry, or compressed (an archive is read whole, never followed).
+///
+/// Errors: [`Error::Open`] when it cannot be opened or read.
+pub fn sniff_path(path: &Path, forced: Option<Format>) -> Result<Option<Format>> {
+    let open_err = |source| Error::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(open_err)?;
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    file.take(SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(open_err)?;
+    if is_compressed(&head) || head.is_empty() {
+        return Ok(None);
+    }
+    Ok(forced.or_else(|| detect(&head)))
+}
+
 fn open_stream(
     display: String,
     mut rd: Box<dyn Read + Send>,
@@ -500,7 +521,8 @@ fn open_stream(
     }))
 }
 
-fn is_compressed(head: &[u8]) -> bool {
+/// True when `head` starts with a gzip (`1f 8b`) or zstd (`28 b5 2f fd`) magic number.
+pub fn is_compressed(head: &[u8]) -> bool {
     head.starts_with(&[0x1f, 0x8b]) || head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
 }
 

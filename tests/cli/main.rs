@@ -15,6 +15,7 @@ mod diagnose;
 mod diffs;
 mod errors;
 mod fleet;
+mod follow;
 mod fuzz_smoke;
 mod hostile;
 mod inputs;

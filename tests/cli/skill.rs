@@ -1,6 +1,8 @@
 //! `skill/oracle-monitor/SKILL.md`: its front matter, and every command in its
 //! ```sh blocks runs as written from the crate root with exit status 0 (or 1
-//! with `--fail-on`), and its JSON output matches the command's schema.
+//! with `--fail-on`), and its JSON output matches the command's schema. A
+//! `--follow` command, which never ends by itself, is stopped with SIGINT once
+//! it has printed its report and must then exit 0 (`run_following`).
 
 use crate::common::*;
 use serde_json::Value;
@@ -158,8 +160,11 @@ fn every_command_in_the_skill_runs() {
             }
             None => None,
         };
+        let following = words.iter().any(|w| w == "-F" || w == "--follow");
         let r = match stdin {
             Some(input) => run_stdin(&words, input),
+            // A following command never ends by itself: bounded, see `run_following`.
+            None if following => run_following(&words),
             None => run(&words),
         };
         let fail_on = words
@@ -210,6 +215,79 @@ fn every_command_in_the_skill_runs() {
     }
     for cmd in COMMANDS.iter().chain(["schema"].iter()) {
         assert!(seen.contains(*cmd), "the skill never runs `oracle {cmd}`");
+    }
+}
+
+/// Runs a `--follow` command as the skill says to stop it: it is started, its
+/// report read until it says it follows (a deadline of a few seconds), then it
+/// gets SIGINT (Ctrl-C), which must end it with status 0. Killed if it does not.
+fn run_following(args: &[String]) -> Run {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("oracle"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "120")
+        .current_dir(root())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("oracle starts");
+    let pipe = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = r.read_to_end(&mut v);
+            v
+        })
+    };
+    let out = pipe(Box::new(child.stdout.take().unwrap()));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut err_pipe = child.stderr.take().unwrap();
+    let err = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let mut buf = [0u8; 1024];
+        while let Ok(n) = err_pipe.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            all.extend_from_slice(&buf[..n]);
+            if String::from_utf8_lossy(&all).contains("Ctrl-C stops") {
+                let _ = tx.send(());
+            }
+        }
+        all
+    });
+    let started = rx.recv_timeout(Duration::from_secs(10)).is_ok();
+    // SAFETY: a signal to our own child, whose pid stays valid until it is waited for.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let end = Instant::now() + Duration::from_secs(10);
+    let code = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s.code().unwrap_or(-1);
+        }
+        if Instant::now() > end {
+            let _ = child.kill();
+            let _ = child.wait();
+            break -1;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let bytes = out.join().unwrap();
+    let stderr = String::from_utf8_lossy(&err.join().unwrap()).into_owned();
+    assert!(
+        started,
+        "`oracle {}` never started following:\n{stderr}",
+        args.join(" ")
+    );
+    Run {
+        code,
+        stdout: String::from_utf8_lossy(&bytes).into_owned(),
+        bytes,
+        stderr,
     }
 }
 
