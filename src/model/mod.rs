@@ -304,6 +304,22 @@ impl<'a> Event<'a> {
         }
     }
 
+    /// Flags a usage event whose counters `negative` (field names, as written)
+    /// are below zero: a warning of category `malformed_field` that names
+    /// them, so it is located; such counters are never summed. No-op when
+    /// `negative` is empty.
+    pub fn flag_negative(&mut self, negative: &[&str]) {
+        if negative.is_empty() {
+            return;
+        }
+        self.severity = Some(Severity::Warning);
+        self.category = Some(Cow::Borrowed("malformed_field"));
+        self.message = Some(Cow::Owned(format!(
+            "negative {}: not summed",
+            negative.join(", ")
+        )));
+    }
+
     /// An event with no time and every optional field empty (`raw` and `record`
     /// the record's bytes): the base parsers fill in.
     pub fn untimed(loc: Loc, format: Format, record: &'a [u8]) -> Event<'a> {

@@ -730,14 +730,7 @@ fn log<'a, E: de::Error>(leaf: &mut Leaf<'_, '_, 'a, '_>, l: LogObj<'a>) -> Resu
             .filter(|(_, v)| v.num().is_some_and(|n| n < 0.0))
             .map(|(k, _)| k)
             .collect();
-            if !negative.is_empty() {
-                ev.severity = Some(Severity::Warning);
-                ev.category = Some(Cow::Borrowed("malformed_field"));
-                ev.message = Some(Cow::Owned(format!(
-                    "negative {}: not summed",
-                    negative.join(", ")
-                )));
-            }
+            ev.flag_negative(&negative);
         }
         Some("api_error") => {
             ev.severity = Some(Severity::Error);

@@ -199,13 +199,8 @@ fn assistant<'a>(line: &Line<'a>, e: &mut Emitter<'a, '_>) {
             .filter(|(_, n)| n.0.is_some_and(|v| v < 0.0))
             .map(|(k, _)| *k)
             .collect();
-        if !negative.is_empty() && ev.severity.is_none() {
-            ev.severity = Some(crate::model::Severity::Warning);
-            ev.category = Some(Cow::Borrowed("malformed_field"));
-            ev.message = Some(Cow::Owned(format!(
-                "negative {}: not summed",
-                negative.join(", ")
-            )));
+        if ev.severity.is_none() {
+            ev.flag_negative(&negative);
         }
         e.push(ev);
     }

@@ -18,7 +18,7 @@
 //! but were most of `cost`'s CPU time in serde's typed read (BENCHMARKS.md).
 
 use crate::format::lazy::{self, Fields, Schema};
-use crate::model::{time::parse_timestamp, Action, Event, Format, Loc, Severity, Tokens};
+use crate::model::{time::parse_timestamp, Action, Event, Format, Loc, Tokens};
 use std::borrow::Cow;
 
 /// The wanted paths; their slots are the constants below.
@@ -136,14 +136,7 @@ pub fn parse<'a>(record: &'a [u8], loc: Loc, out: &mut dyn FnMut(Event<'a>)) -> 
         .filter(|(_, i)| counter(&f, *i).is_some_and(|v| v < 0.0))
         .map(|(k, _)| *k)
         .collect();
-    if !negative.is_empty() {
-        ev.severity = Some(Severity::Warning);
-        ev.category = Some(Cow::Borrowed("malformed_field"));
-        ev.message = Some(Cow::Owned(format!(
-            "negative {}: not summed",
-            negative.join(", ")
-        )));
-    }
+    ev.flag_negative(&negative);
     out(ev);
     Some(())
 }
