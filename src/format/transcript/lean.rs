@@ -14,8 +14,10 @@
 //! (or `message.id` alone), and a negative counter flagged as a malformed field
 //! and never summed. Status, ids and places are left empty.
 //!
-//! Why: on a 1 GB config dir the lines holding `"usage"` are 14% of the bytes
-//! but were most of `cost`'s CPU time in serde's typed read (BENCHMARKS.md).
+//! Why: in a 124 MB project of the 1 GB bench dir the lines holding `"usage"`
+//! are 14% of the bytes, yet serde's typed read of them was about 45% of
+//! `cost`'s instructions; this read cut the total by 14% (cachegrind,
+//! BENCHMARKS.md).
 
 use crate::format::lazy::{self, Fields, Schema};
 use crate::model::{time::parse_timestamp, Action, Event, Format, Loc, Tokens};
@@ -97,16 +99,16 @@ pub fn parse<'a>(record: &'a [u8], loc: Loc, out: &mut dyn FnMut(Event<'a>)) -> 
         return Some(());
     }
     let split = object(&f, SPLIT);
-    let mut fields = vec![
+    // The counters, named as written; the split ones only when it is an object.
+    const FIELDS: [(&str, usize); 6] = [
         ("input_tokens", INPUT),
         ("output_tokens", OUTPUT),
         ("cache_read_input_tokens", CACHE_READ),
         ("cache_creation_input_tokens", CACHE_CREATION),
+        ("ephemeral_5m_input_tokens", SPLIT_5M),
+        ("ephemeral_1h_input_tokens", SPLIT_1H),
     ];
-    if split {
-        fields.push(("ephemeral_5m_input_tokens", SPLIT_5M));
-        fields.push(("ephemeral_1h_input_tokens", SPLIT_1H));
-    }
+    let fields = &FIELDS[..if split { 6 } else { 4 }];
     let (w5, w1) = if split {
         (count(counter(&f, SPLIT_5M)), count(counter(&f, SPLIT_1H)))
     } else {
@@ -131,6 +133,7 @@ pub fn parse<'a>(record: &'a [u8], loc: Loc, out: &mut dyn FnMut(Event<'a>)) -> 
         cost_usd: None,
         key,
     };
+    // An empty collect allocates nothing: the common case costs no heap.
     let negative: Vec<&str> = fields
         .iter()
         .filter(|(_, i)| counter(&f, *i).is_some_and(|v| v < 0.0))
