@@ -6,24 +6,32 @@
 //! [`scan`]. Must not: know any format's field names (readers bring their paths).
 //!
 //! Why: a typed serde parse pays for every key it matches and every value it
-//! builds; this reader only compares the keys on a wanted path (one hash lookup
-//! each) and skips everything else with a word-at-a-time string scanner, so its
-//! speed does not depend on the writer's byte layout (BENCHMARKS.md, issue 9).
+//! builds; this reader compares only the keys on a wanted path (one hash lookup
+//! each), scans strings 64 bytes at a time with bit masks (escapes included),
+//! and skips objects and arrays off the wanted paths the same way, by their
+//! brackets, so its speed depends neither on the writer's byte layout nor on
+//! how many tokens the skipped values hold (BENCHMARKS.md, issue 9).
 //!
-//! What is malformed is exactly what RFC 8259 rejects: bad structure, raw control
-//! bytes (< 0x20) inside strings, unknown escapes, bad numbers or literals,
-//! trailing bytes, nesting deeper than [`MAX_DEPTH`]. The caller checks UTF-8 (the
-//! input is a `&str`). A key given twice: the last value wins, as in most JSON
-//! readers (for an object on a wanted path, the last object replaces all of the
-//! first one's fields).
+//! What is malformed on the wanted paths and in every string is exactly what
+//! RFC 8259 rejects: bad structure, raw control bytes (< 0x20) inside strings,
+//! unknown escapes, bad numbers or literals, trailing bytes, nesting deeper
+//! than [`MAX_DEPTH`]. Inside an object or array off the wanted paths the
+//! check is the one simdjson's On-Demand reader makes of what it skips:
+//! strings (as above), brackets balanced and of matching kinds, depth, and no
+//! stray backslash or control byte between tokens; its commas, colons and
+//! number spellings are not read ([`Schema::validating`] reads them too). So a
+//! truncated, glued or binary-damaged line is always malformed. The caller
+//! checks UTF-8 ([`utf8`]). A key given twice: the last value wins, as in most
+//! JSON readers (for an object on a wanted path, the last object replaces all
+//! of the first one's fields).
 
 use std::borrow::Cow;
 
 /// Deepest nesting of arrays and objects accepted (serde_json's limit too).
 pub const MAX_DEPTH: usize = 128;
 
-/// Most wanted paths one schema can hold (a node keeps its subtree's slots as bits of a `u32`).
-pub const MAX_SLOTS: usize = 32;
+/// Most wanted paths one schema can hold (a node keeps its subtree's slots as bits of a `u64`).
+pub const MAX_SLOTS: usize = 64;
 
 /// A node's keys: a 64-entry table indexed by (length, first, last byte), each
 /// entry the head of a chain of candidates compared in full. Keys of real
@@ -86,7 +94,10 @@ struct Node {
     children: Keys,
     slot: Option<usize>,
     /// Slots of this node's subtree, one bit each.
-    subtree: u32,
+    subtree: u64,
+    /// For a path `a.list[]`: the node of the list's elements (their fields
+    /// are the paths `a.list[].key`).
+    each: Option<usize>,
 }
 
 /// A set of wanted paths (`"data.payload.error"`: keys separated by dots),
@@ -94,6 +105,8 @@ struct Node {
 #[derive(Debug)]
 pub struct Schema {
     nodes: Vec<Node>,
+    /// Walk every token of skipped objects and arrays ([`Schema::validating`]).
+    every_token: bool,
 }
 
 impl Schema {
@@ -107,6 +120,10 @@ impl Schema {
         for (slot, p) in paths.iter().enumerate() {
             let mut at = 0;
             for key in p.split('.') {
+                let (key, each) = match key.strip_suffix("[]") {
+                    Some(k) => (k, true),
+                    None => (key, false),
+                };
                 at = match nodes[at].children.get(key.as_bytes()) {
                     Some(child) => child,
                     None => {
@@ -116,13 +133,28 @@ impl Schema {
                         next
                     }
                 };
+                if each {
+                    at = match nodes[at].each {
+                        Some(e) => e,
+                        None => {
+                            let next = nodes.len();
+                            nodes[at].each = Some(next);
+                            nodes.push(Node::default());
+                            next
+                        }
+                    };
+                }
             }
             assert!(nodes[at].slot.is_none(), "path {p} given twice");
             nodes[at].slot = Some(slot);
         }
-        fn subtree(nodes: &mut Vec<Node>, at: usize) -> u32 {
-            let mut bits = nodes[at].slot.map_or(0, |s| 1u32 << s);
-            let kids: Vec<usize> = nodes[at].children.children().collect();
+        fn subtree(nodes: &mut Vec<Node>, at: usize) -> u64 {
+            let mut bits = nodes[at].slot.map_or(0, |s| 1u64 << s);
+            let kids: Vec<usize> = nodes[at]
+                .children
+                .children()
+                .chain(nodes[at].each)
+                .collect();
             for k in kids {
                 bits |= subtree(nodes, k);
             }
@@ -130,7 +162,20 @@ impl Schema {
             bits
         }
         subtree(&mut nodes, 0);
-        Schema { nodes }
+        Schema {
+            nodes,
+            every_token: false,
+        }
+    }
+
+    /// [`Schema::new`], but objects and arrays off the wanted paths are walked
+    /// token by token too, so that all of RFC 8259's grammar is checked there
+    /// (commas, colons, numbers, literals), at several times the cost.
+    pub fn validating(paths: &[&str]) -> Schema {
+        Schema {
+            every_token: true,
+            ..Schema::new(paths)
+        }
     }
 }
 
@@ -143,7 +188,7 @@ pub struct Fields<'a> {
 
 impl<'a> Fields<'a> {
     /// Empties the slots whose bits are set.
-    fn clear(&mut self, mut bits: u32) {
+    fn clear(&mut self, mut bits: u64) {
         while bits != 0 {
             self.vals[bits.trailing_zeros() as usize] = None;
             bits &= bits - 1;
@@ -246,6 +291,13 @@ fn decode_lossy(inner: &str) -> String {
     out
 }
 
+/// `record` as text when it is UTF-8, checked with SIMD (`simdutf8`: several
+/// times the speed of `std::str::from_utf8` on long lines, the same answer).
+#[inline]
+pub fn utf8(record: &[u8]) -> Option<&str> {
+    simdutf8::basic::from_utf8(record).ok()
+}
+
 /// Why a record is not JSON, and the byte offset where that was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JsonError {
@@ -261,11 +313,37 @@ impl std::fmt::Display for JsonError {
     }
 }
 
-/// Reads one JSON value (normally an object) from `rec`, validating all of it,
-/// and returns the wanted fields of `schema`.
+/// Reads one JSON value (normally an object) from `rec`, validating it (see
+/// the module docs), and returns the wanted fields of `schema`.
 ///
-/// Errors: [`JsonError`] for anything RFC 8259 rejects (see the module docs).
+/// Errors: [`JsonError`] for malformed JSON (see the module docs).
 pub fn scan<'a>(schema: &Schema, rec: &'a str) -> Result<Fields<'a>, JsonError> {
+    scan_each(schema, rec, &mut |_| {})
+}
+
+/// One element of a list on a wanted path (`a.list[]`), handed over as soon as
+/// it is read: `fields` holds the whole record's slots read so far, with the
+/// element's own (`a.list[].key`) filled for this element alone.
+pub struct Element<'f, 'a> {
+    /// The slot of the `a.list[]` path (the element's raw text), if listed.
+    pub list: Option<usize>,
+    /// Byte offset of the list's `[` in the record: elements of a list that a
+    /// repeated key replaced have another.
+    pub list_at: usize,
+    /// The slots.
+    pub fields: &'f Fields<'a>,
+}
+
+/// [`scan`], handing each element of the lists on `a.list[]` paths to `each`,
+/// in order (a list under a key given twice is handed over twice: compare
+/// [`Element::list_at`] with the final slot's offset).
+///
+/// Errors: [`JsonError`] for malformed JSON (see the module docs).
+pub fn scan_each<'a>(
+    schema: &Schema,
+    rec: &'a str,
+    each: &mut dyn FnMut(Element<'_, 'a>),
+) -> Result<Fields<'a>, JsonError> {
     let mut c = Cur {
         s: rec,
         b: rec.as_bytes(),
@@ -274,6 +352,7 @@ pub fn scan<'a>(schema: &Schema, rec: &'a str) -> Result<Fields<'a>, JsonError> 
         out: Fields {
             vals: [None; MAX_SLOTS],
         },
+        each,
     };
     c.ws();
     c.value(Some(0), 0)?;
@@ -284,70 +363,336 @@ pub fn scan<'a>(schema: &Schema, rec: &'a str) -> Result<Fields<'a>, JsonError> 
     Ok(c.out)
 }
 
-struct Cur<'a, 's> {
+/// The byte offset of `raw` (a slot's text) within `rec`.
+pub fn offset_in(rec: &str, raw: &str) -> usize {
+    raw.as_ptr() as usize - rec.as_ptr() as usize
+}
+
+struct Cur<'a, 's, 'e> {
     s: &'a str,
     b: &'a [u8],
     i: usize,
     schema: &'s Schema,
     out: Fields<'a>,
+    each: &'e mut dyn FnMut(Element<'_, 'a>),
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// Whether any byte of `v` is zero (exact as a yes/no answer).
+/// Bit masks of one 64-byte block, bit `k` for byte `k`: quotes, backslashes
+/// and control bytes (< 0x20).
 #[inline(always)]
-fn has_zero(v: u64) -> bool {
-    v.wrapping_sub(ONES) & !v & HIGHS != 0
+fn block_masks(blk: &[u8; 64]) -> (u64, u64, u64) {
+    let (mut q, mut s, mut c) = (0u64, 0u64, 0u64);
+    for (k, part) in blk.chunks_exact(16).enumerate() {
+        let (pq, ps, pc) = probe_masks(part.try_into().expect("16 bytes"));
+        q |= u64::from(pq) << (16 * k);
+        s |= u64::from(ps) << (16 * k);
+        c |= u64::from(pc) << (16 * k);
+    }
+    (q, s, c)
 }
 
-/// The offset of the first byte at or after `i` that ends a string's plain run:
-/// a quote, a backslash or a control byte (< 0x20); `b.len()` if none.
+/// [`block_masks`] of 16 bytes.
 #[inline(always)]
-fn special(b: &[u8], mut i: usize) -> usize {
+fn probe_masks(head: &[u8; 16]) -> (u32, u32, u32) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::*;
-        // SAFETY: SSE2 is part of the x86_64 baseline, so these intrinsics are
-        // always available; each 16-byte load lies within `b` (`i + 16 <= len`)
-        // and `_mm_loadu_si128` has no alignment requirement.
+        // SAFETY: SSE2 is baseline on x86_64; one unaligned 16-byte load of the array.
+        unsafe {
+            let v = _mm_loadu_si128(head.as_ptr().cast());
+            let m = |x| _mm_movemask_epi8(x) as u32;
+            (
+                m(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8))),
+                m(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8))),
+                // v <= 0x1f (unsigned) exactly when min(v, 0x1f) == v.
+                m(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v)),
+            )
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let (mut q, mut s, mut c) = (0u32, 0u32, 0u32);
+        for (k, &x) in head.iter().enumerate() {
+            q |= u32::from(x == b'"') << k;
+            s |= u32::from(x == b'\\') << k;
+            c |= u32::from(x < 0x20) << k;
+        }
+        (q, s, c)
+    }
+}
+
+/// The 64 bytes at `i`, and a mask of those that are in `b`: past its end
+/// they are read from `pad` (spaces, which no scanner stops at).
+#[inline(always)]
+fn block_at<'b>(b: &'b [u8], i: usize, pad: &'b mut [u8; 64]) -> (&'b [u8; 64], u64) {
+    match b.get(i..i + 64) {
+        Some(s) => (s.try_into().expect("64 bytes"), u64::MAX),
+        None => {
+            let n = b.len() - i;
+            pad[..n].copy_from_slice(&b[i..]);
+            (pad, (1u64 << n) - 1)
+        }
+    }
+}
+
+/// The bytes of a block that a backslash escapes, given its backslash mask;
+/// `carry` (0 or 1) says the block's first byte is escaped by the previous
+/// block's last backslash, and is set for the next block. A run of `n`
+/// backslashes escapes the byte after it when `n` is odd (the bit trick of
+/// simdjson's string scanner, Langdale and Lemire 2019).
+#[inline(always)]
+fn escaped_bytes(backslash: u64, carry: &mut u64) -> u64 {
+    const EVEN: u64 = 0x5555_5555_5555_5555;
+    let backslash = backslash & !*carry;
+    let follows = (backslash << 1) | *carry;
+    let odd_starts = backslash & !EVEN & !follows;
+    let (even_runs, over) = odd_starts.overflowing_add(backslash);
+    *carry = u64::from(over);
+    (EVEN ^ (even_runs << 1)) & follows
+}
+
+/// What may follow a backslash: 1 for `" \ / b f n r t`, 2 for `u`.
+const ESCAPES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let simple = b"\"\\/bfnrt";
+    let mut k = 0;
+    while k < simple.len() {
+        t[simple[k] as usize] = 1;
+        k += 1;
+    }
+    t[b'u' as usize] = 2;
+    t
+};
+
+/// Checks each escaped byte of `bits` (block bits, block at `at` in `b`): one of
+/// `" \ / b f n r t`, or `u` with four hex digits after it. Errors: the
+/// offset of the bad byte.
+#[inline]
+fn check_escapes(b: &[u8], at: usize, mut bits: u64) -> Result<(), (&'static str, usize)> {
+    while bits != 0 {
+        let i = at + bits.trailing_zeros() as usize;
+        bits &= bits - 1;
+        match b.get(i).map_or(0, |&c| ESCAPES[usize::from(c)]) {
+            1 => {}
+            2 => {
+                let hex = b.get(i + 1..i + 5);
+                if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                    return Err(("bad \\u escape", i));
+                }
+            }
+            _ => return Err(("bad escape", i)),
+        }
+    }
+    Ok(())
+}
+
+/// Scans a string's body from `i` (just past its opening quote), 64 bytes at
+/// a time, validating it (no raw control byte, only JSON escapes). Returns the
+/// offset just past the closing quote and whether the string has escapes.
+/// Errors: what is wrong and its offset.
+#[inline]
+fn string_body(b: &[u8], mut i: usize) -> Result<(usize, bool), (&'static str, usize)> {
+    // Short plain strings (keys, ids): one 16-byte probe settles them.
+    if let Some(head) = b.get(i..i + 16) {
+        let head: &[u8; 16] = head.try_into().expect("16 bytes");
+        let (q, s, c) = probe_masks(head);
+        let stop = q | s | c;
+        if stop & stop.wrapping_neg() & q != 0 {
+            return Ok((i + stop.trailing_zeros() as usize + 1, false));
+        }
+    }
+    let mut carry = 0u64;
+    let mut escapes = false;
+    loop {
+        let mut pad = [b' '; 64];
+        let (blk, real) = block_at(b, i, &mut pad);
+        let (q, s, c) = block_masks(blk);
+        let esc = if s | carry == 0 {
+            0
+        } else {
+            escaped_bytes(s, &mut carry)
+        };
+        let end = q & !esc & real;
+        // Bits before the closing quote (all real bits when it is not here).
+        let inside = if end == 0 {
+            real
+        } else {
+            (end & end.wrapping_neg()) - 1
+        };
+        if (c | esc) & inside != 0 {
+            escapes |= esc & inside != 0;
+            // The first bad byte is reported; an escaped control byte is a bad escape.
+            let bad_escape = check_escapes(b, i, esc & inside).err();
+            let control = c & inside & !esc;
+            let control = (control != 0).then(|| i + control.trailing_zeros() as usize);
+            match (bad_escape, control) {
+                (Some(e), Some(at)) if at < e.1 => return Err(("control character in string", at)),
+                (Some(e), _) => return Err(e),
+                (None, Some(at)) => return Err(("control character in string", at)),
+                (None, None) => {}
+            }
+        }
+        if end != 0 {
+            return Ok((i + end.trailing_zeros() as usize + 1, escapes));
+        }
+        if real != u64::MAX {
+            return Err(("unterminated string", b.len()));
+        }
+        i += 64;
+    }
+}
+
+/// Bit masks of a 64-byte block for skipping a container: quotes,
+/// backslashes, control bytes, openers (`{` `[`) and closers (`}` `]`).
+#[inline(always)]
+fn skip_masks(blk: &[u8; 64]) -> [u64; 5] {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        // SAFETY: SSE2 is baseline on x86_64; the four 16-byte loads lie
+        // within the 64-byte array; unaligned loads are allowed.
         unsafe {
             let quote = _mm_set1_epi8(b'"' as i8);
             let slash = _mm_set1_epi8(b'\\' as i8);
             let ctl = _mm_set1_epi8(0x1f);
-            while i + 16 <= b.len() {
-                let v = _mm_loadu_si128(b.as_ptr().add(i).cast());
-                let hits = _mm_or_si128(
-                    _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, slash)),
-                    // v <= 0x1f (unsigned) exactly when min(v, 0x1f) == v.
-                    _mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v),
-                );
-                let m = _mm_movemask_epi8(hits);
-                if m != 0 {
-                    return i + m.trailing_zeros() as usize;
-                }
-                i += 16;
+            let low = _mm_set1_epi8(0x20);
+            let open = _mm_set1_epi8(b'{' as i8);
+            let close = _mm_set1_epi8(b'}' as i8);
+            let mut m = [0u64; 5];
+            for k in 0..4 {
+                let v = _mm_loadu_si128(blk.as_ptr().add(16 * k).cast());
+                // `[` | 0x20 is `{` and `]` | 0x20 is `}`; no other byte maps there.
+                let folded = _mm_or_si128(v, low);
+                let bits = |x| u64::from(_mm_movemask_epi8(x) as u16) << (16 * k);
+                m[0] |= bits(_mm_cmpeq_epi8(v, quote));
+                m[1] |= bits(_mm_cmpeq_epi8(v, slash));
+                m[2] |= bits(_mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v));
+                m[3] |= bits(_mm_cmpeq_epi8(folded, open));
+                m[4] |= bits(_mm_cmpeq_epi8(folded, close));
             }
+            m
         }
     }
-    // Word at a time (other targets, and the tail).
-    while i + 8 <= b.len() {
-        let w = u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
-        let quote = has_zero(w ^ (ONES * b'"' as u64));
-        let slash = has_zero(w ^ (ONES * b'\\' as u64));
-        let ctrl = w.wrapping_sub(ONES * 0x20) & !w & HIGHS != 0;
-        if quote | slash | ctrl {
-            break;
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let mut m = [0u64; 5];
+        for (k, &x) in blk.iter().enumerate() {
+            m[0] |= u64::from(x == b'"') << k;
+            m[1] |= u64::from(x == b'\\') << k;
+            m[2] |= u64::from(x < 0x20) << k;
+            m[3] |= u64::from(matches!(x, b'{' | b'[')) << k;
+            m[4] |= u64::from(matches!(x, b'}' | b']')) << k;
         }
-        i += 8;
+        m
     }
-    while i < b.len() && !matches!(b[i], b'"' | b'\\' | 0..=0x1f) {
-        i += 1;
-    }
-    i
 }
 
-impl<'a> Cur<'a, '_> {
+/// Bit `k` set when an odd number of bits at or below `k` are set in `x`.
+#[inline(always)]
+fn prefix_xor(mut x: u64) -> u64 {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    x
+}
+
+/// Skips the object or array at `i` (on its `{` or `[`), 64 bytes at a time,
+/// nested `depth` deep: returns the offset just past its matching bracket.
+///
+/// Checked: every string inside (no raw control byte, only JSON escapes), no
+/// backslash or control byte other than whitespace outside strings, brackets
+/// balanced and of matching kinds, at most [`MAX_DEPTH`] deep. Not checked
+/// (what a token-by-token walk adds): commas, colons, keys being strings, the
+/// spelling of numbers and literals. Errors: what is wrong and its offset.
+fn skip_container(b: &[u8], mut i: usize, depth: usize) -> Result<usize, (&'static str, usize)> {
+    let mut stack = [0u8; MAX_DEPTH + 1];
+    let mut top = 0usize;
+    let mut escape_carry = 0u64;
+    let mut in_string = 0u64;
+    loop {
+        let mut pad = [b' '; 64];
+        let (blk, real) = block_at(b, i, &mut pad);
+        let [q, s, c, open, close] = skip_masks(blk);
+        let esc = if s | escape_carry == 0 {
+            0
+        } else {
+            escaped_bytes(s, &mut escape_carry)
+        };
+        let quotes = q & !esc & real;
+        // From each string's opening quote up to (not with) its closing quote.
+        let strings = prefix_xor(quotes) ^ in_string;
+        // Brackets outside strings, in order, until the container closes.
+        let mut brackets = (open | close) & !strings & real;
+        let mut end = 0u64;
+        while brackets != 0 {
+            let bit = brackets & brackets.wrapping_neg();
+            brackets &= brackets - 1;
+            let at = i + bit.trailing_zeros() as usize;
+            if open & bit != 0 {
+                if depth + top >= MAX_DEPTH {
+                    return Err(("nested too deep", at));
+                }
+                stack[top] = b[at];
+                top += 1;
+            } else {
+                let want = if b[at] == b'}' { b'{' } else { b'[' };
+                if top == 0 || stack[top - 1] != want {
+                    return Err(("mismatched bracket", at));
+                }
+                top -= 1;
+                if top == 0 {
+                    end = bit;
+                    break;
+                }
+            }
+        }
+        // The bytes of this block that belong to the container.
+        let mine = if end == 0 {
+            real
+        } else {
+            (end << 1).wrapping_sub(1)
+        };
+        let body = strings & !quotes & mine;
+        let outside = !strings & !quotes & mine;
+        if (c & mine) | (esc & mine) | (s & outside) != 0 {
+            if let Some(at) = first(c & body) {
+                return Err(("control character in string", i + at));
+            }
+            if let Some(at) = first(s & outside) {
+                return Err(("backslash outside a string", i + at));
+            }
+            check_escapes(b, i, esc & body)?;
+            // Outside strings only whitespace may be a control byte.
+            let mut ws = c & outside;
+            while ws != 0 {
+                let at = i + ws.trailing_zeros() as usize;
+                ws &= ws - 1;
+                if !matches!(b[at], b' ' | b'\t' | b'\n' | b'\r') {
+                    return Err(("control character outside a string", at));
+                }
+            }
+        }
+        if end != 0 {
+            return Ok(i + end.trailing_zeros() as usize + 1);
+        }
+        if real != u64::MAX {
+            return Err(("unterminated container", b.len()));
+        }
+        in_string = 0u64.wrapping_sub(strings >> 63);
+        i += 64;
+    }
+}
+
+/// The offset of the lowest set bit.
+#[inline(always)]
+fn first(bits: u64) -> Option<usize> {
+    (bits != 0).then(|| bits.trailing_zeros() as usize)
+}
+
+impl<'a> Cur<'a, '_, '_> {
     fn err(&self, what: &'static str) -> JsonError {
         JsonError { what, at: self.i }
     }
@@ -368,8 +713,18 @@ impl<'a> Cur<'a, '_> {
     fn value(&mut self, node: Option<usize>, depth: usize) -> Result<(), JsonError> {
         match self.peek() {
             Some(b'"') => self.string().map(|_| ()),
-            Some(b'{') => self.object(node, depth + 1),
-            Some(b'[') => self.array(depth + 1),
+            Some(b'{') if node.is_some() || self.schema.every_token => self.object(node, depth + 1),
+            Some(b'[') if self.schema.every_token => self.array(depth + 1),
+            Some(b'{' | b'[') => match skip_container(self.b, self.i, depth) {
+                Ok(end) => {
+                    self.i = end;
+                    Ok(())
+                }
+                Err((what, at)) => {
+                    self.i = at;
+                    Err(self.err(what))
+                }
+            },
             Some(b't') => self.literal(b"true"),
             Some(b'f') => self.literal(b"false"),
             Some(b'n') => self.literal(b"null"),
@@ -429,33 +784,14 @@ impl<'a> Cur<'a, '_> {
     /// A string at `self.i` (on its opening quote). Returns whether it has escapes.
     #[inline]
     fn string(&mut self) -> Result<bool, JsonError> {
-        self.i += 1;
-        let mut escaped = false;
-        loop {
-            self.i = special(self.b, self.i);
-            match self.peek() {
-                None => return Err(self.err("unterminated string")),
-                Some(b'"') => {
-                    self.i += 1;
-                    return Ok(escaped);
-                }
-                Some(b'\\') => {
-                    escaped = true;
-                    self.i += 1;
-                    match self.peek() {
-                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 1,
-                        Some(b'u') => {
-                            let hex = self.b.get(self.i + 1..self.i + 5);
-                            if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
-                                return Err(self.err("bad \\u escape"));
-                            }
-                            self.i += 5;
-                        }
-                        _ => return Err(self.err("bad escape")),
-                    }
-                }
-                Some(c) if c < 0x20 => return Err(self.err("control character in string")),
-                Some(_) => self.i += 1,
+        match string_body(self.b, self.i + 1) {
+            Ok((end, escapes)) => {
+                self.i = end;
+                Ok(escapes)
+            }
+            Err((what, at)) => {
+                self.i = at;
+                Err(self.err(what))
             }
         }
     }
@@ -473,6 +809,47 @@ impl<'a> Cur<'a, '_> {
         loop {
             self.ws();
             self.value(None, depth)?;
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.i += 1,
+                Some(b']') => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.err("expected , or ]")),
+            }
+        }
+    }
+
+    /// A list whose elements are wanted (`node`: their trie node): each is
+    /// read and handed to `each`.
+    fn elements(&mut self, node: usize, depth: usize) -> Result<(), JsonError> {
+        if depth > MAX_DEPTH {
+            return Err(self.err("nested too deep"));
+        }
+        let schema = self.schema;
+        let n = &schema.nodes[node];
+        let inner = (!n.children.is_empty()).then_some(node);
+        let list_at = self.i;
+        self.i += 1;
+        self.ws();
+        if self.peek() == Some(b']') {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            self.out.clear(n.subtree);
+            let v0 = self.i;
+            self.value(inner, depth)?;
+            if let Some(slot) = n.slot {
+                self.out.vals[slot] = Some(&self.s[v0..self.i]);
+            }
+            (self.each)(Element {
+                list: n.slot,
+                list_at,
+                fields: &self.out,
+            });
             self.ws();
             match self.peek() {
                 Some(b',') => self.i += 1,
@@ -533,8 +910,13 @@ impl<'a> Cur<'a, '_> {
                         // Not an object: nothing below this key.
                         self.out.clear(sub.subtree);
                     }
-                    let inner = (!sub.children.is_empty()).then_some(c);
-                    self.value(inner, depth)?;
+                    match (sub.each, self.peek()) {
+                        (Some(e), Some(b'[')) => self.elements(e, depth + 1)?,
+                        _ => {
+                            let inner = (!sub.children.is_empty()).then_some(c);
+                            self.value(inner, depth)?;
+                        }
+                    }
                     if let Some(slot) = sub.slot {
                         self.out.vals[slot] = Some(&self.s[v0..self.i]);
                     }
@@ -580,6 +962,7 @@ mod tests {
 
     #[test]
     fn agrees_with_serde_json_on_what_is_json() {
+        // The validating walk: all of the grammar, anywhere.
         let cases = [
             r#"{"a": "x"}"#,
             r#"{"a": "x",}"#,
@@ -604,7 +987,7 @@ mod tests {
             "   ",
             r#"{"a": "x""#,
         ];
-        let s = schema();
+        let s = Schema::validating(&["a", "d.x", "d.p.e", "n"]);
         for c in cases {
             let ours = scan(&s, c).is_ok();
             let theirs = serde_json::from_str::<serde::de::IgnoredAny>(c).is_ok();
@@ -612,6 +995,113 @@ mod tests {
         }
         let deep = "[".repeat(200) + &"]".repeat(200);
         assert!(scan(&s, &deep).is_err());
+    }
+
+    /// A random JSON value from a xorshift state: nested objects and arrays,
+    /// strings dense in quotes, escapes, brackets and non-ASCII text.
+    fn random_value(x: &mut u64, depth: usize) -> serde_json::Value {
+        use serde_json::Value;
+        fn next(x: &mut u64) -> u64 {
+            *x ^= *x << 13;
+            *x ^= *x >> 7;
+            *x ^= *x << 17;
+            *x
+        }
+        const PIECES: &[&str] = &[
+            "a",
+            "\"",
+            "\\",
+            "{",
+            "}",
+            "[",
+            "]",
+            "\n",
+            "é",
+            "\u{1}",
+            ":",
+            ",",
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        ];
+        let text = |x: &mut u64| -> String {
+            (0..next(x) % 12)
+                .map(|_| PIECES[(next(x) % PIECES.len() as u64) as usize])
+                .collect()
+        };
+        match next(x) % if depth > 5 { 4 } else { 7 } {
+            0 => Value::Null,
+            1 => Value::from(next(x) % 1000),
+            2 => Value::from(-0.5e-3),
+            3 => Value::from(text(x)),
+            4 | 5 => {
+                let mut m = serde_json::Map::new();
+                for k in 0..next(x) % 6 {
+                    let key = format!("{}{k}", text(x));
+                    m.insert(key, random_value(x, depth + 1));
+                }
+                Value::Object(m)
+            }
+            _ => Value::Array(
+                (0..next(x) % 6)
+                    .map(|_| random_value(x, depth + 1))
+                    .collect(),
+            ),
+        }
+    }
+
+    #[test]
+    fn skipping_by_brackets_accepts_all_json_and_rejects_damage() {
+        let fast = Schema::new(&["a", "d.x", "d.p.e", "n"]);
+        let full = Schema::validating(&["a", "d.x", "d.p.e", "n"]);
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for round in 0..3_000 {
+            let mut m = serde_json::Map::new();
+            for k in ["z", "a", "d", "n", "q"] {
+                m.insert(k.into(), random_value(&mut x, 0));
+            }
+            let v = serde_json::Value::Object(m);
+            for rec in [v.to_string(), serde_json::to_string_pretty(&v).unwrap()] {
+                // Valid JSON: read, and read as the full walk reads it.
+                let a = scan(&fast, &rec).unwrap_or_else(|e| panic!("round {round}: {e}: {rec}"));
+                let b = scan(&full, &rec).unwrap();
+                for i in 0..4 {
+                    assert_eq!(a.raw(i), b.raw(i), "round {round}: {rec}");
+                }
+                // Truncated anywhere: malformed.
+                let cut = (x as usize) % rec.len();
+                if rec.is_char_boundary(cut) {
+                    assert!(
+                        scan(&fast, &rec[..cut]).is_err(),
+                        "round {round}: {}",
+                        &rec[..cut]
+                    );
+                }
+                // A raw control byte put inside a string: malformed.
+                if let Some(q) = rec.find("\"a") {
+                    let bad = format!("{}\u{1}{}", &rec[..q + 1], &rec[q + 1..]);
+                    assert!(scan(&fast, &bad).is_err(), "round {round}: {bad}");
+                }
+                // Two records glued: malformed.
+                assert!(scan(&fast, &format!("{rec}{rec}")).is_err());
+            }
+        }
+        // What the skip checks, inside a skipped value.
+        for bad in [
+            r#"{"z": [1, "x\q"]}"#,
+            r#"{"z": {"k": [1, 2}}"#,
+            r#"{"z": [1, 2]]}"#,
+            r#"{"z": [1, \ 2]}"#,
+            "{\"z\": [1, \u{1}2]}",
+            r#"{"z": ["unterminated]}"#,
+        ] {
+            assert!(scan(&fast, bad).is_err(), "{bad}");
+        }
+        let deep = format!("{{\"z\": {}{}}}", "[".repeat(200), "]".repeat(200));
+        assert!(scan(&fast, &deep).is_err());
+        let ok = format!("{{\"z\": {}{}}}", "[".repeat(100), "]".repeat(100));
+        assert!(scan(&fast, &ok).is_ok());
+        // And what it leaves to the full walk (documented).
+        assert!(scan(&fast, r#"{"z": [1 2 tru]}"#).is_ok());
+        assert!(scan(&full, r#"{"z": [1 2 tru]}"#).is_err());
     }
 
     #[test]
@@ -647,31 +1137,82 @@ mod tests {
         assert_eq!(f.raw(3), Some("[1]"));
     }
 
-    #[test]
-    fn the_run_scanner_stops_where_a_plain_scan_stops() {
-        // Every length up to 70 and every special byte at every position.
-        for len in 0..70usize {
-            for at in 0..=len {
-                for special_byte in [b'"', b'\\', 0u8, 0x1f, b'x'] {
-                    let mut b = vec![b'a'; len];
-                    if at < len {
-                        b[at] = special_byte;
-                    }
-                    for start in 0..=len.min(3) {
-                        let naive = (start..len)
-                            .find(|&i| matches!(b[i], b'"' | b'\\' | 0..=0x1f))
-                            .unwrap_or(len);
-                        assert_eq!(
-                            special(&b, start),
-                            naive,
-                            "len {len} at {at} byte {special_byte}"
-                        );
+    /// The string scanner as a plain byte loop: the reference.
+    fn string_body_bytewise(
+        b: &[u8],
+        mut i: usize,
+    ) -> Result<(usize, bool), (&'static str, usize)> {
+        let mut escapes = false;
+        loop {
+            match b.get(i) {
+                None => return Err(("unterminated string", b.len())),
+                Some(b'"') => return Ok((i + 1, escapes)),
+                Some(b'\\') => {
+                    escapes = true;
+                    i += 1;
+                    match b.get(i) {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 1,
+                        Some(b'u') => {
+                            let hex = b.get(i + 1..i + 5);
+                            if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                                return Err(("bad \\u escape", i));
+                            }
+                            i += 5;
+                        }
+                        None => return Err(("unterminated string", b.len())),
+                        _ => return Err(("bad escape", i)),
                     }
                 }
+                Some(&c) if c < 0x20 => return Err(("control character in string", i)),
+                Some(_) => i += 1,
             }
         }
+    }
+
+    #[test]
+    fn the_block_scanner_agrees_with_a_byte_loop() {
+        // Strings of every length to 200 over an alphabet dense in what
+        // matters (quotes, runs of backslashes, escapes, controls, hex), from
+        // a fixed xorshift sequence; every start offset up to 3.
+        const ALPHABET: &[u8] = b"aaaa\"\\\\\\nu0fAq\x01\x1f/ \xc3\xa9";
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut seen = std::collections::HashSet::new();
+        for round in 0..60_000 {
+            let len = (next() % 200) as usize;
+            let b: Vec<u8> = (0..len)
+                .map(|_| ALPHABET[(next() % ALPHABET.len() as u64) as usize])
+                .collect();
+            for start in 0..=len.min(3) {
+                let want = string_body_bytewise(&b, start);
+                let got = string_body(&b, start);
+                assert_eq!(
+                    got,
+                    want,
+                    "round {round} start {start}: {:?}",
+                    String::from_utf8_lossy(&b)
+                );
+                seen.insert(want.map(|_| "ok").unwrap_or_else(|e| e.0));
+            }
+        }
+        // Every outcome was reached.
+        assert_eq!(seen.len(), 5, "{seen:?}");
+        // Long plain runs, a run of 63 backslashes across a block edge.
+        let mut b = vec![b'a'; 130];
+        b.extend([b'\\'; 63]);
+        b.extend(b"\"x\"");
+        assert_eq!(string_body(&b, 0), string_body_bytewise(&b, 0));
+        assert_eq!(string_body(&b, 0), Ok((b.len(), true)));
         // High bytes (UTF-8) are plain.
-        assert_eq!(special("é€😀\"".as_bytes(), 0), "é€😀".len());
+        assert_eq!(
+            string_body("é€😀\"".as_bytes(), 0),
+            Ok(("é€😀".len() + 1, false))
+        );
     }
 
     #[test]
@@ -682,6 +1223,53 @@ mod tests {
         assert_eq!(f.text(1).as_deref(), Some("keep"));
         assert_eq!(f.text(0), None);
         assert_eq!(f.text(2).as_deref(), Some("3"));
+    }
+
+    #[test]
+    fn list_elements_are_handed_over_in_order() {
+        let s = Schema::new(&["id", "c", "c[]", "c[].type", "c[].in.k"]);
+        let rec = r#"{"c": [{"type": "a", "in": {"k": 1}}, "str", {"in": {"k": [2]}, "type": "b"}, {}], "id": "x", "c": []}"#;
+        let mut got = Vec::new();
+        let f = scan_each(&s, rec, &mut |e| {
+            got.push((
+                e.list,
+                e.list_at,
+                e.fields.raw(2).map(str::to_string),
+                e.fields.text(3).map(|t| t.to_string()),
+                e.fields.raw(4).map(str::to_string),
+                e.fields.text(0).is_some(),
+            ));
+        })
+        .unwrap();
+        let at = rec.find('[').unwrap();
+        let want = vec![
+            (
+                Some(2),
+                at,
+                Some(r#"{"type": "a", "in": {"k": 1}}"#.to_string()),
+                Some("a".to_string()),
+                Some("1".to_string()),
+                false,
+            ),
+            (Some(2), at, Some(r#""str""#.to_string()), None, None, false),
+            (
+                Some(2),
+                at,
+                Some(r#"{"in": {"k": [2]}, "type": "b"}"#.to_string()),
+                Some("b".to_string()),
+                Some("[2]".to_string()),
+                false,
+            ),
+            (Some(2), at, Some("{}".to_string()), None, None, false),
+        ];
+        assert_eq!(got, want);
+        // The final `c` is the empty list, at another offset.
+        assert_eq!(f.raw(1), Some("[]"));
+        assert_ne!(offset_in(rec, f.raw(1).unwrap()), at);
+        assert_eq!(f.text(0).as_deref(), Some("x"));
+        // A list element that is malformed is an error like any other.
+        assert!(scan(&s, r#"{"c": [{"type": "a",}]}"#).is_err());
+        assert!(scan(&s, r#"{"c": [1 2]}"#).is_err());
     }
 
     #[test]

@@ -97,12 +97,12 @@ pub fn parse_diff(line: &[u8], loc: Loc) -> Result<Option<Event<'_>>, String> {
     if line[0] != b'{' {
         return Err("not a JSON object".into());
     }
-    match std::str::from_utf8(line) {
-        Ok(text) => {
+    match lazy::utf8(line) {
+        Some(text) => {
             let f = lazy::scan(diff_schema(), text).map_err(|e| e.to_string())?;
             from_fields(&f, line, loc).map(Some)
         }
-        Err(_) => {
+        None => {
             let text = String::from_utf8_lossy(line);
             let f = lazy::scan(diff_schema(), &text).map_err(|e| e.to_string())?;
             from_fields(&f, line, loc).map(|ev| Some(ev.detach(line)))

@@ -84,7 +84,7 @@ fn count(v: Option<f64>) -> u64 {
 /// `None` when the line needs the full read: not UTF-8, or not JSON (the full
 /// read then gives the same events, or the error that locates it).
 pub fn parse<'a>(record: &'a [u8], loc: Loc, out: &mut dyn FnMut(Event<'a>)) -> Option<()> {
-    let text = std::str::from_utf8(record).ok()?;
+    let text = lazy::utf8(record)?;
     let f = lazy::scan(schema(), text).ok()?;
     let mut ev = Event::untimed(loc, Format::Transcript, record);
     ev.ts = f

@@ -233,9 +233,9 @@ pub fn parse_line<'a>(
     if record.first() != Some(&b'{') {
         return Err("not a JSON object".into());
     }
-    let typed = match std::str::from_utf8(record) {
-        Ok(text) => serde_json::from_str::<record::Line>(text),
-        Err(_) => serde_json::from_slice::<record::Line>(record),
+    let typed = match super::lazy::utf8(record) {
+        Some(text) => serde_json::from_str::<record::Line>(text),
+        None => serde_json::from_slice::<record::Line>(record),
     };
     let err = match typed {
         Ok(line) => {
