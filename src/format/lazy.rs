@@ -204,13 +204,7 @@ impl<'a> Fields<'a> {
     /// or boolean as written; `null`, arrays and objects read as `None`
     /// (the lenient reading of [`super::lax::Text`]).
     pub fn text(&self, i: usize) -> Option<Cow<'a, str>> {
-        let v = self.vals[i]?;
-        match v.as_bytes()[0] {
-            b'"' => Some(unquote(v)),
-            b't' | b'f' => Some(Cow::Borrowed(v)),
-            b'-' | b'0'..=b'9' => Some(number_text(v)),
-            _ => None,
-        }
+        text_of(self.vals[i]?)
     }
 
     /// Slot `i` as a number: a JSON number or a numeric string.
@@ -226,6 +220,18 @@ impl<'a> Fields<'a> {
     /// Slot `i` holds something other than `null`.
     pub fn present(&self, i: usize) -> bool {
         self.vals[i].is_some_and(|v| v != "null")
+    }
+}
+
+/// A raw JSON value (a slot's text, as [`scan`] validated it) as text: a
+/// string (borrowed unless it has escapes), a number or boolean as written;
+/// `null`, arrays and objects read as `None`.
+pub fn text_of(v: &str) -> Option<Cow<'_, str>> {
+    match v.as_bytes().first()? {
+        b'"' => Some(unquote(v)),
+        b't' | b'f' => Some(Cow::Borrowed(v)),
+        b'-' | b'0'..=b'9' => Some(number_text(v)),
+        _ => None,
     }
 }
 

@@ -9,7 +9,6 @@ use crate::format::lax::Text;
 use crate::model::{
     time::parse_timestamp, Action, AgentKind, Event, Format, Loc, Severity, Tokens,
 };
-use serde_json::value::RawValue;
 use std::borrow::Cow;
 
 /// Longest error message kept on an event, in characters.
@@ -210,8 +209,8 @@ fn assistant<'a>(line: &Line<'a>, e: &mut Emitter<'a, '_>) {
             continue;
         }
         let tool = b.name.0.clone().unwrap_or(Cow::Borrowed("?"));
-        let subject = subject(&tool, &b.input());
-        let input = b.input_raw.map(|r| Cow::Borrowed(r.get()));
+        let subject = subject(&tool, &b.input);
+        let input = b.input_raw.map(Cow::Borrowed);
         let mut ev = e.event(
             Action::ToolStarted {
                 tool,
@@ -288,7 +287,7 @@ fn user<'a>(line: &Line<'a>, e: &mut Emitter<'a, '_>) {
                                 tool: None,
                                 error,
                                 input: None,
-                                output: b.content.map(|c| Cow::Borrowed(c.get())),
+                                output: b.content.map(Cow::Borrowed),
                             },
                             Cow::Borrowed("tool_result"),
                         );
@@ -303,7 +302,7 @@ fn user<'a>(line: &Line<'a>, e: &mut Emitter<'a, '_>) {
                     Some("text") => {
                         // A background agent's completion may come as a text block.
                         let Some(raw) = b.text else { continue };
-                        if !raw.get().starts_with("\"<task-notification>") {
+                        if !raw.starts_with("\"<task-notification>") {
                             continue;
                         }
                         if let Some(StrKind::Notification(n)) =
@@ -418,11 +417,11 @@ fn system<'a>(line: &Line<'a>, e: &mut Emitter<'a, '_>) {
 /// The text of an API error: a string as is; of an object, the first of
 /// `message`, `error.message`, `error.error.message`, `cause.message`,
 /// `cause.code`, `code`, `type`, with `status` in front when given (`529: overloaded`).
-pub fn error_text(raw: &RawValue) -> Option<Cow<'_, str>> {
-    if raw.get().starts_with('"') {
+pub fn error_text(raw: &str) -> Option<Cow<'_, str>> {
+    if raw.starts_with('"') {
         return raw_str(raw);
     }
-    let v: serde_json::Value = serde_json::from_str(raw.get()).ok()?;
+    let v: serde_json::Value = serde_json::from_str(raw).ok()?;
     let o = v.as_object()?;
     let s = |v: &serde_json::Value, path: &[&str]| -> Option<String> {
         let mut cur = v;

@@ -14,10 +14,10 @@
 //! (or `message.id` alone), and a negative counter flagged as a malformed field
 //! and never summed. Status, ids and places are left empty.
 //!
-//! Why: in a 124 MB project of the 1 GB bench dir the lines holding `"usage"`
-//! are 14% of the bytes, yet serde's typed read of them was about 45% of
-//! `cost`'s instructions; this read cut the total by 14% (cachegrind,
-//! BENCHMARKS.md).
+//! Why: the full read ([`super::record::read`]) walks every content block and
+//! tool input of the line; this one skips them by their brackets. On a 124 MB
+//! project of the 1 GB bench dir, `oracle --threads 1 cost` ran 422 M
+//! instructions with it and 496 M with the full read (cachegrind, 2026-12-02).
 
 use crate::format::lazy::{self, Fields, Schema};
 use crate::model::{time::parse_timestamp, Action, Event, Format, Loc, Tokens};

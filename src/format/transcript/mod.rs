@@ -218,13 +218,11 @@ fn parse_meta<'a>(
 
 /// Parses one line (an object) into its events.
 ///
-/// The typed, borrowing read runs first (one UTF-8 check for the whole line, then
-/// no check per string). When it fails on JSON that is valid in substance (a key
-/// given twice, invalid UTF-8 inside a string), the line is read again through a
-/// [`serde_json::Value`] (the last of duplicate keys wins, bad bytes become
-/// U+FFFD) and the events are detached from that temporary.
+/// The line is read by [`record::read`] (the lazy reader: one UTF-8 check, one
+/// validating pass). A line that is not UTF-8 is read with its bad bytes as
+/// U+FFFD and its events detached from that temporary.
 ///
-/// Errors: not a JSON object.
+/// Errors: not a JSON object, or malformed JSON ([`crate::format::lazy`]'s rules).
 pub fn parse_line<'a>(
     record: &'a [u8],
     loc: Loc,
@@ -233,34 +231,13 @@ pub fn parse_line<'a>(
     if record.first() != Some(&b'{') {
         return Err("not a JSON object".into());
     }
-    let typed = match super::lazy::utf8(record) {
-        Some(text) => serde_json::from_str::<record::Line>(text),
-        None => serde_json::from_slice::<record::Line>(record),
-    };
-    let err = match typed {
-        Ok(line) => {
-            events::emit(line, record, loc, out);
-            return Ok(());
-        }
-        Err(e) => e,
-    };
-    if err.is_eof() {
-        return Err(format!("invalid JSON: {err}"));
+    if let Some(text) = super::lazy::utf8(record) {
+        let line = record::read(text).map_err(|e| e.to_string())?;
+        events::emit(line, record, loc, out);
+        return Ok(());
     }
-    let value = match serde_json::from_slice::<serde_json::Value>(record) {
-        Ok(v) => v,
-        Err(_) => match serde_json::from_str::<serde_json::Value>(&String::from_utf8_lossy(record))
-        {
-            Ok(v) => v,
-            Err(_) => return Err(format!("invalid JSON: {err}")),
-        },
-    };
-    if !value.is_object() {
-        return Err("not a JSON object".into());
-    }
-    let text = value.to_string();
-    let line: record::Line =
-        serde_json::from_str(&text).map_err(|e| format!("invalid JSON: {e}"))?;
+    let text = String::from_utf8_lossy(record);
+    let line = record::read(&text).map_err(|e| e.to_string())?;
     let mut held = Vec::new();
     events::emit(line, text.as_bytes(), loc, &mut |ev| held.push(ev));
     for ev in held {

@@ -1,122 +1,89 @@
-//! The borrowed shape of one transcript line: only the fields the events need.
+//! The borrowed shape of one transcript line: only the fields the events need,
+//! and the one read that fills it ([`read`]).
 //!
-//! Owns: the serde structs a line is read into, and the lax field types that
-//! [`super::super::lax`] lacks (presence of a `null`, an object only when it is
-//! one, message content that is a string or blocks). Must not: build events.
+//! Owns: the structs a line is read into, the lax field meanings (presence of
+//! a `null`, an object only when it is one, message content that is a string
+//! or blocks), and the line's paths for the lazy reader. Must not: build events.
 //!
-//! Speed: large values the events do not need (tool results, thinking, file
-//! snapshots, a subagent's nested messages in `progress.data`) are never decoded:
-//! unknown keys are skipped by serde, and the few big values that are needed
-//! only sometimes (a tool result's text, an assistant's text, an error object)
-//! are kept as borrowed [`RawValue`]s and decoded on demand.
+//! Speed: the line is read by [`crate::format::lazy`] in one validating pass;
+//! values the events do not need (tool results, thinking, file snapshots, a
+//! subagent's nested messages in `progress.data`, the bulk of `toolUseResult`)
+//! are skipped by their brackets and quotes, never decoded; the few big values
+//! that are needed only sometimes (a tool result's text, an assistant's text,
+//! an error object, a tool call's input) are kept as raw JSON text and decoded
+//! on demand.
 
 use crate::format::lax::{Flag, Num, Obj, Text};
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize as DeriveDeserialize;
-use serde_json::value::RawValue;
+use crate::format::lazy::{self, Fields, JsonError, Schema};
 use std::borrow::Cow;
-use std::fmt;
-use std::marker::PhantomData;
 
 /// One transcript line.
-#[derive(DeriveDeserialize, Default)]
-#[serde(default)]
+#[derive(Default)]
 pub struct Line<'a> {
     /// `type`.
-    #[serde(borrow, rename = "type")]
     pub kind: Text<'a>,
     /// `subtype` (`system` lines).
-    #[serde(borrow)]
     pub subtype: Text<'a>,
     /// `operation` (`queue-operation` lines).
-    #[serde(borrow)]
     pub operation: Text<'a>,
     /// `sessionId`.
-    #[serde(borrow, rename = "sessionId")]
     pub session_id: Text<'a>,
     /// `agentId` (subagent files).
-    #[serde(borrow, rename = "agentId")]
     pub agent_id: Text<'a>,
     /// `timestamp` (RFC 3339).
-    #[serde(borrow)]
     pub timestamp: Text<'a>,
     /// `uuid`.
-    #[serde(borrow)]
     pub uuid: Text<'a>,
     /// `parentUuid` (`null` on a conversation's or subagent's first line).
-    #[serde(borrow, rename = "parentUuid")]
     pub parent_uuid: Nullable<'a>,
     /// `isSidechain`.
-    #[serde(rename = "isSidechain")]
     pub is_sidechain: Flag,
     /// `isMeta`.
-    #[serde(rename = "isMeta")]
     pub is_meta: Flag,
     /// `isCompactSummary`.
-    #[serde(rename = "isCompactSummary")]
     pub is_compact_summary: Flag,
     /// `isApiErrorMessage`.
-    #[serde(rename = "isApiErrorMessage")]
     pub is_api_error: Flag,
-    /// `apiErrorStatus` (an HTTP status).
-    #[serde(borrow, rename = "apiErrorStatus")]
-    pub api_error_status: Text<'a>,
     /// `requestId` (assistant lines).
-    #[serde(borrow, rename = "requestId")]
     pub request_id: Text<'a>,
     /// `cwd`: the working directory of that moment.
-    #[serde(borrow)]
     pub cwd: Text<'a>,
     /// `permissionMode` (user lines, `permission-mode` lines).
-    #[serde(borrow, rename = "permissionMode")]
     pub permission_mode: Text<'a>,
     /// `parentToolUseID` (progress lines: the tool call they report on).
-    #[serde(borrow, rename = "parentToolUseID")]
     pub parent_tool_use_id: Text<'a>,
     /// `message`: an Anthropic Messages API message.
-    #[serde(borrow)]
     pub message: Obj<Message<'a>>,
     /// `toolUseResult`: the tool's structured result (an object or a string).
-    #[serde(borrow, rename = "toolUseResult")]
     pub tool_use_result: Obj<ToolUseResult<'a>>,
     /// `data` (progress lines).
-    #[serde(borrow)]
     pub data: Obj<Data<'a>>,
     /// `compactMetadata` (compact_boundary lines).
-    #[serde(rename = "compactMetadata")]
     pub compact: Obj<CompactMeta>,
     /// `error`: a string on an assistant API-error line, an object on a
     /// `system/api_error` line; `None` when absent or `null`.
-    #[serde(borrow)]
-    pub error: Option<&'a RawValue>,
+    pub error: Option<&'a str>,
     /// `content` (system lines).
-    #[serde(borrow)]
-    pub content: Option<&'a RawValue>,
+    pub content: Option<&'a str>,
     /// `cause` (some `system/api_error` lines).
-    #[serde(borrow)]
-    pub cause: Option<&'a RawValue>,
+    pub cause: Option<&'a str>,
 }
 
 /// An Anthropic Messages API message (`message`).
-#[derive(DeriveDeserialize, Default)]
-#[serde(default)]
+#[derive(Default)]
 pub struct Message<'a> {
     /// `msg_…` (assistant).
-    #[serde(borrow)]
     pub id: Text<'a>,
     /// Model id (assistant).
-    #[serde(borrow)]
     pub model: Text<'a>,
     /// The content: a string or blocks.
-    #[serde(borrow)]
     pub content: Content<'a>,
     /// `usage` (assistant), when it is an object.
     pub usage: Maybe<Usage>,
 }
 
 /// `message.usage`.
-#[derive(DeriveDeserialize, Default)]
-#[serde(default)]
+#[derive(Default)]
 pub struct Usage {
     /// Uncached input.
     pub input_tokens: Num,
@@ -131,8 +98,7 @@ pub struct Usage {
 }
 
 /// `message.usage.cache_creation`.
-#[derive(DeriveDeserialize, Default)]
-#[serde(default)]
+#[derive(Default)]
 pub struct CacheCreation {
     /// 5-minute cache writes.
     pub ephemeral_5m_input_tokens: Num,
@@ -141,102 +107,70 @@ pub struct CacheCreation {
 }
 
 /// One content block.
-#[derive(DeriveDeserialize, Default)]
-#[serde(default)]
+#[derive(Default)]
 pub struct Block<'a> {
     /// `text`, `thinking`, `tool_use`, `tool_result`, `image`, ...
-    #[serde(borrow, rename = "type")]
     pub kind: Text<'a>,
     /// A `tool_use` block's id.
-    #[serde(borrow)]
     pub id: Text<'a>,
     /// A `tool_use` block's tool name.
-    #[serde(borrow)]
     pub name: Text<'a>,
-    /// A `tool_use` block's input, kept as written (read with [`Block::input`]).
-    #[serde(borrow, rename = "input")]
-    pub input_raw: Option<&'a RawValue>,
+    /// A `tool_use` block's input, kept as written (JSON text; not `null`).
+    pub input_raw: Option<&'a str>,
+    /// The arguments of that input that events name (empty when it is not an object).
+    pub input: Input<'a>,
     /// A `tool_result` block's tool-use id.
-    #[serde(borrow)]
     pub tool_use_id: Text<'a>,
     /// A `tool_result` block's error flag.
     pub is_error: Flag,
-    /// A `tool_result` block's content: a string or blocks, decoded only for errors.
-    #[serde(borrow)]
-    pub content: Option<&'a RawValue>,
-    /// A `text` block's text, decoded only when needed.
-    #[serde(borrow)]
-    pub text: Option<&'a RawValue>,
-}
-
-impl<'a> Block<'a> {
-    /// A `tool_use` block's input read for the arguments events name (empty
-    /// when absent or not an object).
-    pub fn input(&self) -> Input<'a> {
-        self.input_raw
-            .and_then(|r| serde_json::from_str::<Obj<Input<'a>>>(r.get()).ok())
-            .map(|o| o.0)
-            .unwrap_or_default()
-    }
+    /// A `tool_result` block's content (JSON text: a string or blocks; not
+    /// `null`), decoded only for errors.
+    pub content: Option<&'a str>,
+    /// A `text` block's text (JSON text; not `null`), decoded only when needed.
+    pub text: Option<&'a str>,
 }
 
 /// The arguments of a `tool_use` block that name what the call touches.
-#[derive(DeriveDeserialize, Default)]
-#[serde(default)]
+#[derive(Default)]
 pub struct Input<'a> {
     /// Bash.
-    #[serde(borrow)]
     pub command: Text<'a>,
     /// Read, Write, Edit, MultiEdit, NotebookEdit.
-    #[serde(borrow)]
     pub file_path: Text<'a>,
     /// NotebookEdit (older versions).
-    #[serde(borrow)]
     pub notebook_path: Text<'a>,
     /// Glob, Grep.
-    #[serde(borrow)]
     pub pattern: Text<'a>,
     /// WebFetch.
-    #[serde(borrow)]
     pub url: Text<'a>,
     /// WebSearch.
-    #[serde(borrow)]
     pub query: Text<'a>,
     /// Task, Agent.
-    #[serde(borrow)]
     pub subagent_type: Text<'a>,
 }
 
 /// `toolUseResult`, when it is an object: a Task/Agent call's result names its agent.
-#[derive(DeriveDeserialize, Default)]
-#[serde(default)]
+#[derive(Default)]
 pub struct ToolUseResult<'a> {
     /// The subagent's id.
-    #[serde(borrow, rename = "agentId")]
     pub agent_id: Text<'a>,
     /// `completed`, ...
-    #[serde(borrow)]
     pub status: Text<'a>,
 }
 
 /// `data` of a progress line.
-#[derive(DeriveDeserialize, Default)]
-#[serde(default)]
+#[derive(Default)]
 pub struct Data<'a> {
     /// `agent_progress`, `hook_progress`, `bash_progress`, ...
-    #[serde(borrow, rename = "type")]
     pub kind: Text<'a>,
     /// The subagent reporting (agent_progress).
-    #[serde(borrow, rename = "agentId")]
     pub agent_id: Text<'a>,
 }
 
 /// `compactMetadata`.
-#[derive(DeriveDeserialize, Default)]
-#[serde(default)]
+#[derive(Default)]
 pub struct CompactMeta {
     /// Context tokens before compaction.
-    #[serde(rename = "preTokens")]
     pub pre_tokens: Num,
 }
 
@@ -264,105 +198,10 @@ impl<'a> Nullable<'a> {
     }
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for Nullable<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let t = TextOrNull::deserialize(d)?;
-        Ok(t.0)
-    }
-}
-
-struct TextOrNull<'a>(Nullable<'a>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for TextOrNull<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = TextOrNull<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(TextOrNull(Nullable::Str(Cow::Borrowed(v))))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(TextOrNull(Nullable::Str(Cow::Owned(v.to_owned()))))
-            }
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(TextOrNull(Nullable::Null))
-            }
-            fn visit_none<E>(self) -> Result<Self::Value, E> {
-                Ok(TextOrNull(Nullable::Null))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(TextOrNull(Nullable::Other))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(TextOrNull(Nullable::Other))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(TextOrNull(Nullable::Other))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(TextOrNull(Nullable::Other))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
-                while a.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(TextOrNull(Nullable::Other))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
-                while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(TextOrNull(Nullable::Other))
-            }
-        }
-        d.deserialize_any(V(PhantomData))
-    }
-}
-
 /// A nested object read as `T` when it is an object; `None` when absent, `null`
 /// or of another type (unlike [`Obj`], which cannot tell).
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Maybe<T>(pub Option<T>);
-
-impl<'de, T: Deserialize<'de> + Default> Deserialize<'de> for Maybe<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T>(PhantomData<T>);
-        impl<'de, T: Deserialize<'de> + Default> Visitor<'de> for V<T> {
-            type Value = Maybe<T>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, a: A) -> Result<Maybe<T>, A::Error> {
-                T::deserialize(de::value::MapAccessDeserializer::new(a)).map(|t| Maybe(Some(t)))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Maybe<T>, A::Error> {
-                while a.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Maybe(None))
-            }
-            fn visit_str<E>(self, _: &str) -> Result<Maybe<T>, E> {
-                Ok(Maybe(None))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Maybe<T>, E> {
-                Ok(Maybe(None))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Maybe<T>, E> {
-                Ok(Maybe(None))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Maybe<T>, E> {
-                Ok(Maybe(None))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Maybe<T>, E> {
-                Ok(Maybe(None))
-            }
-            fn visit_unit<E>(self) -> Result<Maybe<T>, E> {
-                Ok(Maybe(None))
-            }
-            fn visit_none<E>(self) -> Result<Maybe<T>, E> {
-                Ok(Maybe(None))
-            }
-        }
-        d.deserialize_any(V(PhantomData))
-    }
-}
 
 /// What a string `message.content` is, read from its opening.
 #[derive(Debug, Clone, PartialEq)]
@@ -458,51 +297,6 @@ pub enum Content<'a> {
     Blocks(Vec<Obj<Block<'a>>>),
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for Content<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = Content<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Content::Str(StrKind::of(v)))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
-                let mut blocks = Vec::with_capacity(a.size_hint().unwrap_or(2).min(16));
-                while let Some(b) = a.next_element::<Obj<Block<'a>>>()? {
-                    blocks.push(b);
-                }
-                Ok(Content::Blocks(blocks))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
-                while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Content::None)
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(Content::None)
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(Content::None)
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(Content::None)
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(Content::None)
-            }
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(Content::None)
-            }
-            fn visit_none<E>(self) -> Result<Self::Value, E> {
-                Ok(Content::None)
-            }
-        }
-        d.deserialize_any(V(PhantomData))
-    }
-}
-
 impl<'a> Content<'a> {
     /// The blocks (empty for a string or no content).
     pub fn blocks(&self) -> &[Obj<Block<'a>>] {
@@ -513,25 +307,223 @@ impl<'a> Content<'a> {
     }
 }
 
-/// A raw JSON value as text: a string's value (borrowed when unescaped), `None`
-/// for anything else.
-pub fn raw_str(raw: &RawValue) -> Option<Cow<'_, str>> {
-    let t: Text = serde_json::from_str(raw.get()).ok()?;
-    t.0
+/// A raw JSON value as text ([`lazy::text_of`]: a string's value, borrowed
+/// when unescaped; a number or boolean as written), `None` for anything else.
+pub fn raw_str(raw: &str) -> Option<Cow<'_, str>> {
+    lazy::text_of(raw)
 }
 
 /// The text of a tool result's `content`: the string, or the first `text` block.
-pub fn result_text(raw: &RawValue) -> Option<Cow<'_, str>> {
-    match raw.get().as_bytes().first() {
+pub fn result_text(raw: &str) -> Option<Cow<'_, str>> {
+    match raw.as_bytes().first() {
         Some(b'"') => raw_str(raw),
         Some(b'[') => {
-            let blocks: Vec<Obj<Block>> = serde_json::from_str(raw.get()).ok()?;
+            let blocks: Vec<serde_json::Value> = serde_json::from_str(raw).ok()?;
             blocks
-                .into_iter()
-                .find(|b| b.0.kind.get() == Some("text"))
-                .and_then(|b| b.0.text)
-                .and_then(raw_str)
+                .iter()
+                .find(|b| b.get("type").and_then(|t| t.as_str()) == Some("text"))
+                .and_then(|b| b.get("text")?.as_str())
+                .map(|t| Cow::Owned(t.to_string()))
         }
         _ => None,
     }
+}
+
+/// The paths of a line ([`read`]); their slots are the constants below.
+const PATHS: [&str; 55] = [
+    "type",
+    "subtype",
+    "operation",
+    "sessionId",
+    "agentId",
+    "timestamp",
+    "uuid",
+    "parentUuid",
+    "isSidechain",
+    "isMeta",
+    "isCompactSummary",
+    "isApiErrorMessage",
+    "requestId",
+    "cwd",
+    "permissionMode",
+    "parentToolUseID",
+    "message",
+    "message.id",
+    "message.model",
+    "message.content",
+    "message.usage",
+    "message.usage.input_tokens",
+    "message.usage.output_tokens",
+    "message.usage.cache_read_input_tokens",
+    "message.usage.cache_creation_input_tokens",
+    "message.usage.cache_creation",
+    "message.usage.cache_creation.ephemeral_5m_input_tokens",
+    "message.usage.cache_creation.ephemeral_1h_input_tokens",
+    "toolUseResult",
+    "toolUseResult.agentId",
+    "toolUseResult.status",
+    "data",
+    "data.type",
+    "data.agentId",
+    "compactMetadata",
+    "compactMetadata.preTokens",
+    "error",
+    "content",
+    "cause",
+    "message.content[]",
+    "message.content[].type",
+    "message.content[].id",
+    "message.content[].name",
+    "message.content[].input",
+    "message.content[].input.command",
+    "message.content[].input.file_path",
+    "message.content[].input.notebook_path",
+    "message.content[].input.pattern",
+    "message.content[].input.url",
+    "message.content[].input.query",
+    "message.content[].input.subagent_type",
+    "message.content[].tool_use_id",
+    "message.content[].is_error",
+    "message.content[].content",
+    "message.content[].text",
+];
+
+fn schema() -> &'static Schema {
+    static S: std::sync::OnceLock<Schema> = std::sync::OnceLock::new();
+    S.get_or_init(|| Schema::new(&PATHS))
+}
+
+/// Slot `i` as text (lax: numbers and booleans as written).
+fn text<'a>(f: &Fields<'a>, i: usize) -> Text<'a> {
+    Text(f.text(i))
+}
+
+/// Slot `i` as a flag: `true`, or a number (or numeric string) other than 0.
+fn flag(f: &Fields<'_>, i: usize) -> Flag {
+    Flag(
+        f.text(i)
+            .is_some_and(|s| s == "true" || s.parse::<f64>().is_ok_and(|n| n != 0.0)),
+    )
+}
+
+/// Slot `i` as a number: a finite JSON number or numeric string.
+fn num(f: &Fields<'_>, i: usize) -> Num {
+    Num(f.num(i).filter(|v| v.is_finite()))
+}
+
+/// Slot `i` as raw JSON text, `None` for `null`.
+fn raw<'a>(f: &Fields<'a>, i: usize) -> Option<&'a str> {
+    f.raw(i).filter(|v| *v != "null")
+}
+
+/// Whether slot `i` holds an object.
+fn object(f: &Fields<'_>, i: usize) -> bool {
+    f.raw(i).is_some_and(|v| v.starts_with('{'))
+}
+
+/// Reads one line (UTF-8 text holding one JSON object) into a [`Line`]:
+/// strings as the lax types read them, a key given twice read as its last
+/// value (whole, for objects).
+///
+/// Errors: malformed JSON ([`lazy`]'s rules).
+pub fn read(text_: &str) -> Result<Line<'_>, JsonError> {
+    let mut blocks: Vec<(usize, Obj<Block<'_>>)> = Vec::new();
+    let f = lazy::scan_each(schema(), text_, &mut |e| {
+        let f = e.fields;
+        let block = if object(f, 39) {
+            Block {
+                kind: text(f, 40),
+                id: text(f, 41),
+                name: text(f, 42),
+                input_raw: raw(f, 43),
+                input: Input {
+                    command: text(f, 44),
+                    file_path: text(f, 45),
+                    notebook_path: text(f, 46),
+                    pattern: text(f, 47),
+                    url: text(f, 48),
+                    query: text(f, 49),
+                    subagent_type: text(f, 50),
+                },
+                tool_use_id: text(f, 51),
+                is_error: flag(f, 52),
+                content: raw(f, 53),
+                text: raw(f, 54),
+            }
+        } else {
+            Block::default()
+        };
+        blocks.push((e.list_at, Obj(block)));
+    })?;
+    let content = match f.raw(19) {
+        Some(v) if v.starts_with('"') => {
+            Content::Str(StrKind::of(&lazy::text_of(v).unwrap_or_default()))
+        }
+        Some(v) if v.starts_with('[') => {
+            // Only the elements of the list that stands (a repeated key replaces a list).
+            let at = lazy::offset_in(text_, v);
+            Content::Blocks(
+                blocks
+                    .into_iter()
+                    .filter(|(list, _)| *list == at)
+                    .map(|(_, b)| b)
+                    .collect(),
+            )
+        }
+        _ => Content::None,
+    };
+    let usage = object(&f, 20).then(|| Usage {
+        input_tokens: num(&f, 21),
+        output_tokens: num(&f, 22),
+        cache_read_input_tokens: num(&f, 23),
+        cache_creation_input_tokens: num(&f, 24),
+        cache_creation: Maybe(object(&f, 25).then(|| CacheCreation {
+            ephemeral_5m_input_tokens: num(&f, 26),
+            ephemeral_1h_input_tokens: num(&f, 27),
+        })),
+    });
+    let parent_uuid = match f.raw(7) {
+        None => Nullable::Absent,
+        Some("null") => Nullable::Null,
+        Some(v) if v.starts_with('"') => Nullable::Str(lazy::text_of(v).unwrap_or_default()),
+        Some(_) => Nullable::Other,
+    };
+    Ok(Line {
+        kind: text(&f, 0),
+        subtype: text(&f, 1),
+        operation: text(&f, 2),
+        session_id: text(&f, 3),
+        agent_id: text(&f, 4),
+        timestamp: text(&f, 5),
+        uuid: text(&f, 6),
+        parent_uuid,
+        is_sidechain: flag(&f, 8),
+        is_meta: flag(&f, 9),
+        is_compact_summary: flag(&f, 10),
+        is_api_error: flag(&f, 11),
+        request_id: text(&f, 12),
+        cwd: text(&f, 13),
+        permission_mode: text(&f, 14),
+        parent_tool_use_id: text(&f, 15),
+        message: Obj(Message {
+            id: text(&f, 17),
+            model: text(&f, 18),
+            content,
+            usage: Maybe(usage),
+        }),
+        tool_use_result: Obj(ToolUseResult {
+            agent_id: text(&f, 29),
+            status: text(&f, 30),
+        }),
+        data: Obj(Data {
+            kind: text(&f, 32),
+            agent_id: text(&f, 33),
+        }),
+        compact: Obj(CompactMeta {
+            pre_tokens: num(&f, 35),
+        }),
+        error: raw(&f, 36),
+        content: raw(&f, 37),
+        cause: raw(&f, 38),
+    })
 }
