@@ -34,24 +34,43 @@ pub const MAX_DEPTH: usize = 128;
 pub const MAX_SLOTS: usize = 64;
 
 /// A node's keys: a 64-entry table indexed by (length, first, last byte), each
-/// entry the head of a chain of candidates compared in full. Keys of real
-/// schemas rarely share a bucket, so a lookup is one index and one compare.
+/// entry the head of a chain of candidates. Keys of real schemas rarely share
+/// a bucket, so a lookup is one index and one compare of the key's first 16
+/// bytes as one word (and of the rest, for longer keys).
 #[derive(Debug, Default)]
 struct Keys {
     heads: Vec<u16>,
-    /// (key, child node, next candidate + 1 or 0).
-    entries: Vec<(Box<[u8]>, usize, u16)>,
+    /// (first 16 bytes as a word, key, child node, next candidate + 1 or 0).
+    entries: Vec<(u128, Box<[u8]>, usize, u16)>,
+}
+
+/// The first 16 bytes of `b[at..at + len]` as a little-endian word, zero past `len`.
+#[inline(always)]
+fn word(b: &[u8], at: usize, len: usize) -> u128 {
+    let n = len.min(16);
+    match b.get(at..at + 16) {
+        Some(w) => {
+            let w = u128::from_le_bytes(w.try_into().expect("16 bytes"));
+            if n == 16 {
+                w
+            } else {
+                w & ((1u128 << (8 * n)) - 1)
+            }
+        }
+        None => {
+            let mut w = [0u8; 16];
+            w[..n].copy_from_slice(&b[at..at + n]);
+            u128::from_le_bytes(w)
+        }
+    }
 }
 
 impl Keys {
     const BUCKETS: usize = 64;
 
     #[inline(always)]
-    fn bucket(k: &[u8]) -> usize {
-        let (Some(f), Some(l)) = (k.first(), k.last()) else {
-            return 0;
-        };
-        (k.len().wrapping_mul(31) ^ usize::from(*f).wrapping_mul(7) ^ usize::from(*l))
+    fn bucket(len: usize, first: u8, last: u8) -> usize {
+        (len.wrapping_mul(31) ^ usize::from(first).wrapping_mul(7) ^ usize::from(last))
             % Self::BUCKETS
     }
 
@@ -59,33 +78,44 @@ impl Keys {
         self.entries.is_empty()
     }
 
-    #[inline]
-    fn get(&self, k: &[u8]) -> Option<usize> {
-        if self.entries.is_empty() {
+    /// The child of the key `b[at..at + len]`.
+    #[inline(always)]
+    fn get_in(&self, b: &[u8], at: usize, len: usize) -> Option<usize> {
+        if self.entries.is_empty() || len == 0 {
             return None;
         }
-        let mut at = self.heads[Self::bucket(k)];
-        while at != 0 {
-            let (key, child, next) = &self.entries[usize::from(at) - 1];
-            if **key == *k {
+        let mut i = self.heads[Self::bucket(len, b[at], b[at + len - 1])];
+        if i == 0 {
+            return None;
+        }
+        let w = word(b, at, len);
+        while i != 0 {
+            let (kw, key, child, next) = &self.entries[usize::from(i) - 1];
+            if *kw == w && key.len() == len && (len <= 16 || key[16..] == b[at + 16..at + len]) {
                 return Some(*child);
             }
-            at = *next;
+            i = *next;
         }
         None
     }
 
+    fn get(&self, k: &[u8]) -> Option<usize> {
+        self.get_in(k, 0, k.len())
+    }
+
     fn insert(&mut self, k: &[u8], child: usize) {
+        assert!(!k.is_empty(), "a wanted key is never empty");
         if self.heads.is_empty() {
             self.heads = vec![0; Self::BUCKETS];
         }
-        let b = Self::bucket(k);
-        self.entries.push((k.into(), child, self.heads[b]));
+        let b = Self::bucket(k.len(), k[0], k[k.len() - 1]);
+        self.entries
+            .push((word(k, 0, k.len()), k.into(), child, self.heads[b]));
         self.heads[b] = u16::try_from(self.entries.len()).expect("few keys per node");
     }
 
     fn children(&self) -> impl Iterator<Item = usize> + '_ {
-        self.entries.iter().map(|e| e.1)
+        self.entries.iter().map(|e| e.2)
     }
 }
 
@@ -184,15 +214,26 @@ impl Schema {
 #[derive(Debug, Clone, Copy)]
 pub struct Fields<'a> {
     vals: [Option<&'a str>; MAX_SLOTS],
+    /// The slots filled so far, one bit each.
+    filled: u64,
 }
 
 impl<'a> Fields<'a> {
-    /// Empties the slots whose bits are set.
-    fn clear(&mut self, mut bits: u64) {
+    /// Empties the slots whose bits are set (only those filled cost anything).
+    #[inline(always)]
+    fn clear(&mut self, bits: u64) {
+        let mut bits = bits & self.filled;
+        self.filled &= !bits;
         while bits != 0 {
             self.vals[bits.trailing_zeros() as usize] = None;
             bits &= bits - 1;
         }
+    }
+
+    #[inline(always)]
+    fn set(&mut self, slot: usize, v: &'a str) {
+        self.vals[slot] = Some(v);
+        self.filled |= 1 << slot;
     }
 
     /// The raw JSON text of slot `i`.
@@ -357,6 +398,7 @@ pub fn scan_each<'a>(
         schema,
         out: Fields {
             vals: [None; MAX_SLOTS],
+            filled: 0,
         },
         each,
     };
@@ -498,14 +540,26 @@ fn check_escapes(b: &[u8], at: usize, mut bits: u64) -> Result<(), (&'static str
 /// Errors: what is wrong and its offset.
 #[inline]
 fn string_body(b: &[u8], mut i: usize) -> Result<(usize, bool), (&'static str, usize)> {
-    // Short plain strings (keys, ids): one 16-byte probe settles them.
-    if let Some(head) = b.get(i..i + 16) {
-        let head: &[u8; 16] = head.try_into().expect("16 bytes");
-        let (q, s, c) = probe_masks(head);
+    // Plain runs 16 bytes at a time; the first backslash hands over to the
+    // block scanner (from the start of its 16 bytes, so no escape carries in).
+    while let Some(head) = b.get(i..i + 16) {
+        let (q, s, c) = probe_masks(head.try_into().expect("16 bytes"));
         let stop = q | s | c;
-        if stop & stop.wrapping_neg() & q != 0 {
+        if stop == 0 {
+            i += 16;
+            continue;
+        }
+        let first = stop & stop.wrapping_neg();
+        if first & q != 0 {
             return Ok((i + stop.trailing_zeros() as usize + 1, false));
         }
+        if first & s == 0 {
+            return Err((
+                "control character in string",
+                i + stop.trailing_zeros() as usize,
+            ));
+        }
+        break;
     }
     let mut carry = 0u64;
     let mut escapes = false;
@@ -705,6 +759,11 @@ impl<'a> Cur<'a, '_, '_> {
 
     #[inline(always)]
     fn ws(&mut self) {
+        // Most tokens are followed by nothing or one space.
+        match self.b.get(self.i) {
+            Some(b' ' | b'\n' | b'\t' | b'\r') => self.i += 1,
+            _ => return,
+        }
         while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.b.get(self.i) {
             self.i += 1;
         }
@@ -849,7 +908,7 @@ impl<'a> Cur<'a, '_, '_> {
             let v0 = self.i;
             self.value(inner, depth)?;
             if let Some(slot) = n.slot {
-                self.out.vals[slot] = Some(&self.s[v0..self.i]);
+                self.out.set(slot, &self.s[v0..self.i]);
             }
             (self.each)(Element {
                 list: n.slot,
@@ -892,12 +951,13 @@ impl<'a> Cur<'a, '_, '_> {
             let escaped = self.string()?;
             let child = match node {
                 Some(n) if !schema.nodes[n].children.is_empty() => {
-                    let key = &self.s[k0 + 1..self.i - 1];
                     if escaped {
                         let k = unquote(&self.s[k0..self.i]);
                         schema.nodes[n].children.get(k.as_bytes())
                     } else {
-                        schema.nodes[n].children.get(key.as_bytes())
+                        schema.nodes[n]
+                            .children
+                            .get_in(self.b, k0 + 1, self.i - k0 - 2)
                     }
                 }
                 _ => None,
@@ -924,7 +984,7 @@ impl<'a> Cur<'a, '_, '_> {
                         }
                     }
                     if let Some(slot) = sub.slot {
-                        self.out.vals[slot] = Some(&self.s[v0..self.i]);
+                        self.out.set(slot, &self.s[v0..self.i]);
                     }
                 }
                 None => self.value(None, depth)?,
