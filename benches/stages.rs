@@ -1,19 +1,30 @@
 //! Criterion benches per stage of the scan path: line splitting, each format's
-//! parser, the literal prefilter, and each analysis' observe + merge.
+//! parser, the literal prefilter, each analysis' observe + merge, and merging
+//! alone (group `merge`).
 //!
 //! Inputs are the fixtures repeated to about 4 MiB (one chunk), so a run needs no
-//! generated corpus: `cargo bench --bench stages`. Throughput is reported in bytes.
+//! generated corpus: `cargo bench --bench stages`. Throughput is reported in
+//! bytes, except in `merge`, whose synthetic events are counted as elements
+//! (that group alone: `cargo bench --bench stages -- '^merge/'`).
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{
+    criterion_group, criterion_main, BatchSize, BenchmarkGroup, BenchmarkId, Criterion, Throughput,
+};
+use oracle_monitor::analysis::cost::{CostBy, CostQuery};
 use oracle_monitor::analysis::diagnose::DiagnoseQuery;
-use oracle_monitor::analysis::errors::ErrorsQuery;
-use oracle_monitor::analysis::queues::QueuesQuery;
+use oracle_monitor::analysis::errors::{ErrorsQuery, GroupBy};
+use oracle_monitor::analysis::queues::{QueuesAcc, QueuesQuery};
 use oracle_monitor::analysis::Window;
 use oracle_monitor::format::{self, Bad, Chunk, Sink};
-use oracle_monitor::model::{Event, Format, Severity};
-use oracle_monitor::scan::Analysis;
+use oracle_monitor::model::{Action, Event, Format, Loc, Severity, Tokens};
+use oracle_monitor::pricing::PriceTable;
+use oracle_monitor::scan::{Analysis, LineIndex};
 use oracle_monitor::source::{chunk_ranges, CHUNK_BYTES};
+use rayon::prelude::*;
+use std::borrow::Cow;
 use std::hint::black_box;
+use std::time::{Duration, Instant};
 
 /// The fixture's record lines repeated to about `CHUNK_BYTES`.
 fn corpus(path: &str, keep: impl Fn(&[u8]) -> bool) -> Vec<u8> {
@@ -175,9 +186,440 @@ fn benches(c: &mut Criterion) {
     g.finish();
 }
 
+// ---------------------------------------------------------------------------
+// Merging alone: accumulators built from synthetic events (no parsing), so the
+// benches time `Analysis::merge` and nothing else.
+
+/// Records of each synthetic input cut into 16, 64 and 256 chunks
+/// (121,600 = 256 × 475: every chunk holds as many).
+const MERGE_RECORDS: usize = 121_600;
+
+/// Tasks of the queues input; with the replies to nine in ten of them they
+/// make [`MERGE_RECORDS`] messages.
+const TASKS: usize = 64_000;
+
+/// Tasks (and replies) of the small accumulator merged into a big one.
+const SMALL: usize = 4;
+
+const MERGE_AGENTS: [&str; 4] = ["Orchestrator", "Coder", "Researcher", "Writer"];
+const MERGE_MODELS: [&str; 3] = ["claude-opus-4-6", "claude-sonnet-4-5", "claude-haiku-4-5"];
+
+/// An event of `format` at record `i`: 1 ms and 100 bytes after record `i - 1`.
+fn synthetic(i: usize, format: Format, action: Action<'static>) -> Event<'static> {
+    let loc = Loc {
+        offset: i as u64 * 100,
+        ..Loc::default()
+    };
+    Event {
+        action,
+        ..Event::bare(
+            1_770_000_000_000_000_000 + i as i64 * 1_000_000,
+            loc,
+            format,
+            b"{}",
+        )
+    }
+}
+
+/// Task `id` from agent `from` to the next one (a time-machine agent message).
+fn task(i: usize, id: String, from: usize) -> Event<'static> {
+    let mut ev = synthetic(i, Format::Diff, Action::TaskSent);
+    ev.kind = Cow::Borrowed("agent_message");
+    ev.status = Cow::Borrowed("task");
+    ev.agent = Some(Cow::Borrowed(MERGE_AGENTS[from % 4]));
+    ev.target = Some(Cow::Borrowed(MERGE_AGENTS[(from + 1) % 4]));
+    ev.id = Some(Cow::Owned(id));
+    ev
+}
+
+/// The reply to task `parent` (sent by agent `from`), from its addressee.
+fn reply(i: usize, parent: String, from: usize) -> Event<'static> {
+    let mut ev = synthetic(i, Format::Diff, Action::TaskReplied { ok: true });
+    ev.kind = Cow::Borrowed("agent_message");
+    ev.status = Cow::Borrowed("result");
+    ev.agent = Some(Cow::Borrowed(MERGE_AGENTS[(from + 1) % 4]));
+    ev.target = Some(Cow::Borrowed(MERGE_AGENTS[from % 4]));
+    ev.id = Some(Cow::Owned(format!("r-{parent}")));
+    ev.parent_id = Some(Cow::Owned(parent));
+    ev
+}
+
+/// Agent messages: at step `s`, task `s`, then the reply to task `s - GAP`
+/// unless that task is a tenth one (10% are never answered). A reply comes
+/// at least `GAP` (8,000) records after its task: always in a later chunk,
+/// even of 16 (7,600 records each).
+fn queue_messages() -> Vec<Event<'static>> {
+    const GAP: usize = TASKS / 8;
+    let mut out = Vec::with_capacity(MERGE_RECORDS);
+    for step in 0..TASKS + GAP {
+        if step < TASKS {
+            out.push(task(out.len(), format!("t{step}"), step));
+        }
+        if let Some(j) = step.checked_sub(GAP).filter(|j| j % 10 != 0) {
+            out.push(reply(out.len(), format!("t{j}"), j));
+        }
+    }
+    assert_eq!(out.len(), MERGE_RECORDS);
+    out
+}
+
+/// One usage line of response `key` (a transcript's `message.id:requestId`)
+/// in session `session`; `part` 1 is the response's second streamed line.
+fn usage(i: usize, key: String, session: usize, part: u64) -> Event<'static> {
+    let tokens = Tokens {
+        input: 3,
+        output: 40 + 100 * part,
+        cache_read: 9000,
+        cache_write_5m: 1200,
+        cache_write_1h: 800,
+        other: 0,
+    };
+    let mut ev = synthetic(
+        i,
+        Format::Transcript,
+        Action::Usage {
+            model: Some(Cow::Borrowed(MERGE_MODELS[session % 3])),
+            tokens,
+            cost_usd: None,
+            key: Some(Cow::Owned(key)),
+        },
+    );
+    ev.kind = Cow::Borrowed("assistant");
+    ev.session = Some(Cow::Owned(format!("sess-{session}")));
+    ev
+}
+
+/// Usage lines: each response written twice in a row (a streamed response; a
+/// pair may straddle two chunks), in eight sessions.
+fn usage_lines() -> Vec<Event<'static>> {
+    (0..MERGE_RECORDS)
+        .map(|i| {
+            usage(
+                i,
+                format!("msg_{0}:req_{0}", i / 2),
+                i / 2 % 8,
+                (i % 2) as u64,
+            )
+        })
+        .collect()
+}
+
+/// `n` in letters (`a`, `b`, ..., `ba`): a word `errors --by message` keeps
+/// apart (it masks numbers).
+fn word(mut n: usize) -> String {
+    let mut w = Vec::new();
+    loop {
+        w.push(b'a' + (n % 26) as u8);
+        n /= 26;
+        if n == 0 {
+            break;
+        }
+    }
+    w.reverse();
+    String::from_utf8(w).expect("ascii")
+}
+
+/// An error-like event of message kind `group`, severities in turn.
+fn error(i: usize, group: usize) -> Event<'static> {
+    let mut ev = synthetic(i, Format::Diff, Action::Other);
+    ev.kind = Cow::Borrowed("error");
+    ev.severity = Some(
+        [
+            Severity::Error,
+            Severity::Warning,
+            Severity::Critical,
+            Severity::Info,
+        ][i % 4],
+    );
+    ev.category = Some(Cow::Borrowed("tool_error"));
+    ev.agent = Some(Cow::Borrowed(MERGE_AGENTS[i % 4]));
+    ev.message = Some(Cow::Owned(format!(
+        "tool {} failed after {} s",
+        word(group),
+        i % 60
+    )));
+    ev
+}
+
+/// Error-like events of `MERGE_RECORDS / 10` message kinds.
+fn error_events() -> Vec<Event<'static>> {
+    (0..MERGE_RECORDS)
+        .map(|i| error(i, i % (MERGE_RECORDS / 10)))
+        .collect()
+}
+
+/// One accumulator per chunk of `k` equal chunks of `events`.
+fn chunk_accs<A: Analysis>(q: &A, events: &[Event<'_>], k: usize) -> Vec<A::Acc> {
+    events
+        .chunks(events.len() / k)
+        .map(|c| observed(q, c))
+        .collect()
+}
+
+fn observed<A: Analysis>(q: &A, events: &[Event<'_>]) -> A::Acc {
+    let mut acc = q.new_acc();
+    for ev in events {
+        q.observe(&mut acc, ev);
+    }
+    acc
+}
+
+/// Merges consecutive chunks' accumulators as `scan.rs` does: rayon's
+/// `reduce_with` over them in input order (a worker folds its run of chunks,
+/// runs merge as a tree, the earlier always on the left), on `pool`.
+fn scan_order<A: Analysis>(q: &A, accs: Vec<A::Acc>, pool: &rayon::ThreadPool) -> Option<A::Acc> {
+    pool.install(|| accs.into_par_iter().reduce_with(|a, b| q.merge(a, b)))
+}
+
+/// A balanced tree, the earlier half always on the left: rayon's shape when
+/// every split is taken (many threads).
+fn tree<A: Analysis>(q: &A, mut accs: Vec<A::Acc>) -> Option<A::Acc> {
+    if accs.len() <= 1 {
+        return accs.pop();
+    }
+    let later = accs.split_off(accs.len() / 2);
+    Some(q.merge(tree(q, accs)?, tree(q, later)?))
+}
+
+/// `merge/NAME/threads 1/K` and `merge/NAME/tree/K`: merging the accumulators
+/// of `events` cut into K chunks, in the scan's order on one thread and as a
+/// balanced tree. Throughput: all the records (the same for every K).
+fn merge_chunks<A: Analysis>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    q: &A,
+    events: &[Event<'_>],
+    one: &rayon::ThreadPool,
+) where
+    A::Acc: Clone,
+{
+    g.throughput(Throughput::Elements(events.len() as u64));
+    for k in [16, 64, 256] {
+        let accs = chunk_accs(q, events, k);
+        assert_eq!(accs.len(), k);
+        g.bench_with_input(
+            BenchmarkId::new(format!("{name}/threads 1"), k),
+            &accs,
+            |b, accs| {
+                b.iter_batched(
+                    || accs.clone(),
+                    |accs| scan_order(q, accs, one),
+                    BatchSize::PerIteration,
+                )
+            },
+        );
+        g.bench_with_input(
+            BenchmarkId::new(format!("{name}/tree"), k),
+            &accs,
+            |b, accs| {
+                b.iter_batched(
+                    || accs.clone(),
+                    |accs| tree(q, accs),
+                    BatchSize::PerIteration,
+                )
+            },
+        );
+    }
+}
+
+/// How the big side of [`merge_small`] is made and what grows in it.
+struct Big<'a, A: Analysis> {
+    /// The accumulator holding `n` records.
+    acc: A::Acc,
+    /// The small accumulator of merge number `round` since `acc` was cloned:
+    /// built so that the big side keeps its size (for queues: replies to
+    /// [`SMALL`] of its pending tasks, and as many new ones).
+    small: &'a dyn Fn(usize) -> A::Acc,
+    /// Records in a small accumulator.
+    small_records: u64,
+    /// Merges after which the big side has grown by a tenth of `n` (what a
+    /// merge adds and never removes: answered ids, latencies, appended
+    /// responses); `usize::MAX` when nothing grows.
+    reset: usize,
+}
+
+/// `merge/NAME big+small/N` and `merge/NAME small+big/N`: merging a few
+/// records into an accumulator of `n`, the big one earlier or later.
+///
+/// The big side is kept from one merge to the next (cloning it for each
+/// merge would cost what the merge must not) and cloned again from `big.acc`,
+/// untimed, every `big.reset` merges. Throughput: the small side's records.
+fn merge_small<A: Analysis>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    n: usize,
+    q: &A,
+    big: &Big<'_, A>,
+) where
+    A::Acc: Clone,
+{
+    g.throughput(Throughput::Elements(big.small_records));
+    for big_first in [true, false] {
+        let order = if big_first { "big+small" } else { "small+big" };
+        let mut acc = big.acc.clone();
+        let mut round = 0usize;
+        g.bench_function(BenchmarkId::new(format!("{name} {order}"), n), |b| {
+            b.iter_custom(|iters| {
+                let mut spent = Duration::ZERO;
+                for _ in 0..iters {
+                    if round == big.reset {
+                        acc = big.acc.clone();
+                        round = 0;
+                    }
+                    let small = (big.small)(round);
+                    let held = std::mem::replace(&mut acc, q.new_acc());
+                    let t = Instant::now();
+                    let merged = if big_first {
+                        q.merge(held, small)
+                    } else {
+                        q.merge(small, held)
+                    };
+                    spent += t.elapsed();
+                    acc = black_box(merged);
+                    round += 1;
+                }
+                spent
+            })
+        });
+    }
+}
+
+/// The `merge` group: merge time follows what is merged. Merging K chunk
+/// accumulators of the same records should cost about the same for K = 16,
+/// 64 and 256; merging a few records into an accumulator of N should cost
+/// the same for N = 10k, 100k and 1M.
+fn merges(c: &mut Criterion) {
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a thread pool");
+    let queues = QueuesQuery::default();
+    let cost = CostQuery {
+        by: CostBy::Session,
+        window: Window::default(),
+        prices: std::sync::Arc::new(PriceTable::bundled()),
+    };
+    let errors = ErrorsQuery {
+        severities: vec![],
+        agent: None,
+        category: None,
+        grep: None,
+        window: Window::default(),
+        limit: 30,
+        by: None,
+    };
+    let by_message = ErrorsQuery {
+        by: Some(GroupBy::Message),
+        ..errors.clone()
+    };
+
+    let mut g = c.benchmark_group("merge");
+    g.sample_size(10);
+    let messages = queue_messages();
+    // The input is what the benches say: a tenth of the tasks pending, in
+    // either merge order.
+    let pending = |acc: Option<QueuesAcc>| {
+        let report = acc.expect("merged").finish(false, &LineIndex::default());
+        (report.total_pending, report.replies)
+    };
+    let accs = chunk_accs(&queues, &messages, 256);
+    let want = (TASKS as u64 / 10, TASKS as u64 * 9 / 10);
+    assert_eq!(pending(scan_order(&queues, accs.clone(), &one)), want);
+    assert_eq!(pending(tree(&queues, accs)), want);
+    merge_chunks(&mut g, "queues", &queues, &messages, &one);
+    drop(messages);
+    let lines = usage_lines();
+    merge_chunks(&mut g, "cost", &cost, &lines, &one);
+    drop(lines);
+    let errs = error_events();
+    merge_chunks(&mut g, "errors", &errors, &errs, &one);
+    merge_chunks(&mut g, "errors --by message", &by_message, &errs, &one);
+    drop(errs);
+
+    // Records of the small side come after every record of the big one.
+    let late = 10_000_000;
+    for n in [10_000, 100_000, 1_000_000] {
+        let grows = (n / 10 / SMALL).max(1);
+
+        // Queues: n pending tasks (the first SMALL named for the first small
+        // side to answer), and n / 2 answered ones.
+        let mut events: Vec<Event<'static>> = (0..SMALL)
+            .map(|j| task(j, format!("n0-{j}"), j))
+            .chain((SMALL..n).map(|k| task(k, format!("p{k}"), k)))
+            .collect();
+        for k in 0..n / 2 {
+            events.push(task(events.len(), format!("a{k}"), k));
+            events.push(reply(events.len(), format!("a{k}"), k));
+        }
+        let small = |r: usize| {
+            let mut acc = queues.new_acc();
+            for j in 0..SMALL {
+                let i = late + 2 * j;
+                queues.observe(&mut acc, &task(i, format!("n{}-{j}", r + 1), j));
+                queues.observe(&mut acc, &reply(i + 1, format!("n{r}-{j}"), j));
+            }
+            acc
+        };
+        let big: Big<'_, QueuesQuery> = Big {
+            acc: observed(&queues, &events),
+            small: &small,
+            small_records: 2 * SMALL as u64,
+            reset: grows,
+        };
+        drop(events);
+        // Each small side answers SMALL pending tasks and adds as many.
+        let two = queues.merge(queues.merge(big.acc.clone(), small(0)), small(1));
+        let report = two.finish(false, &LineIndex::default());
+        assert_eq!(report.total_pending, n as u64);
+        assert_eq!(report.replies, (n / 2 + 2 * SMALL) as u64);
+        merge_small(&mut g, "queues", n, &queues, &big);
+        drop(big);
+
+        // Cost: n responses, merged once (as a scan's accumulators are).
+        let events: Vec<Event<'static>> = (0..n)
+            .map(|k| usage(k, format!("b{k}"), k % 8, 0))
+            .collect();
+        let small = |r: usize| {
+            let evs: Vec<Event<'static>> = (0..SMALL)
+                .map(|j| usage(late + j, format!("s{r}-{j}"), j, 0))
+                .collect();
+            observed(&cost, &evs)
+        };
+        let big = Big {
+            acc: cost.merge(observed(&cost, &events), cost.new_acc()),
+            small: &small,
+            small_records: SMALL as u64,
+            reset: grows,
+        };
+        drop(events);
+        merge_small(&mut g, "cost", n, &cost, &big);
+        drop(big);
+
+        // Errors: n error-like events of n message kinds; the small side's
+        // are of kinds the big side holds, so nothing grows.
+        let events: Vec<Event<'static>> = (0..n).map(|k| error(k, k)).collect();
+        for (name, q) in [("errors", &errors), ("errors --by message", &by_message)] {
+            let small = |r: usize| {
+                let evs: Vec<Event<'static>> = (0..SMALL)
+                    .map(|j| error(late + j, (r * SMALL + j) % n))
+                    .collect();
+                observed(q, &evs)
+            };
+            let big = Big {
+                acc: observed(q, &events),
+                small: &small,
+                small_records: SMALL as u64,
+                reset: usize::MAX,
+            };
+            merge_small(&mut g, name, n, q, &big);
+        }
+    }
+    g.finish();
+}
+
 criterion_group! {
     name = stages;
     config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(3));
-    targets = benches
+    targets = benches, merges
 }
 criterion_main!(stages);

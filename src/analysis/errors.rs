@@ -188,11 +188,17 @@ pub fn add_to_group(
     }
 }
 
-/// Merges two group maps.
+/// Merges two group maps, the smaller into the larger: a merge costs what
+/// the smaller holds, never what has been accumulated (either side may be the
+/// larger: a scan merges runs of chunks as a tree). [`GroupAcc::merge`] is
+/// symmetric, so which is which does not change the result.
 pub fn merge_groups(
     mut a: HashMap<String, GroupAcc>,
-    b: HashMap<String, GroupAcc>,
+    mut b: HashMap<String, GroupAcc>,
 ) -> HashMap<String, GroupAcc> {
+    if a.len() < b.len() {
+        std::mem::swap(&mut a, &mut b);
+    }
     for (k, g) in b {
         match a.remove(&k) {
             Some(x) => {
@@ -233,7 +239,7 @@ pub fn message_of(ev: &Event<'_>) -> String {
 }
 
 /// The `errors` accumulator.
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(serde::Serialize, serde::Deserialize, Clone)]
 pub struct ErrorsAcc {
     total: u64,
     by_severity: SeverityCounts,
@@ -352,5 +358,41 @@ impl ErrorsAcc {
             groups: finish_groups(self.groups, if q.by.is_some() { q.limit } else { 0 }),
             group_by: q.by,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Format, Loc};
+
+    /// Groups of the events `range` (five message kinds), read at `base` bytes on.
+    fn groups(range: std::ops::Range<u64>, base: u64) -> HashMap<String, GroupAcc> {
+        let mut m = HashMap::default();
+        for i in range {
+            let loc = Loc {
+                offset: base + i,
+                ..Loc::default()
+            };
+            let ev = Event::bare((i * 7 % 13) as i64, loc, Format::Diff, b"{}");
+            let sev = [Severity::Info, Severity::Error, Severity::Critical][(i % 3) as usize];
+            add_to_group(&mut m, &format!("g{}", i % 5), &ev, sev);
+        }
+        m
+    }
+
+    #[test]
+    fn group_maps_merge_the_same_whichever_side_is_larger() {
+        let (small, large) = (groups(0..3, 0), groups(0..40, 1000));
+        assert!(small.len() < large.len());
+        let earlier_small = finish_groups(merge_groups(small.clone(), large.clone()), 10);
+        let earlier_large = finish_groups(merge_groups(large, small), 10);
+        assert_eq!(earlier_small, earlier_large);
+        // Every event counted once: 3 + 40 events in five groups.
+        assert_eq!(earlier_small.len(), 5);
+        assert_eq!(earlier_small.iter().map(|g| g.count).sum::<u64>(), 43);
+        let g0 = earlier_small.iter().find(|g| g.key == "g0").expect("g0");
+        assert_eq!(g0.count, 1 + 8);
+        assert_eq!(g0.max_severity, Severity::Critical);
     }
 }

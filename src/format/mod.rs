@@ -321,17 +321,35 @@ impl Prefilter {
 
     /// Records containing any of `literals` (case-sensitive).
     pub fn any_of<I: IntoIterator<Item = Vec<u8>>>(literals: I) -> Prefilter {
+        Prefilter::any_of_or_matching(literals, &[])
+    }
+
+    /// Records containing any of `literals` or a match of any of `patterns`
+    /// (`regex` syntax, case-sensitive; for what a literal cannot say, such as
+    /// any JSON whitespace around a `:`).
+    ///
+    /// Panics: on a pattern that is not a valid regex (a programming error in
+    /// a reader's static list).
+    pub fn any_of_or_matching<I: IntoIterator<Item = Vec<u8>>>(
+        literals: I,
+        patterns: &[&str],
+    ) -> Prefilter {
         let lits: Vec<Vec<u8>> = literals.into_iter().collect();
-        let first = match lits.as_slice() {
-            [] => First::Nothing,
-            [one] => First::One(Box::new(memmem::Finder::new(one).into_owned())),
+        let first = match (lits.as_slice(), patterns) {
+            ([], []) => First::Nothing,
+            ([one], []) => First::One(Box::new(memmem::Finder::new(one).into_owned())),
             _ => {
                 let alt = lits
                     .iter()
                     .map(|l| regex::escape(&String::from_utf8_lossy(l)))
+                    .chain(patterns.iter().map(|p| format!("(?:{p})")))
                     .collect::<Vec<_>>()
                     .join("|");
-                regex::bytes::Regex::new(&alt).map_or(First::Nothing, First::Many)
+                match regex::bytes::Regex::new(&alt) {
+                    Ok(re) => First::Many(re),
+                    Err(_) if patterns.is_empty() => First::Nothing,
+                    Err(e) => panic!("prefilter patterns {patterns:?}: {e}"),
+                }
             }
         };
         Prefilter { first, also: None }

@@ -79,6 +79,13 @@ pub use events::{clip_message, MAX_MESSAGE_CHARS};
 /// The transcript reader.
 pub struct Transcript;
 
+/// What a line holding a negative token counter holds, as a regex: a key
+/// ending in `_tokens`, a `:` with any JSON whitespace around it, then a `-`
+/// (a number) or `"` and a `-` (a numeric string, which both reads trim).
+/// Escapes in the key or the sign (`\u002d`) are not seen, as no literal
+/// prefilter sees escapes.
+const NEGATIVE_COUNTER: &str = r#"_tokens"\s*:\s*"?\s*-"#;
+
 /// The record types Claude Code writes (claude-code.md §1).
 pub const KNOWN_TYPES: [&str; 16] = [
     "user",
@@ -289,8 +296,9 @@ impl Reader for Transcript {
     /// `"tool_use"` (the block type) and their results on lines holding
     /// `"tool_result"`; a permission mode on lines holding `permissionMode`;
     /// errors on lines holding `"is_error"`, `isApiErrorMessage`, `api_error`
-    /// or an `"error"` key or value. No transcript event is critical. Any
-    /// spacing around `:` passes.
+    /// or an `"error"` key or value, or a negative token counter (a number or
+    /// numeric string below zero: `NEGATIVE_COUNTER`). No transcript event is
+    /// critical. Any spacing around `:` passes.
     fn prefilter(&self, needs: &super::Needs) -> Option<super::Prefilter> {
         use super::{ActionSet, ErrorNeed, Prefilter};
         let known = ActionSet::USAGE.or(ActionSet::TOOLS);
@@ -298,6 +306,7 @@ impl Reader for Transcript {
             return None;
         }
         let mut lits: Vec<Vec<u8>> = Vec::new();
+        let mut patterns: &[&str] = &[];
         if needs.actions.any(ActionSet::USAGE) {
             lits.push(b"\"usage\"".to_vec());
         }
@@ -308,23 +317,25 @@ impl Reader for Transcript {
             lits.push(b"\"permissionMode\"".to_vec());
         }
         match needs.errors {
-            Some(ErrorNeed::Any) => lits.extend(
-                [
-                    &b"\"is_error\""[..],
-                    b"isApiErrorMessage",
-                    b"api_error",
-                    b"\"error\"",
-                    // A negative token count (flagged as a malformed field).
-                    b"_tokens\":-",
-                ]
-                .map(<[u8]>::to_vec),
-            ),
+            Some(ErrorNeed::Any) => {
+                lits.extend(
+                    [
+                        &b"\"is_error\""[..],
+                        b"isApiErrorMessage",
+                        b"api_error",
+                        b"\"error\"",
+                    ]
+                    .map(<[u8]>::to_vec),
+                );
+                // A negative token count (flagged as a malformed field).
+                patterns = &[NEGATIVE_COUNTER];
+            }
             Some(ErrorNeed::CriticalOnly) | None => {}
         }
-        Some(if lits.is_empty() {
+        Some(if lits.is_empty() && patterns.is_empty() {
             Prefilter::nothing()
         } else {
-            Prefilter::any_of(lits)
+            Prefilter::any_of_or_matching(lits, patterns)
         })
     }
 }

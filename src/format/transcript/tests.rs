@@ -771,3 +771,47 @@ fn no_io<'a>(a: &Action<'a>) -> Action<'a> {
         other => other,
     }
 }
+
+// ---------------------------------------------------------------------------
+// prefilter
+
+/// Found by the chunking property (`tests/cli/chunking.rs`): the literal
+/// `_tokens":-` missed a negative counter written with Python's separators or
+/// as a string, so `errors` lost its warning on the fast path.
+#[test]
+fn the_errors_prefilter_passes_a_negative_counter_however_it_is_spaced() {
+    let needs = crate::format::Needs {
+        errors: Some(crate::format::ErrorNeed::Any),
+        ..crate::format::Needs::default()
+    };
+    let pre = Transcript.prefilter(&needs).expect("a prefilter");
+    let line = |usage: &str| {
+        format!(
+            r#"{{"type":"assistant","sessionId":"s","requestId":"r","message":{{"id":"m","usage":{{"input_tokens":3,{usage}}}}}}}"#
+        )
+    };
+    for usage in [
+        r#""output_tokens":-2"#,
+        r#""output_tokens": -2"#,
+        r#""output_tokens" :	-2"#,
+        r#""output_tokens":"-2""#,
+        r#""output_tokens": " -2""#,
+        r#""cache_creation":{"ephemeral_1h_input_tokens":  -1.5}"#,
+    ] {
+        let l = line(usage);
+        let mut negative = Vec::new();
+        let ctx = Ctx::default();
+        Transcript
+            .parse(l.as_bytes(), Loc::default(), &ctx, &mut |ev| {
+                negative.push(ev.category.as_deref() == Some("malformed_field"))
+            })
+            .expect("reads");
+        assert_eq!(negative, [true], "{l}");
+        assert!(pre.passes(l.as_bytes()), "{l}");
+    }
+    // Still skipped: usage without a negative counter, or a `-` elsewhere.
+    for usage in [r#""output_tokens": 2"#, r#""note": "_tokens -2""#] {
+        let l = line(usage);
+        assert!(!pre.passes(l.as_bytes()), "{l}");
+    }
+}
