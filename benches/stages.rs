@@ -5,7 +5,12 @@
 //! Inputs are the fixtures repeated to about 4 MiB (one chunk), so a run needs no
 //! generated corpus: `cargo bench --bench stages`. Throughput is reported in
 //! bytes, except in `merge`, whose synthetic events are counted as elements
-//! (that group alone: `cargo bench --bench stages -- '^merge/'`).
+//! (that group alone: `cargo bench --bench stages -- '^merge/'`). Group `read`
+//! compares the two ways a worker can get its chunk of a regular file (issue 9):
+//! the mapping plus a private copy of each record, which is what the scan does,
+//! against a positioned read of the whole chunk into a reused buffer, on a
+//! 256 MiB file it writes once under `target/bench-read/`
+//! (`cargo bench --bench stages -- '^read/'`).
 
 use criterion::measurement::WallTime;
 use criterion::{
@@ -617,9 +622,106 @@ fn merges(c: &mut Criterion) {
     g.finish();
 }
 
+/// A 256 MiB observer diff file (the fixture's lines repeated), written once.
+fn read_corpus() -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-read");
+    let path = dir.join("diff-256m.jsonl");
+    let want = 256u64 << 20;
+    if std::fs::metadata(&path).map(|m| m.len()).ok() != Some(want) {
+        std::fs::create_dir_all(&dir).expect("bench dir");
+        let one = corpus("fixtures/timemachine/diff_time_machine.jsonl", |l| {
+            !l.is_empty()
+        });
+        let mut out = Vec::with_capacity(want as usize);
+        while out.len() < want as usize {
+            let n = (want as usize - out.len()).min(one.len());
+            out.extend_from_slice(&one[..n]);
+        }
+        std::fs::write(&path, &out).expect("bench corpus");
+    }
+    path
+}
+
+thread_local! {
+    static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// What a worker does with its records here: count lines and sum their bytes.
+fn lines_of(chunk: &[u8], mut each: impl FnMut(&[u8])) -> u64 {
+    let mut n = 0;
+    let mut at = 0;
+    for end in memchr::memchr_iter(b'\n', chunk) {
+        each(&chunk[at..end]);
+        at = end + 1;
+        n += 1;
+    }
+    if at < chunk.len() {
+        each(&chunk[at..]);
+        n += 1;
+    }
+    n
+}
+
+/// What a bench does with one chunk `(start, end)` and the thread's buffer: records seen.
+type ChunkWork = dyn Fn((usize, usize), &mut Vec<u8>) -> u64 + Sync;
+
+fn reads(c: &mut Criterion) {
+    use std::os::unix::fs::FileExt;
+    let path = read_corpus();
+    let file = std::fs::File::open(&path).expect("open");
+    // SAFETY: the bench's own file, not modified while mapped.
+    let map = unsafe { memmap2::Mmap::map(&file) }.expect("map");
+    let ranges = chunk_ranges(&map, CHUNK_BYTES, Format::Diff);
+    let mut g = c.benchmark_group("read");
+    g.throughput(Throughput::Bytes(map.len() as u64));
+    g.sample_size(10);
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        // Each chunk on the pool, with the thread's reused buffer.
+        let per_chunk = |f: &ChunkWork| {
+            pool.install(|| {
+                ranges
+                    .par_iter()
+                    .map(|&r| BUF.with(|buf| f(r, &mut buf.borrow_mut())))
+                    .sum::<u64>()
+            })
+        };
+        g.bench_function(format!("mmap + copy per record/{threads}"), |b| {
+            b.iter(|| {
+                // Mapped afresh each time, as each run of the scan maps its
+                // files: the page faults are part of the cost.
+                // SAFETY: as above.
+                let map = unsafe { memmap2::Mmap::map(&file) }.expect("map");
+                per_chunk(&|(s, e), buf| {
+                    lines_of(&map[s..e], |rec| {
+                        buf.clear();
+                        buf.extend_from_slice(rec);
+                        black_box(buf.len());
+                    })
+                })
+            })
+        });
+        g.bench_function(format!("pread chunk into a reused buffer/{threads}"), |b| {
+            b.iter(|| {
+                per_chunk(&|(s, e), buf| {
+                    buf.resize(e - s, 0);
+                    file.read_exact_at(buf, s as u64).expect("read");
+                    lines_of(buf, |rec| {
+                        black_box(rec.len());
+                    })
+                })
+            })
+        });
+    }
+    g.finish();
+}
+
 criterion_group! {
     name = stages;
     config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(3));
-    targets = benches, merges
+    targets = benches, merges, reads
 }
 criterion_main!(stages);

@@ -393,7 +393,12 @@ fn bump(m: &mut HashMap<String, u64>, k: &str, n: u64) {
     }
 }
 
-fn merge_counts(mut a: HashMap<String, u64>, b: HashMap<String, u64>) -> HashMap<String, u64> {
+/// Adds two count maps, the smaller into the larger (a merge costs what the
+/// smaller holds; addition does not care which is which).
+fn merge_counts(mut a: HashMap<String, u64>, mut b: HashMap<String, u64>) -> HashMap<String, u64> {
+    if a.len() < b.len() {
+        std::mem::swap(&mut a, &mut b);
+    }
     for (k, n) in b {
         *a.entry(k).or_default() += n;
     }
@@ -516,8 +521,14 @@ impl Analysis for DiagnoseQuery {
     }
 
     fn merge(&self, a: DiagnoseAcc, b: DiagnoseAcc) -> DiagnoseAcc {
-        let mut agents = a.agents;
-        for (k, l) in b.agents {
+        // The smaller map into the larger: every field merges symmetrically
+        // (flags or'd, the larger kind, the earliest parent record).
+        let (mut agents, other) = if a.agents.len() >= b.agents.len() {
+            (a.agents, b.agents)
+        } else {
+            (b.agents, a.agents)
+        };
+        for (k, l) in other {
             let e = agents.entry(k).or_default();
             e.spawned |= l.spawned;
             e.completed |= l.completed;
