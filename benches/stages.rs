@@ -663,7 +663,7 @@ fn lines_of(chunk: &[u8], mut each: impl FnMut(&[u8])) -> u64 {
 }
 
 /// What a bench does with one chunk `(start, end)` and the thread's buffer: records seen.
-type ChunkWork = dyn Fn((usize, usize), &mut Vec<u8>) -> u64 + Sync;
+type ChunkWork<'a> = dyn Fn((usize, usize), &mut Vec<u8>) -> u64 + Sync + 'a;
 
 fn reads(c: &mut Criterion) {
     use std::os::unix::fs::FileExt;
@@ -681,7 +681,7 @@ fn reads(c: &mut Criterion) {
             .build()
             .expect("pool");
         // Each chunk on the pool, with the thread's reused buffer.
-        let per_chunk = |f: &ChunkWork| {
+        let per_chunk = |f: &ChunkWork<'_>| {
             pool.install(|| {
                 ranges
                     .par_iter()
