@@ -96,14 +96,15 @@ impl UsageSum {
 /// The usage accumulator.
 #[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Default)]
 pub struct UsageAcc {
-    /// Keyed responses. Within the run of chunks that observed them each key
-    /// appears once; merging appends (a key seen by two runs then appears
-    /// twice, folded by [`UsageAcc::folded`]), so a merge costs a copy of what
-    /// is merged, never a re-hash of what has been accumulated.
+    /// Keyed responses observed by this accumulator: each key appears once.
     keyed: Vec<(Box<str>, Response)>,
-    /// Hash of a key → its entry in `keyed`, for the entries observed by this
-    /// run; emptied by a merge and rebuilt if an observe follows one (never
-    /// written to a partial).
+    /// The `keyed` lists of the accumulators merged into this one, moved
+    /// whole: a merge moves a list of lists and copies no response, so its
+    /// cost never grows with what has been accumulated. A key seen by two of
+    /// them appears twice, folded by [`UsageAcc::folded`].
+    merged: Vec<Vec<(Box<str>, Response)>>,
+    /// Hash of a key → its entry in `keyed`; rebuilt when an observe finds it
+    /// empty (it is never written to a partial).
     #[serde(skip)]
     index: HashMap<u64, usize>,
     unkeyed: HashMap<Attribution, UsageSum>,
@@ -205,11 +206,10 @@ impl UsageAcc {
 
     /// Combines two accumulators (any order gives the same totals).
     pub fn merge(mut self, mut o: UsageAcc) -> UsageAcc {
-        if self.keyed.len() < o.keyed.len() {
-            std::mem::swap(&mut self.keyed, &mut o.keyed);
+        if !o.keyed.is_empty() {
+            self.merged.push(std::mem::take(&mut o.keyed));
         }
-        self.keyed.append(&mut o.keyed);
-        self.index = HashMap::default();
+        self.merged.append(&mut o.merged);
         if self.unkeyed.len() < o.unkeyed.len() {
             std::mem::swap(&mut self.unkeyed, &mut o.unkeyed);
         }
@@ -222,7 +222,11 @@ impl UsageAcc {
 
     /// Each keyed response once, by key: the entries of one key folded.
     fn folded(&self) -> Vec<(&str, Response)> {
-        let mut all: Vec<&(Box<str>, Response)> = self.keyed.iter().collect();
+        let mut all: Vec<&(Box<str>, Response)> = self
+            .keyed
+            .iter()
+            .chain(self.merged.iter().flatten())
+            .collect();
         all.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.first.cmp(&b.1.first)));
         let mut out: Vec<(&str, Response)> = Vec::with_capacity(all.len());
         for (k, r) in all {
