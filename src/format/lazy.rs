@@ -7,10 +7,11 @@
 //!
 //! Why: a typed serde parse pays for every key it matches and every value it
 //! builds; this reader compares only the keys on a wanted path (one hash lookup
-//! each), scans strings 64 bytes at a time with bit masks (escapes included),
-//! and skips objects and arrays off the wanted paths the same way, by their
-//! brackets, so its speed depends neither on the writer's byte layout nor on
-//! how many tokens the skipped values hold (BENCHMARKS.md, issue 9).
+//! each, the key compared as one 16-byte word), scans plain string runs 16
+//! bytes at a time and strings with escapes 64 bytes at a time with bit masks,
+//! and skips objects and arrays off the wanted paths 64 bytes at a time by
+//! their brackets, so its speed depends on neither the writer's byte layout
+//! nor how many tokens the skipped values hold (BENCHMARKS.md, issue 9).
 //!
 //! What is malformed on the wanted paths and in every string is exactly what
 //! RFC 8259 rejects: bad structure, raw control bytes (< 0x20) inside strings,
