@@ -96,6 +96,13 @@ pub trait Analysis: Sync {
     fn times_only(&self) -> bool {
         false
     }
+    /// True for a first pass whose inputs are scanned again afterward (the
+    /// time anchor, the unfinished-tool ids): the scan then keeps the pages of
+    /// mapped inputs mapped for the next pass instead of releasing each chunk's
+    /// pages when done with it (`Map::release`).
+    fn pass_before_another(&self) -> bool {
+        false
+    }
 }
 
 /// What was read from one input: the JSON `sources` block's entries.
@@ -436,12 +443,15 @@ pub fn scan_numbered<A: Analysis>(
 
     // All chunks of all non-stream inputs, in input order.
     let mut chunks = Vec::new();
-    let mut mapped: Vec<bool> = Vec::new();
+    let mut mapped: Vec<Option<&crate::source::mmap::Map>> = Vec::new();
     for (n, input) in inputs.iter().enumerate() {
         let Some(bytes) = input.data.bytes() else {
             continue;
         };
-        let is_mapped = matches!(input.data, Data::Mapped(_));
+        let map = match &input.data {
+            Data::Mapped(m) => Some(m),
+            _ => None,
+        };
         for (k, (s, e)) in split_at_headers(
             chunk_ranges(bytes, chunk_bytes, input.format),
             &input.headers,
@@ -463,7 +473,7 @@ pub fn scan_numbered<A: Analysis>(
                 },
                 at_eof: e == bytes.len(),
             });
-            mapped.push(is_mapped);
+            mapped.push(map);
         }
     }
     // A mapped file may be rewritten by another process while we read it, and
@@ -474,16 +484,22 @@ pub fn scan_numbered<A: Analysis>(
     // (source::mmap). Copying per record instead of per chunk skips the bytes a
     // prefilter rules out and parses each copy while it is in cache (BENCHMARKS.md).
     let progress = Progress::start(chunks.iter().map(|c| c.bytes.len() as u64).sum());
-    let run = |c: &Chunk<'_>, shared: bool| {
+    // Each thread drops a mapped chunk's pages when done with it, so the
+    // unmapping of a big file is spread over the threads instead of left to one
+    // `munmap` at the end (`Map::release`; BENCHMARKS.md has the thread series).
+    let run = |c: &Chunk<'_>, map: Option<&crate::source::mmap::Map>| {
         let pre = prefilters[(c.input - first) as usize].as_ref();
-        let p = Partial::of(run_chunk(analysis, c, pre, shared));
+        let p = Partial::of(run_chunk(analysis, c, pre, map.is_some()));
+        if let Some(m) = map.filter(|_| !analysis.pass_before_another()) {
+            m.release(c.bytes);
+        }
         progress.inc(c.bytes.len() as u64);
         p
     };
     let whole = chunks
         .par_iter()
         .zip(mapped.par_iter())
-        .map(|(c, shared)| run(c, *shared))
+        .map(|(c, map)| run(c, *map))
         .reduce_with(|a, b| a.merge(b, analysis));
     drop(chunks);
 
@@ -566,7 +582,7 @@ pub fn scan_numbered<A: Analysis>(
             }
             let batch = chunks
                 .par_iter()
-                .map(|c| run(c, false))
+                .map(|c| run(c, None))
                 .reduce_with(|a, b| a.merge(b, analysis));
             if let Some(p) = batch {
                 acc = absorb(acc, p);

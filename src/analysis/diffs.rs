@@ -49,6 +49,9 @@ impl ToolIds {
 }
 
 impl Analysis for UnfinishedTools {
+    fn pass_before_another(&self) -> bool {
+        true
+    }
     type Acc = ToolIds;
     fn new_acc(&self) -> ToolIds {
         ToolIds::default()

@@ -327,6 +327,9 @@ pub fn percentile(sorted: &[i64], p: f64) -> Option<i64> {
 pub struct LastTime;
 
 impl Analysis for LastTime {
+    fn pass_before_another(&self) -> bool {
+        true
+    }
     type Acc = Option<Nanos>;
     fn new_acc(&self) -> Self::Acc {
         None

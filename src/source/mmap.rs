@@ -93,6 +93,44 @@ impl Map {
         &self.map
     }
 
+    /// The whole pages of `part` (a slice of [`Map::bytes`]) as (offset, length)
+    /// in bytes from the mapping's start; `None` when `part` is not inside this
+    /// mapping or holds no whole page.
+    fn pages_of(&self, part: &[u8]) -> Option<(usize, usize)> {
+        const PAGE: usize = 4096;
+        let base = self.map.as_ptr() as usize;
+        let start = (part.as_ptr() as usize).checked_sub(base)?;
+        let end = start + part.len();
+        if end > self.map.len() {
+            return None;
+        }
+        let (first, last) = (start.div_ceil(PAGE) * PAGE, end / PAGE * PAGE);
+        (last > first).then(|| (first, last - first))
+    }
+
+    /// Drops this process's page-table entries for the whole pages of `part`
+    /// (a slice of [`Map::bytes`]) once the scan is done with them
+    /// (`MADV_DONTNEED`). Each scan thread releases its own chunks, so the work
+    /// of unmapping is spread over the threads instead of left to one `munmap`
+    /// at the end. The bytes stay readable: the mapping is shared and
+    /// read-only, so a later read faults the same page-cache pages back in.
+    pub fn release(&self, part: &[u8]) {
+        #[cfg(unix)]
+        if let Some((at, len)) = self.pages_of(part) {
+            // SAFETY: MADV_DONTNEED on a shared, read-only file mapping discards
+            // only page-table entries; the next access maps the file's page-cache
+            // page again, so no byte read through `bytes()` can change. (A page
+            // the SIGBUS guard replaced is an anonymous zero page, which reads as
+            // zeros again.) The range lies inside the mapping (`pages_of`).
+            let _ = unsafe {
+                self.map
+                    .unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, at, len)
+            };
+        }
+        #[cfg(not(unix))]
+        let _ = part;
+    }
+
     /// `Some(note)` when the file shrank, or a page of this mapping had to be
     /// replaced by the SIGBUS guard during the scan.
     ///

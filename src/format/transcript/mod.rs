@@ -157,11 +157,15 @@ pub fn sniff(head: &[u8]) -> bool {
         || (has_key(head, "parentUuid") && has_key(head, "sessionId"))
 }
 
+/// How far into its file (bytes) a `.meta.json` object may start: leading
+/// whitespace or a byte-order mark, never a line of a transcript before it.
+const META_AT_MOST: u64 = 4096;
+
 /// A subagent's `agent-<id>.meta.json` (newer Claude Code versions):
 /// `{"agentType", "description"}` and no record `type`.
 fn is_meta(head: &[u8]) -> bool {
-    // Asked of every record: one prebuilt search first (a transcript line
-    // rarely names `agentType`), the key checks only when it is there.
+    // One prebuilt search first (a transcript line rarely names
+    // `agentType`), the key checks only when it is there.
     static AGENT_TYPE: std::sync::OnceLock<memmem::Finder<'static>> = std::sync::OnceLock::new();
     let finder = AGENT_TYPE.get_or_init(|| memmem::Finder::new(b"\"agentType\""));
     head.first() == Some(&b'{')
@@ -276,7 +280,9 @@ impl Reader for Transcript {
         ctx: &Ctx<'a>,
         out: &mut dyn FnMut(Event<'a>),
     ) -> Result<(), String> {
-        if is_meta(record) {
+        // A `.meta.json` is one object at its file's start: later records are
+        // not searched for `agentType` (a search over every byte of every line).
+        if loc.offset < META_AT_MOST && is_meta(record) {
             return parse_meta(record, loc, ctx, out);
         }
         // A query of usage alone reads only what usage needs.
