@@ -217,6 +217,9 @@ pub struct Fields<'a> {
     vals: [Option<&'a str>; MAX_SLOTS],
     /// The slots filled so far, one bit each.
     filled: u64,
+    /// The filled slots that hold a string without escapes, one bit each:
+    /// [`Fields::text`] borrows their text without looking for a backslash.
+    plain: u64,
 }
 
 impl<'a> Fields<'a> {
@@ -231,10 +234,12 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// Fills `slot` with `v`; `plain` when `v` is a string without escapes.
     #[inline(always)]
-    fn set(&mut self, slot: usize, v: &'a str) {
+    fn set(&mut self, slot: usize, v: &'a str, plain: bool) {
         self.vals[slot] = Some(v);
         self.filled |= 1 << slot;
+        self.plain = (self.plain & !(1 << slot)) | (u64::from(plain) << slot);
     }
 
     /// The raw JSON text of slot `i`.
@@ -246,7 +251,11 @@ impl<'a> Fields<'a> {
     /// or boolean as written; `null`, arrays and objects read as `None`
     /// (the lenient reading of [`super::lax::Text`]).
     pub fn text(&self, i: usize) -> Option<Cow<'a, str>> {
-        text_of(self.vals[i]?)
+        let v = self.vals[i]?;
+        if self.plain & (1 << i) != 0 {
+            return Some(Cow::Borrowed(&v[1..v.len() - 1]));
+        }
+        text_of(v)
     }
 
     /// Slot `i` as a number: a JSON number or a numeric string.
@@ -400,8 +409,10 @@ pub fn scan_each<'a>(
         out: Fields {
             vals: [None; MAX_SLOTS],
             filled: 0,
+            plain: 0,
         },
         each,
+        escaped: false,
     };
     c.ws();
     c.value(Some(0), 0)?;
@@ -424,6 +435,8 @@ struct Cur<'a, 's, 'e> {
     schema: &'s Schema,
     out: Fields<'a>,
     each: &'e mut dyn FnMut(Element<'_, 'a>),
+    /// Whether the last string read had escapes.
+    escaped: bool,
 }
 
 /// Bit masks of one 64-byte block, bit `k` for byte `k`: quotes, backslashes
@@ -778,7 +791,10 @@ impl<'a> Cur<'a, '_, '_> {
     /// A value; `node` is the trie node it sits at (`None`: nothing wanted inside).
     fn value(&mut self, node: Option<usize>, depth: usize) -> Result<(), JsonError> {
         match self.peek() {
-            Some(b'"') => self.string().map(|_| ()),
+            Some(b'"') => {
+                self.escaped = self.string()?;
+                Ok(())
+            }
             Some(b'{') if node.is_some() || self.schema.every_token => self.object(node, depth + 1),
             Some(b'[') if self.schema.every_token => self.array(depth + 1),
             Some(b'{' | b'[') => match skip_container(self.b, self.i, depth) {
@@ -909,7 +925,8 @@ impl<'a> Cur<'a, '_, '_> {
             let v0 = self.i;
             self.value(inner, depth)?;
             if let Some(slot) = n.slot {
-                self.out.set(slot, &self.s[v0..self.i]);
+                let plain = self.b[v0] == b'"' && !self.escaped;
+                self.out.set(slot, &self.s[v0..self.i], plain);
             }
             (self.each)(Element {
                 list: n.slot,
@@ -985,7 +1002,9 @@ impl<'a> Cur<'a, '_, '_> {
                         }
                     }
                     if let Some(slot) = sub.slot {
-                        self.out.set(slot, &self.s[v0..self.i]);
+                        // `value` read a string last when the value is one.
+                        let plain = self.b[v0] == b'"' && !self.escaped;
+                        self.out.set(slot, &self.s[v0..self.i], plain);
                     }
                 }
                 None => self.value(None, depth)?,
@@ -1132,6 +1151,15 @@ mod tests {
                 let b = scan(&full, &rec).unwrap();
                 for i in 0..4 {
                     assert_eq!(a.raw(i), b.raw(i), "round {round}: {rec}");
+                    // The text of a slot, borrowed by the plain-string bit or
+                    // decoded, is the text of its raw value.
+                    for f in [&a, &b] {
+                        assert_eq!(
+                            f.text(i),
+                            f.raw(i).and_then(text_of),
+                            "round {round}: {rec}"
+                        );
+                    }
                 }
                 // Truncated anywhere: malformed.
                 let cut = (x as usize) % rec.len();

@@ -268,6 +268,38 @@ const WRAPPERS: [&str; 9] = [
 ];
 
 impl StrKind {
+    /// [`StrKind::of`] a raw JSON string (a validated string token, quotes
+    /// included), decoding only its first [`KIND_PREFIX`] bytes unless their
+    /// text is blank or opens a tag: a prompt of megabytes is not copied to
+    /// learn that it is plain.
+    pub fn of_raw(raw: &str) -> StrKind {
+        let b = raw.as_bytes();
+        if b.len() > KIND_PREFIX + 2 {
+            // A cut past the prefix, outside any escape (`\x` or `\uXXXX`;
+            // the reader validated every escape) and on a char boundary.
+            let mut i = 1;
+            while i < KIND_PREFIX {
+                i += match (b[i], b[i + 1]) {
+                    (b'\\', b'u') => 6,
+                    (b'\\', _) => 2,
+                    _ => 1,
+                };
+            }
+            while i < b.len() && !raw.is_char_boundary(i) {
+                i += 1;
+            }
+            if i < b.len() - 1 {
+                let head = format!("{}\"", &raw[..i]);
+                let text = lazy::text_of(&head).unwrap_or_default();
+                let t = text.trim_start();
+                if !t.is_empty() && !t.starts_with('<') {
+                    return StrKind::Plain;
+                }
+            }
+        }
+        StrKind::of(&lazy::text_of(raw).unwrap_or_default())
+    }
+
     /// Classifies a string content by its opening tag.
     pub fn of(s: &str) -> StrKind {
         let t = s.trim_start();
@@ -284,6 +316,9 @@ impl StrKind {
         StrKind::Plain
     }
 }
+
+/// How many raw bytes of a string content [`StrKind::of_raw`] decodes first.
+const KIND_PREFIX: usize = 256;
 
 /// `message.content`: a string (classified, not kept) or blocks.
 #[derive(Default)]
@@ -456,9 +491,7 @@ pub fn read(text_: &str) -> Result<Line<'_>, JsonError> {
         blocks.push((e.list_at, Obj(block)));
     })?;
     let content = match f.raw(19) {
-        Some(v) if v.starts_with('"') => {
-            Content::Str(StrKind::of(&lazy::text_of(v).unwrap_or_default()))
-        }
+        Some(v) if v.starts_with('"') => Content::Str(StrKind::of_raw(v)),
         Some(v) if v.starts_with('[') => {
             // Only the elements of the list that stands (a repeated key replaces a list).
             let at = lazy::offset_in(text_, v);

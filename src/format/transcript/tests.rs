@@ -815,3 +815,65 @@ fn the_errors_prefilter_passes_a_negative_counter_however_it_is_spaced() {
         assert!(!pre.passes(l.as_bytes()), "{l}");
     }
 }
+
+/// `StrKind::of_raw` (which decodes a prefix first) classifies every string as
+/// `StrKind::of` does on the whole decoded text: random strings of raw and
+/// escaped whitespace, tags, escapes and non-ASCII text, long enough to cross
+/// the prefix at every kind of byte.
+#[test]
+fn a_string_is_classified_the_same_from_its_prefix() {
+    use super::record::StrKind;
+    let pieces: &[&str] = &[
+        " ",
+        "\\n",
+        "\\t",
+        "\\u0020",
+        "\\u00a0",
+        "\u{3000}",
+        "<",
+        "\\u003c",
+        "command-name>",
+        "<task-notification><task-id>a1</task-id><status>completed</status>",
+        "<local-command-stdout>",
+        "x",
+        "é",
+        "😀",
+        "\\ud83d\\ude00",
+        "\\\"",
+        "\\\\",
+        "a longer run of plain text ",
+    ];
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let (mut plain, mut other) = (0, 0);
+    for _ in 0..4000 {
+        // Mostly blank openings, so the first non-blank byte falls on both
+        // sides of the prefix's end.
+        let lead = (next() % 300) as usize;
+        let mut body = String::new();
+        while body.len() < lead {
+            body.push_str(pieces[(next() % 6) as usize]);
+        }
+        for _ in 0..(next() % 40) {
+            body.push_str(pieces[(next() % pieces.len() as u64) as usize]);
+        }
+        let raw = format!("\"{body}\"");
+        let decoded: String = serde_json::from_str(&raw).expect("valid JSON string");
+        let want = StrKind::of(&decoded);
+        if want == StrKind::Plain {
+            plain += 1;
+        } else {
+            other += 1;
+        }
+        assert_eq!(StrKind::of_raw(&raw), want, "{raw}");
+    }
+    assert!(
+        plain > 100 && other > 100,
+        "both kinds reached: {plain} / {other}"
+    );
+}
