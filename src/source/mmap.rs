@@ -113,13 +113,15 @@ impl Map {
     /// (`MADV_DONTNEED`). Each scan thread releases its own chunks, so the work
     /// of unmapping is spread over the threads instead of left to one `munmap`
     /// at the end. The bytes stay readable: the mapping is shared and
-    /// read-only, so a later read faults the same page-cache pages back in.
+    /// read-only, so a later read faults the file's page-cache pages back in.
+    /// A hint: errors are ignored (a kernel with pages larger than 4 KiB
+    /// refuses the unaligned ranges, and the final `munmap` does the work).
     pub fn release(&self, part: &[u8]) {
         #[cfg(unix)]
         if let Some((at, len)) = self.pages_of(part) {
             // SAFETY: MADV_DONTNEED on a shared, read-only file mapping discards
             // only page-table entries; the next access maps the file's page-cache
-            // page again, so no byte read through `bytes()` can change. (A page
+            // page again, the bytes any read of the shared mapping sees. (A page
             // the SIGBUS guard replaced is an anonymous zero page, which reads as
             // zeros again.) The range lies inside the mapping (`pages_of`).
             let _ = unsafe {
