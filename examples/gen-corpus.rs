@@ -327,7 +327,7 @@ impl J {
         self.b.push(b'.');
         let mut frac = v % p;
         let mut digits = dec as usize;
-        while digits > 1 && frac % 10 == 0 {
+        while digits > 1 && frac.is_multiple_of(10) {
             frac /= 10;
             digits -= 1;
         }
@@ -1278,7 +1278,7 @@ fn gen_diff(
         out.maybe_malformed(&mut rng, if is_msg { Some(&j.b[..]) } else { None })?;
         out.line(&j.b)?;
 
-        if is_msg && st.messages % state_every == 0 {
+        if is_msg && st.messages.is_multiple_of(state_every) {
             sj.clear();
             sj.ob();
             sj.kts("timestamp", t + rng.range(20, 400) as i64, Ts::Naive);
@@ -1964,7 +1964,11 @@ impl<'r> Pipe<'r> {
         push_ts(
             &mut self.line,
             self.t,
-            if self.n % 2 == 0 { Ts::MsZ } else { Ts::MsUtc },
+            if self.n.is_multiple_of(2) {
+                Ts::MsZ
+            } else {
+                Ts::MsUtc
+            },
         );
         self.line.extend_from_slice(b" | ");
         self.line.extend_from_slice(etype.as_bytes());

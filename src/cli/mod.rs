@@ -946,7 +946,17 @@ impl Cli {
     /// so their help leaves them out: each gets hidden copies before clap
     /// propagates the globals (it skips an id a subcommand already has).
     pub fn clap_command() -> clap::Command {
-        let mut cmd = <Cli as clap::CommandFactory>::command();
+        // `--version` also names the JSON scanners' vector backend, as
+        // `rg --version` names its SIMD features.
+        static LONG_VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let long = LONG_VERSION.get_or_init(|| {
+            format!(
+                "{} (JSON scanners: {})",
+                env!("CARGO_PKG_VERSION"),
+                crate::format::lazy::simd_backend()
+            )
+        });
+        let mut cmd = <Cli as clap::CommandFactory>::command().long_version(long.as_str());
         let globals: Vec<clap::Arg> = cmd
             .get_arguments()
             .filter(|a| a.is_global_set())

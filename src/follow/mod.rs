@@ -630,7 +630,7 @@ pub fn run<L: Live>(
                     );
                 }
                 tick += 1;
-                f.sweep(Vec::new(), tick % 4 == 0, &mut printer, out, err)?;
+                f.sweep(Vec::new(), tick.is_multiple_of(4), &mut printer, out, err)?;
             }
         }
         if let Some(e) = fallback {

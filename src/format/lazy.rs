@@ -7,11 +7,13 @@
 //!
 //! Why: a typed serde parse pays for every key it matches and every value it
 //! builds; this reader compares only the keys on a wanted path (one hash lookup
-//! each, the key compared as one 16-byte word), scans plain string runs 16
-//! bytes at a time and strings with escapes 64 bytes at a time with bit masks,
-//! and skips objects and arrays off the wanted paths 64 bytes at a time by
-//! their brackets, so its speed depends on neither the writer's byte layout
-//! nor how many tokens the skipped values hold (BENCHMARKS.md, issue 9).
+//! each, the key compared as one 16-byte word), scans a string's first 48
+//! bytes 16 at a time and the rest (or all of it from its first escape) 64
+//! bytes at a time with bit masks, and skips objects and arrays off the wanted
+//! paths 64 bytes at a time by their brackets, so its speed depends on neither
+//! the writer's byte layout nor how many tokens the skipped values hold
+//! (BENCHMARKS.md, issue 9). The 64-byte scanners use the widest vectors the
+//! CPU has (`blocks`: AVX-512BW, AVX2, SSE2; [`simd_backend`] names it).
 //!
 //! What is malformed on the wanted paths and in every string is exactly what
 //! RFC 8259 rejects: bad structure, raw control bytes (< 0x20) inside strings,
@@ -26,6 +28,10 @@
 //! JSON readers (for an object on a wanted path, the last object replaces all
 //! of the first one's fields).
 
+mod blocks;
+
+pub use blocks::backend_name as simd_backend;
+use blocks::skip_container;
 use std::borrow::Cow;
 
 /// Deepest nesting of arrays and objects accepted (serde_json's limit too).
@@ -439,21 +445,8 @@ struct Cur<'a, 's, 'e> {
     escaped: bool,
 }
 
-/// Bit masks of one 64-byte block, bit `k` for byte `k`: quotes, backslashes
-/// and control bytes (< 0x20).
-#[inline(always)]
-fn block_masks(blk: &[u8; 64]) -> (u64, u64, u64) {
-    let (mut q, mut s, mut c) = (0u64, 0u64, 0u64);
-    for (k, part) in blk.chunks_exact(16).enumerate() {
-        let (pq, ps, pc) = probe_masks(part.try_into().expect("16 bytes"));
-        q |= u64::from(pq) << (16 * k);
-        s |= u64::from(ps) << (16 * k);
-        c |= u64::from(pc) << (16 * k);
-    }
-    (q, s, c)
-}
-
-/// [`block_masks`] of 16 bytes.
+/// Bit masks of 16 bytes, bit `k` for byte `k`: quotes, backslashes and
+/// control bytes (< 0x20).
 #[inline(always)]
 fn probe_masks(head: &[u8; 16]) -> (u32, u32, u32) {
     #[cfg(target_arch = "x86_64")]
@@ -483,80 +476,22 @@ fn probe_masks(head: &[u8; 16]) -> (u32, u32, u32) {
     }
 }
 
-/// The 64 bytes at `i`, and a mask of those that are in `b`: past its end
-/// they are read from `pad` (spaces, which no scanner stops at).
-#[inline(always)]
-fn block_at<'b>(b: &'b [u8], i: usize, pad: &'b mut [u8; 64]) -> (&'b [u8; 64], u64) {
-    match b.get(i..i + 64) {
-        Some(s) => (s.try_into().expect("64 bytes"), u64::MAX),
-        None => {
-            let n = b.len() - i;
-            pad[..n].copy_from_slice(&b[i..]);
-            (pad, (1u64 << n) - 1)
-        }
-    }
-}
+/// How many 16-byte probes a string gets before the block scanner takes it.
+const PROBES: usize = 3;
 
-/// The bytes of a block that a backslash escapes, given its backslash mask;
-/// `carry` (0 or 1) says the block's first byte is escaped by the previous
-/// block's last backslash, and is set for the next block. A run of `n`
-/// backslashes escapes the byte after it when `n` is odd (the bit trick of
-/// simdjson's string scanner, Langdale and Lemire 2019).
-#[inline(always)]
-fn escaped_bytes(backslash: u64, carry: &mut u64) -> u64 {
-    const EVEN: u64 = 0x5555_5555_5555_5555;
-    let backslash = backslash & !*carry;
-    let follows = (backslash << 1) | *carry;
-    let odd_starts = backslash & !EVEN & !follows;
-    let (even_runs, over) = odd_starts.overflowing_add(backslash);
-    *carry = u64::from(over);
-    (EVEN ^ (even_runs << 1)) & follows
-}
-
-/// What may follow a backslash: 1 for `" \ / b f n r t`, 2 for `u`.
-const ESCAPES: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let simple = b"\"\\/bfnrt";
-    let mut k = 0;
-    while k < simple.len() {
-        t[simple[k] as usize] = 1;
-        k += 1;
-    }
-    t[b'u' as usize] = 2;
-    t
-};
-
-/// Checks each escaped byte of `bits` (block bits, block at `at` in `b`): one of
-/// `" \ / b f n r t`, or `u` with four hex digits after it. Errors: the
-/// offset of the bad byte.
+/// Scans a string's body from `i` (just past its opening quote), validating
+/// it (no raw control byte, only JSON escapes). Returns the offset just past
+/// the closing quote and whether the string has escapes. Errors: what is wrong
+/// and its offset.
 #[inline]
-fn check_escapes(b: &[u8], at: usize, mut bits: u64) -> Result<(), (&'static str, usize)> {
-    while bits != 0 {
-        let i = at + bits.trailing_zeros() as usize;
-        bits &= bits - 1;
-        match b.get(i).map_or(0, |&c| ESCAPES[usize::from(c)]) {
-            1 => {}
-            2 => {
-                let hex = b.get(i + 1..i + 5);
-                if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
-                    return Err(("bad \\u escape", i));
-                }
-            }
-            _ => return Err(("bad escape", i)),
-        }
-    }
-    Ok(())
-}
-
-/// Scans a string's body from `i` (just past its opening quote), 64 bytes at
-/// a time, validating it (no raw control byte, only JSON escapes). Returns the
-/// offset just past the closing quote and whether the string has escapes.
-/// Errors: what is wrong and its offset.
-#[inline]
-fn string_body(b: &[u8], mut i: usize) -> Result<(usize, bool), (&'static str, usize)> {
-    // Plain runs 16 bytes at a time; the first backslash hands over to the
-    // block scanner (from the start of its 16 bytes, so no escape carries in).
-    while let Some(head) = b.get(i..i + 16) {
+fn string_body(b: &[u8], mut i: usize) -> blocks::StringEnd {
+    // The first 48 bytes 16 at a time (most keys, ids and times end there);
+    // the first backslash, or a longer string, hands over to the block
+    // scanner (from the start of 16 clean bytes, so no escape carries in).
+    for _ in 0..PROBES {
+        let Some(head) = b.get(i..i + 16) else {
+            break;
+        };
         let (q, s, c) = probe_masks(head.try_into().expect("16 bytes"));
         let stop = q | s | c;
         if stop == 0 {
@@ -575,195 +510,7 @@ fn string_body(b: &[u8], mut i: usize) -> Result<(usize, bool), (&'static str, u
         }
         break;
     }
-    let mut carry = 0u64;
-    let mut escapes = false;
-    loop {
-        let mut pad = [b' '; 64];
-        let (blk, real) = block_at(b, i, &mut pad);
-        let (q, s, c) = block_masks(blk);
-        let esc = if s | carry == 0 {
-            0
-        } else {
-            escaped_bytes(s, &mut carry)
-        };
-        let end = q & !esc & real;
-        // Bits before the closing quote (all real bits when it is not here).
-        let inside = if end == 0 {
-            real
-        } else {
-            (end & end.wrapping_neg()) - 1
-        };
-        if (c | esc) & inside != 0 {
-            escapes |= esc & inside != 0;
-            // The first bad byte is reported; an escaped control byte is a bad escape.
-            let bad_escape = check_escapes(b, i, esc & inside).err();
-            let control = c & inside & !esc;
-            let control = (control != 0).then(|| i + control.trailing_zeros() as usize);
-            match (bad_escape, control) {
-                (Some(e), Some(at)) if at < e.1 => return Err(("control character in string", at)),
-                (Some(e), _) => return Err(e),
-                (None, Some(at)) => return Err(("control character in string", at)),
-                (None, None) => {}
-            }
-        }
-        if end != 0 {
-            return Ok((i + end.trailing_zeros() as usize + 1, escapes));
-        }
-        if real != u64::MAX {
-            return Err(("unterminated string", b.len()));
-        }
-        i += 64;
-    }
-}
-
-/// Bit masks of a 64-byte block for skipping a container: quotes,
-/// backslashes, control bytes, openers (`{` `[`) and closers (`}` `]`).
-#[inline(always)]
-fn skip_masks(blk: &[u8; 64]) -> [u64; 5] {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::*;
-        // SAFETY: SSE2 is baseline on x86_64; the four 16-byte loads lie
-        // within the 64-byte array; unaligned loads are allowed.
-        unsafe {
-            let quote = _mm_set1_epi8(b'"' as i8);
-            let slash = _mm_set1_epi8(b'\\' as i8);
-            let ctl = _mm_set1_epi8(0x1f);
-            let low = _mm_set1_epi8(0x20);
-            let open = _mm_set1_epi8(b'{' as i8);
-            let close = _mm_set1_epi8(b'}' as i8);
-            let mut m = [0u64; 5];
-            for k in 0..4 {
-                let v = _mm_loadu_si128(blk.as_ptr().add(16 * k).cast());
-                // `[` | 0x20 is `{` and `]` | 0x20 is `}`; no other byte maps there.
-                let folded = _mm_or_si128(v, low);
-                let bits = |x| u64::from(_mm_movemask_epi8(x) as u16) << (16 * k);
-                m[0] |= bits(_mm_cmpeq_epi8(v, quote));
-                m[1] |= bits(_mm_cmpeq_epi8(v, slash));
-                m[2] |= bits(_mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v));
-                m[3] |= bits(_mm_cmpeq_epi8(folded, open));
-                m[4] |= bits(_mm_cmpeq_epi8(folded, close));
-            }
-            m
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        let mut m = [0u64; 5];
-        for (k, &x) in blk.iter().enumerate() {
-            m[0] |= u64::from(x == b'"') << k;
-            m[1] |= u64::from(x == b'\\') << k;
-            m[2] |= u64::from(x < 0x20) << k;
-            m[3] |= u64::from(matches!(x, b'{' | b'[')) << k;
-            m[4] |= u64::from(matches!(x, b'}' | b']')) << k;
-        }
-        m
-    }
-}
-
-/// Bit `k` set when an odd number of bits at or below `k` are set in `x`.
-#[inline(always)]
-fn prefix_xor(mut x: u64) -> u64 {
-    x ^= x << 1;
-    x ^= x << 2;
-    x ^= x << 4;
-    x ^= x << 8;
-    x ^= x << 16;
-    x ^= x << 32;
-    x
-}
-
-/// Skips the object or array at `i` (on its `{` or `[`), 64 bytes at a time,
-/// nested `depth` deep: returns the offset just past its matching bracket.
-///
-/// Checked: every string inside (no raw control byte, only JSON escapes), no
-/// backslash or control byte other than whitespace outside strings, brackets
-/// balanced and of matching kinds, at most [`MAX_DEPTH`] deep. Not checked
-/// (what a token-by-token walk adds): commas, colons, keys being strings, the
-/// spelling of numbers and literals. Errors: what is wrong and its offset.
-fn skip_container(b: &[u8], mut i: usize, depth: usize) -> Result<usize, (&'static str, usize)> {
-    let mut stack = [0u8; MAX_DEPTH + 1];
-    let mut top = 0usize;
-    let mut escape_carry = 0u64;
-    let mut in_string = 0u64;
-    loop {
-        let mut pad = [b' '; 64];
-        let (blk, real) = block_at(b, i, &mut pad);
-        let [q, s, c, open, close] = skip_masks(blk);
-        let esc = if s | escape_carry == 0 {
-            0
-        } else {
-            escaped_bytes(s, &mut escape_carry)
-        };
-        let quotes = q & !esc & real;
-        // From each string's opening quote up to (not with) its closing quote.
-        let strings = prefix_xor(quotes) ^ in_string;
-        // Brackets outside strings, in order, until the container closes.
-        let mut brackets = (open | close) & !strings & real;
-        let mut end = 0u64;
-        while brackets != 0 {
-            let bit = brackets & brackets.wrapping_neg();
-            brackets &= brackets - 1;
-            let at = i + bit.trailing_zeros() as usize;
-            if open & bit != 0 {
-                if depth + top >= MAX_DEPTH {
-                    return Err(("nested too deep", at));
-                }
-                stack[top] = b[at];
-                top += 1;
-            } else {
-                let want = if b[at] == b'}' { b'{' } else { b'[' };
-                if top == 0 || stack[top - 1] != want {
-                    return Err(("mismatched bracket", at));
-                }
-                top -= 1;
-                if top == 0 {
-                    end = bit;
-                    break;
-                }
-            }
-        }
-        // The bytes of this block that belong to the container.
-        let mine = if end == 0 {
-            real
-        } else {
-            (end << 1).wrapping_sub(1)
-        };
-        let body = strings & !quotes & mine;
-        let outside = !strings & !quotes & mine;
-        if (c & mine) | (esc & mine) | (s & outside) != 0 {
-            if let Some(at) = first(c & body) {
-                return Err(("control character in string", i + at));
-            }
-            if let Some(at) = first(s & outside) {
-                return Err(("backslash outside a string", i + at));
-            }
-            check_escapes(b, i, esc & body)?;
-            // Outside strings only whitespace may be a control byte.
-            let mut ws = c & outside;
-            while ws != 0 {
-                let at = i + ws.trailing_zeros() as usize;
-                ws &= ws - 1;
-                if !matches!(b[at], b' ' | b'\t' | b'\n' | b'\r') {
-                    return Err(("control character outside a string", at));
-                }
-            }
-        }
-        if end != 0 {
-            return Ok(i + end.trailing_zeros() as usize + 1);
-        }
-        if real != u64::MAX {
-            return Err(("unterminated container", b.len()));
-        }
-        in_string = 0u64.wrapping_sub(strings >> 63);
-        i += 64;
-    }
-}
-
-/// The offset of the lowest set bit.
-#[inline(always)]
-fn first(bits: u64) -> Option<usize> {
-    (bits != 0).then(|| bits.trailing_zeros() as usize)
+    blocks::string_tail(b, i)
 }
 
 impl<'a> Cur<'a, '_, '_> {
@@ -1278,6 +1025,7 @@ mod tests {
             x
         };
         let mut seen = std::collections::HashSet::new();
+        let backends = blocks::available();
         for round in 0..60_000 {
             let len = (next() % 200) as usize;
             let b: Vec<u8> = (0..len)
@@ -1292,6 +1040,16 @@ mod tests {
                     "round {round} start {start}: {:?}",
                     String::from_utf8_lossy(&b)
                 );
+                // Each backend the CPU has, from the first byte on.
+                for k in &backends {
+                    assert_eq!(
+                        (k.string_tail)(&b, start),
+                        want,
+                        "{} round {round} start {start}: {:?}",
+                        k.name,
+                        String::from_utf8_lossy(&b)
+                    );
+                }
                 seen.insert(want.map(|_| "ok").unwrap_or_else(|e| e.0));
             }
         }
@@ -1308,6 +1066,59 @@ mod tests {
             string_body("é€😀\"".as_bytes(), 0),
             Ok(("é€😀".len() + 1, false))
         );
+    }
+
+    #[test]
+    fn every_backend_checks_each_escape_as_the_table_says() {
+        // A backslash and each of the 256 bytes, at every offset of a block
+        // and across its edge, in a string long enough for the block scanner.
+        for k in blocks::available() {
+            for c in 0..=255u8 {
+                for at in [0usize, 1, 30, 31, 32, 62, 63, 64, 100] {
+                    let mut b = vec![b'a'; at];
+                    b.extend([b'\\', c]);
+                    b.extend(b"0000 tail padding past one block of sixty-four bytes\"");
+                    assert_eq!(
+                        (k.string_tail)(&b, 0),
+                        string_body_bytewise(&b, 0),
+                        "{} byte {c:#x} at {at}",
+                        k.name
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_backend_skips_as_the_byte_loop() {
+        // Random containers, compact and pretty, whole and damaged: every
+        // backend the CPU has gives the byte backend's answer, and whole
+        // JSON skips to its end.
+        let all = blocks::available();
+        let bytes = all.last().expect("the byte loop is always there");
+        assert_eq!(bytes.name, "bytes");
+        let mut x: u64 = 0x1234_5678_9ABC_DEF1;
+        for round in 0..3_000 {
+            let v =
+                serde_json::Value::Array(vec![random_value(&mut x, 0), random_value(&mut x, 1)]);
+            for rec in [v.to_string(), serde_json::to_string_pretty(&v).unwrap()] {
+                let b = rec.as_bytes();
+                assert_eq!((bytes.skip)(b, 0, 0), Ok(b.len()), "round {round}: {rec}");
+                let mut damaged = vec![b.to_vec(), b[..b.len() / 2].to_vec()];
+                for bad in [b'\\', 0x01, b'"', b']', b'}', b'{', b'\n'] {
+                    let mut d = b.to_vec();
+                    d[(x as usize) % b.len()] = bad;
+                    x = x.rotate_left(7) ^ 0x9E37_79B9;
+                    damaged.push(d);
+                }
+                for d in &damaged {
+                    let want = (bytes.skip)(d, 0, 0);
+                    for k in &all {
+                        assert_eq!((k.skip)(d, 0, 0), want, "{} round {round}: {rec}", k.name);
+                    }
+                }
+            }
+        }
     }
 
     #[test]

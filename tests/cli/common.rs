@@ -430,7 +430,7 @@ pub fn big_diff() -> &'static (PathBuf, Vec<u64>) {
         };
         while out.len() < 6_000_000 {
             n += 1;
-            if n % 2500 == 0 {
+            if n.is_multiple_of(2500) {
                 out.push_str("{\"timestamp\": \"2026-02-09T12:00:00\", this is not json\n");
                 bad.push(n);
                 continue;

@@ -352,8 +352,12 @@ fn file_truncated_and_rewritten_while_scanned_never_crashes() {
                 .write(true)
                 .open(&path)
                 .expect("open");
-            f.set_len(if i % 2 == 0 { 0 } else { 4096 * (i % 97) })
-                .expect("truncate");
+            f.set_len(if i.is_multiple_of(2) {
+                0
+            } else {
+                4096 * (i % 97)
+            })
+            .expect("truncate");
             drop(f);
             truncated = true;
             append(&path, refill.as_bytes());

@@ -483,7 +483,45 @@ fn usage_errors_exit_two() {
     let r = run(["--help"]);
     assert_eq!(r.code, 0);
     assert!(r.stdout.contains("diagnose"));
-    assert_eq!(run(["--version"]).code, 0);
+    let v = run(["--version"]);
+    assert_eq!(v.code, 0);
+    // The long form names the JSON scanners' backend.
+    assert!(
+        ["avx512", "avx2", "sse2", "bytes"]
+            .iter()
+            .any(|b| v.stdout.contains(&format!("(JSON scanners: {b})"))),
+        "{}",
+        v.stdout
+    );
+}
+
+#[test]
+fn every_json_scanner_backend_gives_the_same_answers() {
+    // `ORACLE_SIMD` picks a backend (the byte loop exists on every machine;
+    // the others where the CPU has them); each reads the transcripts, hook
+    // payloads and observer files of the fixtures to the same output.
+    let run_with = |simd: &str, args: &[&str]| {
+        let mut c = command();
+        c.env("ORACLE_SIMD", simd).args(args);
+        run_cmd(c)
+    };
+    assert!(run_with("bytes", &["--version"])
+        .stdout
+        .contains("(JSON scanners: bytes)"));
+    for args in [
+        &["agents", "--format", "json", "fixtures"][..],
+        &["cost", "--format", "json", "fixtures"],
+        &["diagnose", "--format", "json", "fixtures"],
+        &["errors", "--format", "jsonl", "fixtures"],
+    ] {
+        let best = run(args);
+        assert!(!best.stdout.is_empty(), "{args:?}: {}", best.stderr);
+        for simd in ["bytes", "sse2", "avx2", "avx512"] {
+            let r = run_with(simd, args);
+            assert_eq!(r.code, best.code, "{simd} {args:?}");
+            assert_eq!(r.stdout, best.stdout, "{simd} {args:?}");
+        }
+    }
 }
 
 #[test]
