@@ -12,7 +12,7 @@
 //! baseline on x86_64), and a byte loop on other architectures. All give the
 //! same results to the byte (tests compare each backend available on the
 //! machine with a byte-by-byte reference). The environment variable
-//! `ORACLE_SIMD` (`sse2`, `avx2`, `avx512`) picks a lower one for benchmarks;
+//! `ORACLE_SIMD` (`sse2`, `avx2`, `avx512`, `bytes`) picks a lower one for benchmarks;
 //! a value the CPU cannot run, or any other, leaves the best one.
 //!
 //! Why: with SSE2 each mask of a block costs four compares, four movemasks and
