@@ -1,7 +1,7 @@
 //! The 64-byte block scanners of the lazy reader: the rest of a string after
-//! its first 16 bytes ([`string_tail`]) and a whole skipped object or array
-//! ([`skip_container`]), each built once per instruction set and picked once
-//! per process from what the CPU has.
+//! its first 48 bytes or from its first escape ([`string_tail`]) and a whole
+//! skipped object or array ([`skip_container`]), each built once per
+//! instruction set and picked once per process from what the CPU has.
 //!
 //! Owns: the bit masks of a block (quotes, backslashes, control bytes,
 //! brackets, valid one-byte escapes), the escape and string-region bit tricks,
@@ -9,16 +9,16 @@
 //!
 //! Backends, best first: AVX-512BW (one 64-byte load; each mask is one compare
 //! into a mask register), AVX2 (two 32-byte loads), SSE2 (four 16-byte loads,
-//! baseline on x86_64), and a byte loop on other architectures. All give the
-//! same results to the byte (tests compare each backend available on the
-//! machine with a byte-by-byte reference). The environment variable
-//! `ORACLE_SIMD` (`sse2`, `avx2`, `avx512`, `bytes`) picks a lower one for benchmarks;
-//! a value the CPU cannot run, or any other, leaves the best one.
+//! baseline on x86_64), and a byte loop (every architecture). All give the
+//! same results to the byte: tests compare each backend the machine has with a
+//! byte-by-byte reference. The environment variable `ORACLE_SIMD` (`sse2`,
+//! `avx2`, `avx512`, `bytes`) picks a lower one for benchmarks; a value the
+//! CPU cannot run, or any other, leaves the best one.
 //!
 //! Why: with SSE2 each mask of a block costs four compares, four movemasks and
 //! the shifts that join them; AVX-512BW makes it one compare, and checks the
-//! escapes of a block with compares instead of a loop over each escape
-//! (BENCHMARKS.md, "Block masks by instruction set").
+//! escapes of a block with two nibble-table shuffles instead of one loop step
+//! per escape (BENCHMARKS.md, "Block scanners per instruction set").
 
 use super::MAX_DEPTH;
 use std::sync::OnceLock;
