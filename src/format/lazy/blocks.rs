@@ -31,10 +31,20 @@ pub(super) type StringEnd = Result<(usize, bool), Bad>;
 
 /// One instruction set's masks of a 64-byte block: bit `k` for byte `k`.
 trait Lanes {
-    /// Quotes, backslashes and control bytes (< 0x20).
-    fn string_masks(blk: &[u8; 64]) -> (u64, u64, u64);
-    /// Quotes, backslashes, control bytes, openers (`{` `[`) and closers (`}` `]`).
-    fn skip_masks(blk: &[u8; 64]) -> [u64; 5];
+    /// The first `N` (3 or 5) of: quotes, backslashes, control bytes (< 0x20),
+    /// openers (`{` `[`) and closers (`}` `]`); the others are left 0.
+    fn masks<const N: usize>(blk: &[u8; 64]) -> [u64; 5];
+    /// Quotes, backslashes and control bytes.
+    #[inline(always)]
+    fn string_masks(blk: &[u8; 64]) -> (u64, u64, u64) {
+        let [q, s, c, _, _] = Self::masks::<3>(blk);
+        (q, s, c)
+    }
+    /// All five masks.
+    #[inline(always)]
+    fn skip_masks(blk: &[u8; 64]) -> [u64; 5] {
+        Self::masks::<5>(blk)
+    }
     /// Bytes that make a valid escape alone after a backslash (`" \ / b f n r
     /// t`); a backend may return fewer (none), leaving them to the byte check.
     fn simple_escapes(blk: &[u8; 64]) -> u64;
@@ -56,19 +66,16 @@ struct Bytes;
 
 impl Lanes for Bytes {
     #[inline(always)]
-    fn string_masks(blk: &[u8; 64]) -> (u64, u64, u64) {
-        let [q, s, c, _, _] = Self::skip_masks(blk);
-        (q, s, c)
-    }
-    #[inline(always)]
-    fn skip_masks(blk: &[u8; 64]) -> [u64; 5] {
+    fn masks<const N: usize>(blk: &[u8; 64]) -> [u64; 5] {
         let mut m = [0u64; 5];
         for (k, &x) in blk.iter().enumerate() {
             m[0] |= u64::from(x == b'"') << k;
             m[1] |= u64::from(x == b'\\') << k;
             m[2] |= u64::from(x < 0x20) << k;
-            m[3] |= u64::from(matches!(x, b'{' | b'[')) << k;
-            m[4] |= u64::from(matches!(x, b'}' | b']')) << k;
+            if N > 3 {
+                m[3] |= u64::from(matches!(x, b'{' | b'[')) << k;
+                m[4] |= u64::from(matches!(x, b'}' | b']')) << k;
+            }
         }
         m
     }
@@ -100,13 +107,8 @@ mod x86 {
 
     impl Lanes for Sse2 {
         #[inline(always)]
-        fn string_masks(blk: &[u8; 64]) -> (u64, u64, u64) {
-            let [q, s, c, _, _] = masks_sse2::<3>(blk);
-            (q, s, c)
-        }
-        #[inline(always)]
-        fn skip_masks(blk: &[u8; 64]) -> [u64; 5] {
-            masks_sse2::<5>(blk)
+        fn masks<const N: usize>(blk: &[u8; 64]) -> [u64; 5] {
+            masks_sse2::<N>(blk)
         }
         #[inline(always)]
         fn simple_escapes(_: &[u8; 64]) -> u64 {
@@ -142,13 +144,8 @@ mod x86 {
 
     impl Lanes for Avx2 {
         #[inline(always)]
-        fn string_masks(blk: &[u8; 64]) -> (u64, u64, u64) {
-            let [q, s, c, _, _] = masks_avx2::<3>(blk);
-            (q, s, c)
-        }
-        #[inline(always)]
-        fn skip_masks(blk: &[u8; 64]) -> [u64; 5] {
-            masks_avx2::<5>(blk)
+        fn masks<const N: usize>(blk: &[u8; 64]) -> [u64; 5] {
+            masks_avx2::<N>(blk)
         }
         #[inline(always)]
         fn simple_escapes(blk: &[u8; 64]) -> u64 {
@@ -207,36 +204,29 @@ mod x86 {
 
     impl Lanes for Avx512 {
         #[inline(always)]
-        fn string_masks(blk: &[u8; 64]) -> (u64, u64, u64) {
+        fn masks<const N: usize>(blk: &[u8; 64]) -> [u64; 5] {
             // SAFETY: only reached from functions compiled with AVX-512BW, run
             // after the CPU was seen to have it; one load of the 64-byte array.
             unsafe {
                 let v = _mm512_loadu_si512(blk.as_ptr().cast());
-                (
+                let mut m = [
                     _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'"' as i8)),
                     _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'\\' as i8)),
                     _mm512_cmplt_epu8_mask(v, _mm512_set1_epi8(0x20)),
-                )
-            }
-        }
-        #[inline(always)]
-        fn skip_masks(blk: &[u8; 64]) -> [u64; 5] {
-            // SAFETY: as in `string_masks`.
-            unsafe {
-                let v = _mm512_loadu_si512(blk.as_ptr().cast());
-                let folded = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
-                [
-                    _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'"' as i8)),
-                    _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'\\' as i8)),
-                    _mm512_cmplt_epu8_mask(v, _mm512_set1_epi8(0x20)),
-                    _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8(b'{' as i8)),
-                    _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8(b'}' as i8)),
-                ]
+                    0,
+                    0,
+                ];
+                if N > 3 {
+                    let folded = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
+                    m[3] = _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8(b'{' as i8));
+                    m[4] = _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8(b'}' as i8));
+                }
+                m
             }
         }
         #[inline(always)]
         fn simple_escapes(blk: &[u8; 64]) -> u64 {
-            // SAFETY: as in `string_masks`; the tables are 16 bytes each.
+            // SAFETY: as in `masks`; the tables are 16 bytes each.
             unsafe {
                 let v = _mm512_loadu_si512(blk.as_ptr().cast());
                 let lo_t = _mm512_broadcast_i32x4(_mm_loadu_si128(LOW.as_ptr().cast()));
