@@ -49,6 +49,7 @@ trait Lanes {
     /// t`); a backend may return fewer (none), leaving them to the byte check.
     fn simple_escapes(blk: &[u8; 64]) -> u64;
     /// Bit `k` set when an odd number of bits at or below `k` are set in `x`.
+    #[inline(always)]
     fn prefix_xor(x: u64) -> u64 {
         let mut x = x;
         x ^= x << 1;
