@@ -91,8 +91,21 @@ fn diff_schema() -> &'static Schema {
 ///
 /// Errors: not JSON (anywhere in the line), not an object, or no readable `timestamp`.
 pub fn parse_diff(line: &[u8], loc: Loc) -> Result<Option<Event<'_>>, String> {
+    let mut got = None;
+    parse_diff_into(line, loc, &mut |ev| got = Some(ev))?;
+    Ok(got)
+}
+
+/// [`parse_diff`] handing the line's event (none for a blank line) to `out`:
+/// the event is built in place for the scan, not moved through `Result`s (an
+/// event is several hundred bytes, and a diff file has millions of lines).
+pub fn parse_diff_into<'a>(
+    line: &'a [u8],
+    loc: Loc,
+    out: &mut dyn FnMut(Event<'a>),
+) -> Result<(), String> {
     let Some(line) = super::content(line) else {
-        return Ok(None);
+        return Ok(());
     };
     if line[0] != b'{' {
         return Err("not a JSON object".into());
@@ -100,18 +113,23 @@ pub fn parse_diff(line: &[u8], loc: Loc) -> Result<Option<Event<'_>>, String> {
     match lazy::utf8(line) {
         Some(text) => {
             let f = lazy::scan(diff_schema(), text).map_err(|e| e.to_string())?;
-            from_fields(&f, line, loc).map(Some)
+            from_fields(&f, line, loc, out)
         }
         None => {
             let text = String::from_utf8_lossy(line);
             let f = lazy::scan(diff_schema(), &text).map_err(|e| e.to_string())?;
-            from_fields(&f, line, loc).map(|ev| Some(ev.detach(line)))
+            from_fields(&f, line, loc, &mut |ev| out(ev.detach(line)))
         }
     }
 }
 
-/// Builds the event of a diff line's fields.
-fn from_fields<'a>(f: &Fields<'a>, line: &'a [u8], loc: Loc) -> Result<Event<'a>, String> {
+/// Builds the event of a diff line's fields and hands it to `out`.
+fn from_fields<'f>(
+    f: &Fields<'f>,
+    line: &'f [u8],
+    loc: Loc,
+    out: &mut dyn FnMut(Event<'f>),
+) -> Result<(), String> {
     use slot::*;
     let ts = f
         .text(TIMESTAMP)
@@ -171,7 +189,7 @@ fn from_fields<'a>(f: &Fields<'a>, line: &'a [u8], loc: Loc) -> Result<Event<'a>
         },
         _ => Action::Other,
     };
-    Ok(Event {
+    out(Event {
         ts: Some(ts),
         loc,
         format: Format::Diff,
@@ -193,7 +211,8 @@ fn from_fields<'a>(f: &Fields<'a>, line: &'a [u8], loc: Loc) -> Result<Event<'a>
         place: Default::default(),
         raw: line,
         record: line,
-    })
+    });
+    Ok(())
 }
 
 /// An agent message's meaning: a `task`, a reply (`result` or `error` naming its
@@ -315,10 +334,7 @@ impl Reader for Diff {
         _ctx: &Ctx<'a>,
         out: &mut dyn FnMut(Event<'a>),
     ) -> Result<(), String> {
-        if let Some(ev) = parse_diff(record, loc)? {
-            out(ev);
-        }
-        Ok(())
+        parse_diff_into(record, loc, out)
     }
     fn time_only(&self, line: &[u8]) -> Option<Nanos> {
         leading_timestamp(line)
