@@ -520,8 +520,10 @@ impl<'a> Cur<'a, '_, '_> {
 
     #[inline(always)]
     fn ws(&mut self) {
-        // Most tokens are followed by nothing or one space.
+        // Most tokens are followed by nothing or one space: one compare
+        // rules out every byte above the space.
         match self.b.get(self.i) {
+            Some(&c) if c > b' ' => return,
             Some(b' ' | b'\n' | b'\t' | b'\r') => self.i += 1,
             _ => return,
         }
@@ -743,6 +745,8 @@ impl<'a> Cur<'a, '_, '_> {
                     }
                     match (sub.each, self.peek()) {
                         (Some(e), Some(b'[')) => self.elements(e, depth + 1)?,
+                        // A string, the most common value, without the call.
+                        (_, Some(b'"')) => self.escaped = self.string()?,
                         _ => {
                             let inner = (!sub.children.is_empty()).then_some(c);
                             self.value(inner, depth)?;
@@ -753,6 +757,10 @@ impl<'a> Cur<'a, '_, '_> {
                         let plain = self.b[v0] == b'"' && !self.escaped;
                         self.out.set(slot, &self.s[v0..self.i], plain);
                     }
+                }
+                // (`escaped` is only read for a slot's own value.)
+                None if self.peek() == Some(b'"') => {
+                    self.string()?;
                 }
                 None => self.value(None, depth)?,
             }
