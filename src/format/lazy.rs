@@ -44,30 +44,46 @@ pub const MAX_SLOTS: usize = 64;
 /// entry the head of a chain of candidates. Keys of real schemas rarely share
 /// a bucket, so a lookup is one index and one compare of the key's first 16
 /// bytes as one word (and of the rest, for longer keys).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Keys {
-    heads: Vec<u16>,
+    /// Chain heads by bucket (a fixed array: the lookup's index needs no bounds check).
+    heads: [u16; Keys::BUCKETS],
     /// (first 16 bytes as a word, key, child node, next candidate + 1 or 0).
     entries: Vec<(u128, Box<[u8]>, usize, u16)>,
 }
+
+/// `KEEP[n]`: the low `n` bytes of a word set (a table: a variable shift of
+/// a `u128` costs several instructions).
+const KEEP: [u128; 17] = {
+    let mut t = [0u128; 17];
+    let mut n = 1;
+    while n < 16 {
+        t[n] = (1u128 << (8 * n)) - 1;
+        n += 1;
+    }
+    t[16] = u128::MAX;
+    t
+};
 
 /// The first 16 bytes of `b[at..at + len]` as a little-endian word, zero past `len`.
 #[inline(always)]
 fn word(b: &[u8], at: usize, len: usize) -> u128 {
     let n = len.min(16);
     match b.get(at..at + 16) {
-        Some(w) => {
-            let w = u128::from_le_bytes(w.try_into().expect("16 bytes"));
-            if n == 16 {
-                w
-            } else {
-                w & ((1u128 << (8 * n)) - 1)
-            }
-        }
+        Some(w) => u128::from_le_bytes(w.try_into().expect("16 bytes")) & KEEP[n],
         None => {
             let mut w = [0u8; 16];
             w[..n].copy_from_slice(&b[at..at + n]);
             u128::from_le_bytes(w)
+        }
+    }
+}
+
+impl Default for Keys {
+    fn default() -> Keys {
+        Keys {
+            heads: [0; Keys::BUCKETS],
+            entries: Vec::new(),
         }
     }
 }
@@ -112,9 +128,6 @@ impl Keys {
 
     fn insert(&mut self, k: &[u8], child: usize) {
         assert!(!k.is_empty(), "a wanted key is never empty");
-        if self.heads.is_empty() {
-            self.heads = vec![0; Self::BUCKETS];
-        }
         let b = Self::bucket(k.len(), k[0], k[k.len() - 1]);
         self.entries
             .push((word(k, 0, k.len()), k.into(), child, self.heads[b]));
