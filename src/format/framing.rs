@@ -77,17 +77,17 @@ pub fn lines(
     while pos < buf.len() {
         if let Some(pre) = pre {
             // Jump to the line holding the next candidate, counting the lines skipped.
-            match pre.next(buf, pos) {
-                None => {
-                    let skipped = super::count_lines(&buf[pos..]);
+            // (The newlines before the hit are those before its line's start.)
+            match pre.next_counting(buf, pos) {
+                (None, newlines) => {
+                    let skipped = newlines + u32::from(!buf.ends_with(b"\n"));
                     counts.prefiltered += u64::from(skipped);
                     line_no += skipped;
                     break;
                 }
-                Some(hit) => {
+                (Some(hit), skipped) => {
                     let line_start =
                         memchr::memrchr(b'\n', &buf[pos..hit]).map_or(pos, |i| pos + i + 1);
-                    let skipped = memchr::memchr_iter(b'\n', &buf[pos..line_start]).count() as u32;
                     counts.prefiltered += u64::from(skipped);
                     line_no += skipped;
                     pos = line_start;

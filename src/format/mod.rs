@@ -9,6 +9,7 @@
 //! location and never stops the chunk.
 
 pub mod agent_team;
+pub mod counted;
 pub mod framing;
 pub mod hook;
 pub mod lax;
@@ -20,7 +21,6 @@ pub mod tm;
 pub mod transcript;
 
 use crate::model::{Event, Format, Loc, Nanos, Record};
-use memchr::memmem;
 
 /// How a format's records are laid out in a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -306,7 +306,7 @@ pub struct Prefilter {
 #[derive(Debug, Clone)]
 enum First {
     Nothing,
-    One(Box<memmem::Finder<'static>>),
+    One(Box<counted::CountingFinder>),
     Many(regex::bytes::Regex),
 }
 
@@ -337,7 +337,7 @@ impl Prefilter {
         let lits: Vec<Vec<u8>> = literals.into_iter().collect();
         let first = match (lits.as_slice(), patterns) {
             ([], []) => First::Nothing,
-            ([one], []) => First::One(Box::new(memmem::Finder::new(one).into_owned())),
+            ([one], []) => First::One(Box::new(counted::CountingFinder::new(one))),
             _ => {
                 let alt = lits
                     .iter()
@@ -366,10 +366,25 @@ impl Prefilter {
         Self::find(&self.first, hay, from)
     }
 
+    /// [`Prefilter::next`], and the newlines in `hay[from..]` before the
+    /// candidate (before the end when there is none): one pass for one literal
+    /// ([`counted`]), a search then a count otherwise.
+    fn next_counting(&self, hay: &[u8], from: usize) -> (Option<usize>, u32) {
+        if let First::One(f) = &self.first {
+            return f.find(hay, from);
+        }
+        let hit = self.next(hay, from);
+        let upto = hit.unwrap_or(hay.len());
+        (
+            hit,
+            memchr::memchr_iter(b'\n', &hay[from..upto]).count() as u32,
+        )
+    }
+
     fn find(first: &First, hay: &[u8], from: usize) -> Option<usize> {
         match first {
             First::Nothing => None,
-            First::One(f) => f.find(&hay[from..]).map(|i| from + i),
+            First::One(f) => f.find(hay, from).0,
             First::Many(re) => re.find_at(hay, from).map(|m| m.start()),
         }
     }
