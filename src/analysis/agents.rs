@@ -463,7 +463,8 @@ impl AgentsAcc {
                         Some(pricing::cost(&s.tokens, p)),
                     )
                 }
-                None if s.tokens.total() == 0 => {}
+                // Nothing used costs nothing, priced or not (`<synthetic>`).
+                None if s.tokens.total() == 0 => t.cost_usd = Some(t.cost_usd.unwrap_or(0.0)),
                 None => match s.cost_usd {
                     Some(c) => t.cost_usd = add_usd(Some(t.cost_usd.unwrap_or(0.0)), Some(c)),
                     None => t.unpriced_tokens = t.unpriced_tokens.saturating_add(s.tokens.total()),

@@ -4,7 +4,8 @@
 //! each counter at its largest value); each response is priced by its own model
 //! on its own day ([`crate::pricing`]), cache writes at their 5-minute or 1-hour
 //! price. A model the table does not know is unpriced: its tokens are shown and
-//! its cost is null, never $0. When one session's usage was read from two
+//! its cost is null, never $0; but a response that used no tokens (Claude
+//! Code's `<synthetic>` messages) costs 0 whatever its model. When one session's usage was read from two
 //! sources (a transcript and its OTel export), it is counted once, from the
 //! source with the most responses, and a note says so.
 
@@ -158,7 +159,9 @@ impl RowAcc {
                     Some(pricing::cost(&s.tokens, p)),
                 )
             }
-            None if total == 0 => {}
+            // Nothing used costs nothing, priced or not (Claude Code's
+            // `<synthetic>` messages: no API call was made).
+            None if total == 0 => self.priced = Some(self.priced.unwrap_or(0.0)),
             None => match s.cost_usd {
                 // No price of ours, but the source logged one: use it.
                 Some(c) => self.priced = add_usd(Some(self.priced.unwrap_or(0.0)), Some(c)),

@@ -317,6 +317,10 @@ fn an_unknown_model_is_unpriced_never_zero() {
         Some(1.0)
     );
     assert_eq!(v["data"]["unpriced_models"][0], "acme-large-9");
+    assert_eq!(
+        v["data"]["unpriced_models"].as_array().map(Vec::len),
+        Some(1)
+    );
     assert!(v["data"]["notes"][0]
         .as_str()
         .is_some_and(|n| n.contains("acme-large-9")));
@@ -337,6 +341,26 @@ fn an_unknown_model_is_unpriced_never_zero() {
         ],
     );
     assert_eq!(row(&v, "acme-large-9")["cost_usd"].as_f64(), Some(2.0));
+    // A response that used no tokens costs nothing, whatever its model: the
+    // `<synthetic>` message Claude Code writes for an API error is $0, not
+    // unpriced, and names no unpriced model.
+    let zero = dir.join("synthetic.jsonl");
+    write_atomic(
+        &zero,
+        line("3", "<synthetic>")
+            .replace(r#""input_tokens":1000000"#, r#""input_tokens":0"#)
+            .as_bytes(),
+    );
+    let z = zero.to_str().expect("utf-8");
+    let v = json("cost", &[z, "--by", "model"]);
+    assert_eq!(row(&v, "<synthetic>")["cost_usd"].as_f64(), Some(0.0));
+    assert_eq!(row(&v, "<synthetic>")["unpriced_tokens"].as_u64(), Some(0));
+    assert_eq!(
+        v["data"]["unpriced_models"].as_array().map(Vec::len),
+        Some(0)
+    );
+    let a = json("agents", &[z]);
+    assert_eq!(a["data"]["nodes"][0]["own"]["cost_usd"].as_f64(), Some(0.0));
     // A bad price file is an error naming the flag.
     write_atomic(&prices, b"{\"models\": 3}");
     let r = run([
