@@ -10,7 +10,9 @@
 //! the mapping plus a private copy of each record, which is what the scan does,
 //! against a positioned read of the whole chunk into a reused buffer, on a
 //! 256 MiB file it writes once under `target/bench-read/`
-//! (`cargo bench --bench stages -- '^read/'`).
+//! (`cargo bench --bench stages -- '^read/'`), and the same read in 256 KiB
+//! blocks. Group `json` measures the lazy reader against sonic-rs on the real
+//! transcripts beside the checkout (`cargo bench --bench stages -- '^json/'`).
 
 use criterion::measurement::WallTime;
 use criterion::{
@@ -704,6 +706,37 @@ fn reads(c: &mut Criterion) {
                 })
             })
         });
+        // Blocks small enough to stay in L2 between the read and the scan; a
+        // line cut by a block's end is carried into the next block.
+        g.bench_function(
+            format!("pread 256 KiB blocks into a reused buffer/{threads}"),
+            |b| {
+                b.iter(|| {
+                    per_chunk(&|(s, e), buf| {
+                        const BLOCK: usize = 256 << 10;
+                        let (mut at, mut kept, mut n) = (s, 0usize, 0u64);
+                        while at < e {
+                            let len = BLOCK.min(e - at);
+                            buf.resize(kept + len, 0);
+                            file.read_exact_at(&mut buf[kept..], at as u64)
+                                .expect("read");
+                            at += len;
+                            let whole = if at < e {
+                                memchr::memrchr(b'\n', buf).map_or(0, |i| i + 1)
+                            } else {
+                                buf.len()
+                            };
+                            n += lines_of(&buf[..whole], |rec| {
+                                black_box(rec.len());
+                            });
+                            buf.drain(..whole);
+                            kept = buf.len();
+                        }
+                        n
+                    })
+                })
+            },
+        );
         g.bench_function(format!("pread chunk into a reused buffer/{threads}"), |b| {
             b.iter(|| {
                 per_chunk(&|(s, e), buf| {
@@ -719,9 +752,77 @@ fn reads(c: &mut Criterion) {
     g.finish();
 }
 
+/// The lazy reader against sonic-rs's `get_many` (a SIMD JSON crate's lazy
+/// lookup of several paths), on the real transcripts beside the checkout
+/// (`../shared/realdata/spotter`; the group is skipped without them): the
+/// same 14 paths a transcript line's envelope needs, each line read whole.
+/// Both validate what they walk; sonic-rs allocates its result per line.
+fn json(c: &mut Criterion) {
+    use oracle_monitor::format::lazy::{self, Schema};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata/spotter");
+    let Ok(entries) = std::fs::read_dir(&root) else {
+        return;
+    };
+    let mut text = String::new();
+    let mut files: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    files.sort();
+    for f in files {
+        text.push_str(&std::fs::read_to_string(f).unwrap_or_default());
+    }
+    let lines: Vec<&str> = text.lines().filter(|l| l.starts_with('{')).collect();
+    let paths = [
+        "type",
+        "timestamp",
+        "sessionId",
+        "agentId",
+        "isSidechain",
+        "parentUuid",
+        "uuid",
+        "cwd",
+        "permissionMode",
+        "data.type",
+        "data.agentId",
+        "parentToolUseID",
+        "subtype",
+        "requestId",
+    ];
+    let schema = Schema::new(&paths);
+    let mut tree = sonic_rs::PointerTree::new();
+    for p in paths {
+        tree.add_path(p.split('.'));
+    }
+    let mut g = c.benchmark_group("json");
+    g.throughput(Throughput::Bytes(
+        lines.iter().map(|l| l.len() as u64).sum(),
+    ));
+    g.sample_size(10);
+    g.bench_function("lazy::scan, 14 paths (transcripts)", |b| {
+        b.iter(|| {
+            lines
+                .iter()
+                .filter_map(|l| lazy::scan(&schema, l).ok())
+                .map(|f| f.raw(1).map_or(0, str::len))
+                .sum::<usize>()
+        })
+    });
+    g.bench_function("sonic_rs::get_many, 14 paths (transcripts)", |b| {
+        b.iter(|| {
+            lines
+                .iter()
+                .filter_map(|l| sonic_rs::get_many(*l, &tree).ok())
+                .map(|v| v[1].as_ref().map_or(0, |x| x.as_raw_str().len()))
+                .sum::<usize>()
+        })
+    });
+    g.finish();
+}
+
 criterion_group! {
     name = stages;
     config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(3));
-    targets = benches, merges, reads
+    targets = benches, merges, reads, json
 }
 criterion_main!(stages);
