@@ -8,7 +8,8 @@
 #   - a Python venv (target/test-venv) with Dask distributed and ./fleet, for
 #     the fleet tests (`fleet/tests`), which start their own scheduler and
 #     workers on 127.0.0.1 and stop them;
-#   - `cargo test --locked`.
+#   - `cargo test --locked`;
+#   - the library's docs, with every rustdoc warning (a broken link) an error.
 # Set ORACLE_TEST_OFFLINE=1 to skip installing (the suites that need a missing
 # part then fail, they never pass silently).
 set -euo pipefail
@@ -26,6 +27,8 @@ ORACLE_TEST_CHROMIUM="$(command -v chromium || true)"
 export ORACLE_TEST_CHROMIUM
 
 cargo test --locked
+
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib --locked --quiet
 
 if [ -d fleet ]; then
   VENV=target/test-venv

@@ -3,7 +3,7 @@
 //!
 //! Data flows one way:
 //! `cli` (flags → [`cli::Config`]) → [`app`] (dispatch) → [`source`] (find, map,
-//! chunk) → [`format`] (parse into [`model::Event`]) → [`scan`] (parallel
+//! chunk) → [`mod@format`] (parse into [`model::Event`]) → [`scan`] (parallel
 //! fold/merge) → [`analysis`] (one accumulator per subcommand) → [`render`]
 //! (table, JSON, JSON Lines).
 //!

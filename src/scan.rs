@@ -92,7 +92,7 @@ pub trait Analysis: Sync {
         Needs::everything()
     }
     /// True when the analysis reads only `Event::ts`: line formats then read just the
-    /// leading timestamp (see [`format::time_only`]) instead of the whole record.
+    /// leading timestamp (see [`crate::format::Reader::time_only`]) instead of the whole record.
     fn times_only(&self) -> bool {
         false
     }

@@ -10,7 +10,7 @@
 //! `read` or `timestamp`), a task `subject` and `status` (or `blocks`,
 //! `blockedBy`, `activeForm`). Anything else is kept as `team_unknown`.
 //!
-//! Owns: sniffing these files by content ([`sniff`]), reading each record into
+//! Owns: sniffing these files by content (`sniff`), reading each record into
 //! the events below, and their summaries. Must not: read a file's name for what
 //! its content says; the path only supplies what the content lacks (a mailbox's
 //! owner is its file stem, the team is the directory above `inboxes/` or below
@@ -286,7 +286,7 @@ impl Reader for Team {
     fn format(&self) -> Format {
         Format::Team
     }
-    /// See [`sniff::sniff`]: the top-level keys of the first object decide.
+    /// See `sniff::sniff`: the top-level keys of the first object decide.
     fn sniff(&self, head: &[u8]) -> bool {
         sniff::sniff(head)
     }

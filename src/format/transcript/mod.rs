@@ -229,7 +229,7 @@ fn parse_meta<'a>(
 
 /// Parses one line (an object) into its events.
 ///
-/// The line is read by [`record::read`] (the lazy reader: one UTF-8 check, one
+/// The line is read by `record::read` (the lazy reader: one UTF-8 check, one
 /// validating pass). A line that is not UTF-8 is read with its bad bytes as
 /// U+FFFD and its events detached from that temporary.
 ///

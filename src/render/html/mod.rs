@@ -5,7 +5,7 @@
 //! [`COLLAPSE_NS`] are collapsed), and escaping. Must not: compute what an
 //! analysis should (it draws [`crate::analysis::report::Report`]).
 //!
-//! Invariants: every text from the data goes through [`Page::text`], which
+//! Invariants: every text from the data goes through `Page::text`, which
 //! masks secrets with the `--redact` patterns (always, flag or not), escapes
 //! control characters, then escapes for HTML text and attributes; the one
 //! JSON block in a `<script>` is escaped by [`script_json`] (`<`, `>`, `&`,
