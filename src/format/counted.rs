@@ -83,6 +83,12 @@ impl CountingFinder {
         self.find_with(self.backend, hay, from)
     }
 
+    /// The first occurrence at or after `from`, without counting (`memmem`,
+    /// for a search within one record). Panics: when `from > hay.len()`.
+    pub fn find_uncounted(&self, hay: &[u8], from: usize) -> Option<usize> {
+        self.find.find(&hay[from..]).map(|p| p + from)
+    }
+
     fn find_with(&self, backend: Backend, hay: &[u8], from: usize) -> (Option<usize>, u32) {
         let rest = &hay[from..];
         match (backend, self.pair) {

@@ -384,7 +384,7 @@ impl Prefilter {
     fn find(first: &First, hay: &[u8], from: usize) -> Option<usize> {
         match first {
             First::Nothing => None,
-            First::One(f) => f.find(hay, from).0,
+            First::One(f) => f.find_uncounted(hay, from),
             First::Many(re) => re.find_at(hay, from).map(|m| m.start()),
         }
     }
