@@ -14,8 +14,10 @@
 //! with the same load, so the bytes are read once.
 //!
 //! Backends: AVX2 (two 32-byte loads a 64-byte step), SSE2 (four 16-byte
-//! loads), both with POPCNT, and elsewhere `memmem` then a count (two passes). All give the same answer:
-//! a test compares each one this CPU has with the two-pass reference.
+//! loads), both with POPCNT, and elsewhere `memmem` then a count (two passes).
+//! All give the same answer: a test compares each one this CPU has with the
+//! two-pass reference. A search within one record needs no count and stays on
+//! `memmem` ([`CountingFinder::find_uncounted`]).
 
 use memchr::arch::all::packedpair::Pair;
 use memchr::memmem;
