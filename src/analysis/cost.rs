@@ -5,9 +5,10 @@
 //! on its own day ([`crate::pricing`]), cache writes at their 5-minute or 1-hour
 //! price. A model the table does not know is unpriced: its tokens are shown and
 //! its cost is null, never $0; but a response that used no tokens (Claude
-//! Code's `<synthetic>` messages) costs 0 whatever its model. When one session's usage was read from two
-//! sources (a transcript and its OTel export), it is counted once, from the
-//! source with the most responses, and a note says so.
+//! Code's `<synthetic>` messages) costs 0 whatever its model. When one
+//! session's usage was read from two sources (a transcript and its OTel
+//! export), it is counted once, from the source with the most responses, and a
+//! note says so.
 
 use super::usage::{
     add_usd, round_usd, saturated_tokens, saturated_usd, Attribution, UsageAcc, UsageSum,
