@@ -73,11 +73,6 @@ impl CountingFinder {
         Backend::TwoPass
     }
 
-    /// The literal.
-    pub fn needle(&self) -> &[u8] {
-        &self.needle
-    }
-
     /// The first occurrence at or after `from` in `hay`, and the number of
     /// `\n` bytes in `hay[from..]` before it (before the end when there is
     /// none). Panics: when `from > hay.len()`.
@@ -93,7 +88,7 @@ impl CountingFinder {
 
     fn find_with(&self, backend: Backend, hay: &[u8], from: usize) -> (Option<usize>, u32) {
         let rest = &hay[from..];
-        match (backend, self.pair) {
+        let (hit, lines) = match (backend, self.pair) {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `best` chose AVX2 only when the CPU has AVX2 and POPCNT.
             (Backend::Avx2, Some((i1, i2))) => unsafe {
@@ -105,8 +100,8 @@ impl CountingFinder {
                 x86::find_sse2(rest, &self.needle, i1, i2)
             },
             _ => two_pass(&self.find, rest),
-        }
-        .map_first(|p| p + from)
+        };
+        (hit.map(|p| p + from), lines)
     }
 
     /// The backends this CPU can run (for the tests).
@@ -123,16 +118,6 @@ impl CountingFinder {
             }
         }
         v
-    }
-}
-
-trait MapFirst {
-    fn map_first(self, f: impl FnOnce(usize) -> usize) -> Self;
-}
-
-impl MapFirst for (Option<usize>, u32) {
-    fn map_first(self, f: impl FnOnce(usize) -> usize) -> Self {
-        (self.0.map(f), self.1)
     }
 }
 
@@ -301,7 +286,8 @@ mod tests {
             }
             let f = CountingFinder::new(needle);
             for from in [0, len / 3, len / 2, len] {
-                let want = two_pass(&f.find, &hay[from..]).map_first(|p| p + from);
+                let (hit, lines) = two_pass(&f.find, &hay[from..]);
+                let want = (hit.map(|p| p + from), lines);
                 // The reference itself, spelled out.
                 let first = (from..=len.saturating_sub(needle.len()))
                     .find(|&p| hay[p..].starts_with(needle));
