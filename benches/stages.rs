@@ -13,6 +13,9 @@
 //! (`cargo bench --bench stages -- '^read/'`), and the same read in 256 KiB
 //! blocks. Group `json` measures the lazy reader against sonic-rs on the real
 //! transcripts beside the checkout (`cargo bench --bench stages -- '^json/'`).
+//! Group `parsers` times a whole validating read of each record, one thread:
+//! the lazy reader against simd-json's tape and serde_json's `IgnoredAny`, on
+//! observer lines and real transcripts (`cargo bench --bench stages -- '^parsers/'`).
 
 use criterion::measurement::WallTime;
 use criterion::{
@@ -820,9 +823,114 @@ fn json(c: &mut Criterion) {
     g.finish();
 }
 
+/// Lines of `path` (relative to the checkout) that `keep` accepts, up to `max` bytes;
+/// `None` when the file is absent.
+fn lines_from(
+    path: &std::path::Path,
+    max: usize,
+    keep: impl Fn(&str) -> bool,
+) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let mut out = Vec::new();
+    let mut n = 0;
+    for l in text.lines().filter(|l| l.starts_with('{') && keep(l)) {
+        if n >= max {
+            break;
+        }
+        n += l.len();
+        out.push(l.to_string());
+    }
+    Some(out)
+}
+
+/// How fast a validating read of one record can be on this machine, one
+/// thread, each line read whole and checked as JSON: the lazy reader with the
+/// paths the reader of that format asks for, against simd-json's tape (the
+/// simdjson design: a SIMD structural index, then one pass over it; the line
+/// is first copied into a reused buffer, as simd-json parses in place) and
+/// serde_json's `IgnoredAny` (validation only). The inputs:
+/// - `observer`: the first 64 MB of `target/observer/python-80.jsonl`
+///   (`python3 benches/gen-observer.py --mb 80 --layout python --pending 0.115
+///   --reply-distance 20000 target/observer/python-80.jsonl`); the group skips
+///   it when absent;
+/// - `progress`: the `progress` lines of `../shared/realdata/spotter` (hook,
+///   bash and agent progress: many short keys), and `transcripts`, all its
+///   lines (what `agents` reads), both skipped when absent.
+fn parsers(c: &mut Criterion) {
+    use oracle_monitor::format::lazy::{self, Schema};
+    use oracle_monitor::format::{tm::DIFF_PATHS, transcript::LINE_PATHS};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut inputs: Vec<(&str, Vec<String>, Schema)> = Vec::new();
+    if let Some(l) = lines_from(
+        &root.join("target/observer/python-80.jsonl"),
+        64 << 20,
+        |_| true,
+    ) {
+        inputs.push(("observer", l, Schema::new(DIFF_PATHS)));
+    }
+    if let Ok(entries) = std::fs::read_dir(root.join("../shared/realdata/spotter")) {
+        let mut files: Vec<_> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+            .collect();
+        files.sort();
+        let mut all = Vec::new();
+        for f in files {
+            all.extend(lines_from(&f, usize::MAX, |_| true).unwrap_or_default());
+        }
+        let progress: Vec<String> = all
+            .iter()
+            .filter(|l| l.contains(r#""type":"progress""#))
+            .cloned()
+            .collect();
+        if !all.is_empty() {
+            inputs.push(("progress", progress, Schema::new(&LINE_PATHS)));
+            inputs.push(("transcripts", all, Schema::new(&LINE_PATHS)));
+        }
+    }
+    let mut g = c.benchmark_group("parsers");
+    g.sample_size(10);
+    for (name, lines, schema) in &inputs {
+        g.throughput(Throughput::Bytes(
+            lines.iter().map(|l| l.len() as u64).sum(),
+        ));
+        g.bench_function(format!("lazy::scan/{name}"), |b| {
+            b.iter(|| {
+                lines
+                    .iter()
+                    .filter(|l| lazy::scan(schema, l).is_ok())
+                    .count()
+            })
+        });
+        g.bench_function(format!("simd_json::to_tape_with_buffers/{name}"), |b| {
+            let mut buf = Vec::new();
+            let mut buffers = simd_json::Buffers::default();
+            b.iter(|| {
+                lines
+                    .iter()
+                    .filter(|l| {
+                        buf.clear();
+                        buf.extend_from_slice(l.as_bytes());
+                        simd_json::to_tape_with_buffers(&mut buf, &mut buffers).is_ok()
+                    })
+                    .count()
+            })
+        });
+        g.bench_function(format!("serde_json IgnoredAny/{name}"), |b| {
+            b.iter(|| {
+                lines
+                    .iter()
+                    .filter(|l| serde_json::from_str::<serde::de::IgnoredAny>(l).is_ok())
+                    .count()
+            })
+        });
+    }
+    g.finish();
+}
+
 criterion_group! {
     name = stages;
     config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(3));
-    targets = benches, merges, reads, json
+    targets = benches, merges, reads, json, parsers
 }
 criterion_main!(stages);

@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 use std::borrow::Cow;
 
 /// The diff fields read (formats.md 1a), by slot. `D_*` are under `data`.
-const DIFF_PATHS: &[&str] = &[
+pub const DIFF_PATHS: &[&str] = &[
     "timestamp",
     "change_type",
     "entity_type",

@@ -73,6 +73,8 @@ mod tests;
 use super::{ActionSet, Ctx, Framing, Reader};
 use crate::model::{Event, Format, Loc};
 use memchr::memmem;
+/// The lazy reader's paths for one transcript line (for benches: `benches/stages.rs`, group `parsers`).
+pub use record::PATHS as LINE_PATHS;
 
 pub use events::{clip_message, MAX_MESSAGE_CHARS};
 

@@ -365,7 +365,7 @@ pub fn result_text(raw: &str) -> Option<Cow<'_, str>> {
 }
 
 /// The paths of a line ([`read`]); their slots are the constants below.
-const PATHS: [&str; 55] = [
+pub const PATHS: [&str; 55] = [
     "type",
     "subtype",
     "operation",
