@@ -9,9 +9,9 @@
 //! search followed by a newline count over the same bytes, the count was 27%
 //! of the instructions of `oracle --threads 1 errors -s critical` on an 80 MB
 //! observer file (callgrind, 2026-12-03). Here each 64-byte step tests the
-//! literal's two rarest bytes (memchr's own ranking,
-//! [`memchr::arch::all::packedpair::Pair`]) and counts the step's newlines
-//! with the same load, so the bytes are read once.
+//! literal's two rarest bytes (memchr's [`memchr::arch::all::packedpair::Pair`],
+//! with bytes ranked as they occur in telemetry: [`TelemetryRank`]) and counts
+//! the step's newlines with the same loads, so the bytes are read once.
 //!
 //! Backends: AVX2 (two 32-byte loads a 64-byte step), SSE2 (four 16-byte
 //! loads), both with POPCNT, and elsewhere `memmem` then a count (two passes).
@@ -19,8 +19,46 @@
 //! two-pass reference. A search within one record needs no count and stays on
 //! `memmem` ([`CountingFinder::find_uncounted`]).
 
-use memchr::arch::all::packedpair::Pair;
+use memchr::arch::all::packedpair::{HeuristicFrequencyRank, Pair};
 use memchr::memmem;
+
+/// How common a byte is in telemetry text (JSON lines and logs), for choosing
+/// the literal's bytes tested first: lower is rarer. memchr's own table is for
+/// prose and binaries, where `"` is rare; in JSON the quote is one of the most
+/// common bytes. Its choice for `"error"` was the two quotes, and on the
+/// 80 MB observer file (`benches/gen-observer.py`) nearly half of the 64-byte
+/// steps then held a candidate to check byte by byte (2026-12-03).
+///
+/// The order: JSON structure and whitespace, then digits and the hex letters
+/// (times, ids, hashes), then `-_./:T Z` of times and paths, then the other
+/// lower-case letters by their frequency in English text, upper case, other
+/// punctuation, control and non-ASCII bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct TelemetryRank;
+
+impl HeuristicFrequencyRank for TelemetryRank {
+    fn rank(&self, byte: u8) -> u8 {
+        /// Lower-case letters other than a-f, most common first (English).
+        const LETTERS: &[u8] = b"tonisrhlumwgypvkjxqz";
+        match byte {
+            b'"' | b':' | b',' | b'{' | b'}' | b'[' | b']' | b' ' | b'\n' | b'\t' | b'\r' => 255,
+            b'0'..=b'9' => 250,
+            b'a'..=b'f' => 245,
+            b'-' | b'_' | b'.' | b'/' | b'T' | b'Z' => 240,
+            b'g'..=b'z' => {
+                let k = LETTERS
+                    .iter()
+                    .position(|&c| c == byte)
+                    .unwrap_or(LETTERS.len());
+                // 235 down to 216.
+                235 - k as u8
+            }
+            b'A'..=b'Z' => 150,
+            0x21..=0x7e => 120,
+            _ => 50,
+        }
+    }
+}
 
 /// A literal to find, counting the newlines on the way.
 #[derive(Debug, Clone)]
@@ -46,11 +84,14 @@ enum Backend {
 impl CountingFinder {
     /// A finder of `needle` (any length; an empty one matches at once).
     pub fn new(needle: &[u8]) -> CountingFinder {
-        let pair = Pair::new(needle).map(|p| (usize::from(p.index1()), usize::from(p.index2())));
+        let pair = Pair::with_ranker(needle, TelemetryRank)
+            .map(|p| (usize::from(p.index1()), usize::from(p.index2())));
         CountingFinder {
             needle: needle.into(),
             pair,
-            find: memmem::Finder::new(needle).into_owned(),
+            find: memmem::FinderBuilder::new()
+                .build_forward_with_ranker(TelemetryRank, needle)
+                .into_owned(),
             backend: Self::best(),
         }
     }
@@ -154,10 +195,15 @@ mod x86 {
 
     /// One backend: a step tests 64 needle starts, `64 / W` unaligned loads
     /// of `W` bytes for each of three offsets (the step's own bytes, for the
-    /// newlines, and the needle's two tested bytes). The hot loop makes no
-    /// call, so its constants stay in registers.
+    /// newlines, and the needle's two tested bytes). A step with no candidate
+    /// makes one mask test: its newlines are added up in a vector of byte
+    /// counters (each compare's all-ones lanes added: the counts negated),
+    /// summed into the line count (`sad` against zero) before a lane could
+    /// pass 255, and when a candidate is checked. The hot loop makes no call, so its constants
+    /// stay in registers.
     macro_rules! finder {
-        ($name:ident, $feat:literal, $w:literal, $vec:ty, $load:ident, $set1:ident, $eq:ident, $and:ident, $mask:ident) => {
+        ($name:ident, $feat:literal, $w:literal, $vec:ty, $load:ident, $set1:ident, $eq:ident,
+         $and:ident, $or:ident, $add:ident, $sub:ident, $zero:ident, $sad:ident, $mask:ident) => {
             /// The fused search over `hay` (see [`super::CountingFinder::find`]),
             /// testing bytes `i1` and `i2` of `needle` first.
             ///
@@ -170,6 +216,9 @@ mod x86 {
                 i2: usize,
             ) -> (Option<usize>, u32) {
                 const STEP: usize = 64;
+                const LOADS: usize = STEP / $w;
+                // A step adds at most `LOADS` to a byte counter.
+                const FLUSH: usize = 255 / LOADS;
                 let n = needle.len();
                 let mut lines = 0u32;
                 let mut i = 0usize;
@@ -181,40 +230,63 @@ mod x86 {
                     let b2 = $set1(needle[i2] as i8);
                     let nl = $set1(b'\n' as i8);
                     let p = hay.as_ptr();
-                    // The candidates and newlines of the step at `i`, bit `k`
-                    // for the needle start (or byte) `i + k`.
-                    let masks = |i: usize| {
-                        let (mut cand, mut newline) = (0u64, 0u64);
-                        for l in 0..STEP / $w {
-                            let at = i + l * $w;
-                            // SAFETY: `at + W - 1 + max(i1, i2) < hay.len()`,
-                            // as `i <= last`.
-                            let (v0, v1, v2) = unsafe {
-                                (
-                                    $load(p.add(at).cast::<$vec>()),
-                                    $load(p.add(at + i1).cast::<$vec>()),
-                                    $load(p.add(at + i2).cast::<$vec>()),
-                                )
-                            };
-                            let c = $mask($and($eq(v1, b1), $eq(v2, b2))) as u32;
-                            let e = $mask($eq(v0, nl)) as u32;
-                            cand |= u64::from(c) << (l * $w);
-                            newline |= u64::from(e) << (l * $w);
-                        }
-                        (cand, newline)
+                    // The sum of the (negated) byte counters.
+                    let total = |acc: $vec| -> u32 {
+                        let counts = $sub($zero(), acc);
+                        // SAFETY: a plain reinterpretation of the vector's lanes.
+                        let sums: [u64; $w / 8] =
+                            unsafe { std::mem::transmute($sad(counts, $zero())) };
+                        sums.iter().sum::<u64>() as u32
                     };
+                    // The byte counters, negated: each newline adds all ones.
+                    let mut acc = $zero();
                     while i <= last {
-                        let (mut cand, newline) = masks(i);
-                        while cand != 0 {
-                            let k = cand.trailing_zeros() as usize;
-                            if super::same(&hay[i + k..i + k + n], needle) {
-                                let before = newline & ((1u64 << k) - 1);
-                                return (Some(i + k), lines + before.count_ones());
+                        // At most `FLUSH` steps, then the counters are summed.
+                        let stop = last.min(i + (FLUSH - 1) * STEP);
+                        while i <= stop {
+                            let mut cand = [$zero(); LOADS];
+                            let mut newline = [$zero(); LOADS];
+                            let mut any = $zero();
+                            for l in 0..LOADS {
+                                let at = i + l * $w;
+                                // SAFETY: `at + W - 1 + max(i1, i2) < hay.len()`,
+                                // as `i <= last`.
+                                let (v0, v1, v2) = unsafe {
+                                    (
+                                        $load(p.add(at).cast::<$vec>()),
+                                        $load(p.add(at + i1).cast::<$vec>()),
+                                        $load(p.add(at + i2).cast::<$vec>()),
+                                    )
+                                };
+                                cand[l] = $and($eq(v1, b1), $eq(v2, b2));
+                                newline[l] = $eq(v0, nl);
+                                any = $or(any, cand[l]);
                             }
-                            cand &= cand - 1;
+                            if $mask(any) != 0 {
+                                let (mut bits, mut nls) = (0u64, 0u64);
+                                for l in 0..LOADS {
+                                    bits |= u64::from($mask(cand[l]) as u32) << (l * $w);
+                                    nls |= u64::from($mask(newline[l]) as u32) << (l * $w);
+                                }
+                                while bits != 0 {
+                                    let k = bits.trailing_zeros() as usize;
+                                    if super::same(&hay[i + k..i + k + n], needle) {
+                                        let before = nls & ((1u64 << k) - 1);
+                                        return (
+                                            Some(i + k),
+                                            lines + total(acc) + before.count_ones(),
+                                        );
+                                    }
+                                    bits &= bits - 1;
+                                }
+                            }
+                            for nl in newline {
+                                acc = $add(acc, nl);
+                            }
+                            i += STEP;
                         }
-                        lines += newline.count_ones();
-                        i += STEP;
+                        lines += total(acc);
+                        acc = $zero();
                     }
                 }
                 super::tail(hay, needle, i, lines)
@@ -231,6 +303,11 @@ mod x86 {
         _mm256_set1_epi8,
         _mm256_cmpeq_epi8,
         _mm256_and_si256,
+        _mm256_or_si256,
+        _mm256_add_epi8,
+        _mm256_sub_epi8,
+        _mm256_setzero_si256,
+        _mm256_sad_epu8,
         _mm256_movemask_epi8
     );
     finder!(
@@ -242,6 +319,11 @@ mod x86 {
         _mm_set1_epi8,
         _mm_cmpeq_epi8,
         _mm_and_si128,
+        _mm_or_si128,
+        _mm_add_epi8,
+        _mm_sub_epi8,
+        _mm_setzero_si128,
+        _mm_sad_epu8,
         _mm_movemask_epi8
     );
 }
@@ -270,7 +352,13 @@ mod tests {
         ];
         for round in 0..400 {
             // Small alphabets make partial matches and newlines common.
-            let len = (next(&mut x) % 300) as usize;
+            // Every 8th haystack is long enough for the byte counters to be
+            // summed mid-search more than once (a sum each 4 KiB at most).
+            let len = if round % 8 == 7 {
+                20_000 + (next(&mut x) % 300) as usize
+            } else {
+                (next(&mut x) % 300) as usize
+            };
             let alpha: &[u8] = if round % 2 == 0 {
                 b"ab\n\"erorz"
             } else {
@@ -301,6 +389,25 @@ mod tests {
                         "{b:?} round {round} from {from}"
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn a_newline_in_every_byte_is_counted_past_the_byte_counters() {
+        // Each lane of a byte counter gains one a load: the most any input
+        // gives, so a missed sum would wrap the count.
+        for len in [255 * 64, 255 * 64 + 1, 70_000] {
+            let mut hay = vec![b'\n'; len];
+            let end = hay.len();
+            hay[end - 3..].copy_from_slice(b"abc");
+            let f = CountingFinder::new(b"abc");
+            let want = (Some(len - 3), (len - 3) as u32);
+            for b in CountingFinder::available() {
+                assert_eq!(f.find_with(b, &hay, 0), want, "{b:?} len {len}");
+                let none = CountingFinder::new(b"zz");
+                let all = (None, (len - 3) as u32);
+                assert_eq!(none.find_with(b, &hay, 0), all, "{b:?} len {len}, absent");
             }
         }
     }
