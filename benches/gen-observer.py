@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """gen-observer: an observer diff file (formats.md 1a) written the way *another* tool would.
 
-    python3 benches/gen-observer.py [--mb 800] [--seed 7] [--pending 0.115]
+    python3 benches/gen-observer.py [--mb 800 | --steps N] [--seed 7] [--pending 0.115]
         [--reply-distance 20000] [--layout python|compact|reordered|extra|pretty-hook]
         [--critical-every 40] OUT
 
@@ -21,6 +21,12 @@ Traffic: tasks from an orchestrator to workers; each task gets a `result` (or, 1
 `error`) reply `--reply-distance` messages later on average (uniform in [0, 2d]), so replies
 usually land in a later chunk than their task; a `--pending` fraction of tasks never gets one.
 About 1 in `--critical-every` other records is an `error` entity, 1 in 8 of those critical.
+
+The traffic is drawn from `--seed` alone: the layouts differ in bytes, never in records. The
+file ends once it holds `--mb` MB, or, with `--steps N`, after N steps of the traffic (one new
+task or error entity each, with the replies due then); `steps` in the summary is that number,
+so `--steps` with another layout writes the same records as a `--mb` run (benches/observer.sh
+compares layouts that way).
 
 The summary on stderr (and OUT.summary.json) gives the expected answers, computed here:
 messages, tasks, replies, pending per agent, critical error entities.
@@ -43,6 +49,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("out")
     ap.add_argument("--mb", type=float, default=800)
+    ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--pending", type=float, default=0.115)
     ap.add_argument("--reply-distance", type=int, default=20000)
@@ -50,8 +57,10 @@ def main() -> None:
                     choices=["python", "compact", "reordered", "extra", "pretty-hook"])
     ap.add_argument("--critical-every", type=int, default=40)
     a = ap.parse_args()
+    if a.steps is not None and a.layout == "pretty-hook":
+        ap.error("--steps is for observer layouts; pretty-hook takes --mb")
     rng = random.Random(a.seed)
-    limit = int(a.mb * 1_000_000)
+    limit = int(a.mb * 1_000_000) if a.steps is None else None
     if a.layout == "pretty-hook":
         summary = hooks(a, rng, limit)
     else:
@@ -72,7 +81,9 @@ def naive(t: datetime) -> str:
 
 class Writer:
     def __init__(self, a, rng: random.Random, out):
-        self.a, self.rng, self.out, self.size = a, rng, out, 0
+        # The extra layout's own draws come from a second stream, so that the
+        # traffic (drawn from `rng`) is the same in every layout.
+        self.a, self.rng, self.out, self.size = a, random.Random(a.seed + 1), out, 0
         seps = (",", ":") if a.layout == "compact" else (", ", ": ")
         self.enc = json.JSONEncoder(separators=seps, ensure_ascii=True)
         order = list(range(16))
@@ -117,7 +128,7 @@ def observer(a, rng: random.Random, limit: int) -> dict:
     n = 0
     with open(a.out, "w", encoding="utf-8") as out:
         w = Writer(a, rng, out)
-        while w.size < limit:
+        while (w.size < limit) if limit is not None else (n < a.steps):
             t += timedelta(microseconds=rng.randrange(1, 4000))
             n += 1
             for (tid, worker, _sent) in due.pop(n, ()):
@@ -152,6 +163,7 @@ def observer(a, rng: random.Random, limit: int) -> dict:
                 counts["messages"] += 1
                 counts["replies"] += 1
         size = w.size
+    counts["steps"] = n
     counts["pending"] = sum(pending_per.values())
     counts["pending_per_agent"] = pending_per
     counts["bytes"] = size

@@ -6,8 +6,9 @@
 #                            [--pending 0.115] [--reply-distance 20000] [--layouts "python compact reordered extra"]
 #
 # Generates with benches/gen-observer.py (Python json.dumps, independent of examples/gen-corpus.rs)
-# one file per layout at --mb and the python layout at --small-mb, into target/observer/ (reused when
-# its summary matches the arguments). Checks, before timing anything, that oracle's pending and reply
+# the python layout at --mb and at --small-mb, and each other layout with the same records as the
+# python file at --mb (`--steps`: the sizes differ, the records do not), into target/observer/
+# (reused when its stamp matches the arguments). Checks, before timing anything, that oracle's pending and reply
 # counts equal the generator's and DuckDB's pending per agent. Then times with hyperfine:
 #   layouts   oracle queues / diagnose / errors -s critical on each layout
 #   peers     DuckDB queues SQL (2 threads) and rg -c '"severity": "critical"' on the python layout
@@ -59,13 +60,16 @@ log "cargo build --release"
 cargo build --release
 ORACLE="$ROOT/target/release/oracle"
 
-# gen LAYOUT MB -> path
+# gen LAYOUT MB [STEPS] -> path: the layout at MB megabytes, or with STEPS steps of traffic
+# (the records of the python file at MB).
 gen() {
-    local layout=$1 mb=$2 f="$ROOT/target/observer/$1-$2.jsonl"
-    local want="mb=$mb layout=$layout pending=$PENDING distance=$DISTANCE gen=$(sha256sum benches/gen-observer.py | cut -c1-16)"
+    local layout=$1 mb=$2 steps=${3:-} f="$ROOT/target/observer/$1-$2.jsonl"
+    local size=(--mb "$mb")
+    [ -n "$steps" ] && size=(--steps "$steps")
+    local want="${size[*]} layout=$layout pending=$PENDING distance=$DISTANCE gen=$(sha256sum benches/gen-observer.py | cut -c1-16)"
     if [ ! -f "$f.stamp" ] || [ "$(cat "$f.stamp")" != "$want" ]; then
         log "generating $f"
-        python3 benches/gen-observer.py --mb "$mb" --layout "$layout" --pending "$PENDING" \
+        python3 benches/gen-observer.py "${size[@]}" --layout "$layout" --pending "$PENDING" \
             --reply-distance "$DISTANCE" "$f" 2>/dev/null
         echo "$want" >"$f.stamp"
     fi
@@ -73,9 +77,12 @@ gen() {
 }
 
 declare -A FILE
-for l in $LAYOUTS; do FILE[$l]=$(gen "$l" "$MB"); done
+PY=$(gen python "$MB")
+STEPS=$(jq '.steps' "$PY.summary.json")
+for l in $LAYOUTS; do
+    if [ "$l" = python ]; then FILE[$l]=$PY; else FILE[$l]=$(gen "$l" "$MB" "$STEPS"); fi
+done
 SMALL=$(gen python "$SMALL_MB")
-PY=${FILE[python]:-${FILE[$(echo $LAYOUTS | cut -d' ' -f1)]}}
 cat "${FILE[@]}" "$SMALL" >/dev/null # warm the page cache
 
 log "answers"
