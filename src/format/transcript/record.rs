@@ -364,7 +364,7 @@ pub fn result_text(raw: &str) -> Option<Cow<'_, str>> {
     }
 }
 
-/// The paths of a line ([`read`]); their slots are the constants below.
+/// The paths of a line, for the lazy reader (what `read` reads); their slots are the constants below.
 pub const PATHS: [&str; 55] = [
     "type",
     "subtype",
