@@ -762,20 +762,9 @@ fn reads(c: &mut Criterion) {
 /// Both validate what they walk; sonic-rs allocates its result per line.
 fn json(c: &mut Criterion) {
     use oracle_monitor::format::lazy::{self, Schema};
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata/spotter");
-    let Ok(entries) = std::fs::read_dir(&root) else {
+    let Some(lines) = spotter_lines() else {
         return;
     };
-    let mut text = String::new();
-    let mut files: Vec<_> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-        .collect();
-    files.sort();
-    for f in files {
-        text.push_str(&std::fs::read_to_string(f).unwrap_or_default());
-    }
-    let lines: Vec<&str> = text.lines().filter(|l| l.starts_with('{')).collect();
     let paths = [
         "type",
         "timestamp",
@@ -815,7 +804,7 @@ fn json(c: &mut Criterion) {
         b.iter(|| {
             lines
                 .iter()
-                .filter_map(|l| sonic_rs::get_many(*l, &tree).ok())
+                .filter_map(|l| sonic_rs::get_many(l.as_str(), &tree).ok())
                 .map(|v| v[1].as_ref().map_or(0, |x| x.as_raw_str().len()))
                 .sum::<usize>()
         })
@@ -823,17 +812,13 @@ fn json(c: &mut Criterion) {
     g.finish();
 }
 
-/// Lines of `path` (relative to the checkout) that `keep` accepts, up to `max` bytes;
-/// `None` when the file is absent.
-fn lines_from(
-    path: &std::path::Path,
-    max: usize,
-    keep: impl Fn(&str) -> bool,
-) -> Option<Vec<String>> {
+/// The lines of `path` that start with `{`, until they hold `max` bytes;
+/// `None` when the file cannot be read.
+fn lines_from(path: &std::path::Path, max: usize) -> Option<Vec<String>> {
     let text = std::fs::read_to_string(path).ok()?;
     let mut out = Vec::new();
     let mut n = 0;
-    for l in text.lines().filter(|l| l.starts_with('{') && keep(l)) {
+    for l in text.lines().filter(|l| l.starts_with('{')) {
         if n >= max {
             break;
         }
@@ -841,6 +826,24 @@ fn lines_from(
         out.push(l.to_string());
     }
     Some(out)
+}
+
+/// The record lines of the real transcripts beside the checkout
+/// (`../shared/realdata/spotter/*.jsonl`, files in name order); `None` without them.
+fn spotter_lines() -> Option<Vec<String>> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata/spotter");
+    let mut files: Vec<_> = std::fs::read_dir(root)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    files.sort();
+    Some(
+        files
+            .iter()
+            .flat_map(|f| lines_from(f, usize::MAX).unwrap_or_default())
+            .collect(),
+    )
 }
 
 /// How fast a validating read of one record can be on this machine, one
@@ -861,23 +864,10 @@ fn parsers(c: &mut Criterion) {
     use oracle_monitor::format::{tm::DIFF_PATHS, transcript::LINE_PATHS};
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut inputs: Vec<(&str, Vec<String>, Schema)> = Vec::new();
-    if let Some(l) = lines_from(
-        &root.join("target/observer/python-80.jsonl"),
-        64 << 20,
-        |_| true,
-    ) {
+    if let Some(l) = lines_from(&root.join("target/observer/python-80.jsonl"), 64 << 20) {
         inputs.push(("observer", l, Schema::new(DIFF_PATHS)));
     }
-    if let Ok(entries) = std::fs::read_dir(root.join("../shared/realdata/spotter")) {
-        let mut files: Vec<_> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-            .collect();
-        files.sort();
-        let mut all = Vec::new();
-        for f in files {
-            all.extend(lines_from(&f, usize::MAX, |_| true).unwrap_or_default());
-        }
+    if let Some(all) = spotter_lines() {
         let progress: Vec<String> = all
             .iter()
             .filter(|l| l.contains(r#""type":"progress""#))
